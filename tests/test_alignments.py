@@ -1,0 +1,247 @@
+import json
+import os
+import re
+
+import pytest
+
+from workbench import alignments as al
+from workbench.align import Bead
+from workbench.alignments import (
+    AlignedSide,
+    Alignment,
+    ConflictError,
+    CorruptAlignmentError,
+    Link,
+    alignment_path,
+    dumps,
+    from_beads,
+    is_stale,
+    list_alignments,
+    load_alignment,
+    loads,
+    save_alignment,
+    to_beads,
+    validate,
+)
+from workbench.segment import Sentence
+
+SRC_TEXTS = [
+    "The salvage was delayed.",
+    'He said "no comment".',
+    "Weather was bad.",
+    "Talks resumed 🎉.",
+    "A back\\slash.",
+]
+TGT_TEXTS = [
+    "인양이 지연되었다.",
+    '그는 "노코멘트"라고 말했다.',
+    "날씨가 나빴다.",
+    "바람도 강했다.",
+    "회담이 재개되었다 🎉.",
+    "추가 문장.",
+    "또 하나.",
+]
+
+
+def side(version, language, texts, per_paragraph=2):
+    sents = []
+    for i, text in enumerate(texts):
+        p, s = divmod(i, per_paragraph)
+        sents.append(Sentence(f"p{p + 1}.s{s + 1}", text, p + 1))
+    return AlignedSide(version, language, f"sha256:{version}", sents)
+
+
+BEADS = [
+    Bead((0,), (0,), 0.9),  # 1-1
+    Bead((1,), (), 0.2),  # 1-0
+    Bead((), (1,), 0.15),  # 0-1
+    Bead((2, 3), (2,), 0.71234567),  # 2-1
+    Bead((4,), (3, 4, 5), 0.5),  # 1-3
+    Bead((), (6,), 0.0),  # 0-1 at the end
+]
+
+
+@pytest.fixture
+def alignment():
+    src = side("en.source", "en", SRC_TEXTS)
+    tgt = side("ko.v1", "ko", TGT_TEXTS, per_paragraph=3)
+    return from_beads("kcna-test", src, tgt, BEADS, "use-m3", {"max_align": 5, "windows": "near"})
+
+
+def test_from_beads_to_beads_round_trip(alignment):
+    assert to_beads(alignment) == [(b.src, b.tgt) for b in BEADS]
+    assert [link.status for link in alignment.links] == ["auto"] * len(BEADS)
+    assert alignment.links[4] == Link(["p3.s1"], ["p2.s1", "p2.s2", "p2.s3"], 0.5)
+    assert alignment.revision == 0
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", alignment.created)
+    assert alignment.created == alignment.modified
+
+
+def test_from_beads_rejects_bad_beads(alignment):
+    with pytest.raises(al.AlignmentError):
+        from_beads("a", alignment.source, alignment.target, [Bead((0,), (99,), 0.5)], "m", {})
+    with pytest.raises(CorruptAlignmentError):  # leaves sentences unaligned
+        from_beads("a", alignment.source, alignment.target, BEADS[:2], "m", {})
+
+
+def test_dumps_loads_round_trip(alignment):
+    text = dumps(alignment)
+    assert text.endswith("}\n")
+    json.loads(text)
+    back = loads(text)
+    assert back.links[3].score == 0.7123  # rounded to 4 decimals
+    back.links[3].score = alignment.links[3].score
+    assert back == alignment
+    assert "인양이" in text and "🎉" in text  # ensure_ascii=False
+
+
+def test_layout_one_line_per_sentence_and_link(alignment):
+    lines = dumps(alignment).splitlines()
+    keys = [m.group(1) for line in lines if (m := re.match(r'^  "(\w+)":', line))]
+    assert keys == [
+        "format", "article", "revision", "created", "modified", "model", "params", "source", "target", "links"
+    ]  # fmt: skip
+    assert lines[1] == '  "format": "workbench.alignment/1",'
+    link_lines = [line for line in lines if line.startswith('    {"src": ')]
+    assert len(link_lines) == len(BEADS)
+    assert link_lines[4] == (
+        '    {"src": ["p3.s1"], "tgt": ["p2.s1", "p2.s2", "p2.s3"], "score": 0.5, "status": "auto"},'
+    )
+    assert link_lines[-1].endswith("}")  # no trailing comma on the last one
+    sentence_lines = [line for line in lines if line.startswith('      {"id": ')]
+    assert len(sentence_lines) == len(SRC_TEXTS) + len(TGT_TEXTS)
+    for line in sentence_lines:
+        json.loads(line.strip().rstrip(","))
+    assert '"text": "He said \\"no comment\\"."' in sentence_lines[1]
+
+
+def test_save_load_round_trip_and_revision_bump(tmp_path, alignment):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    assert path == tmp_path / "kcna-test" / "ko.v1.json"
+    first = save_alignment(path, alignment)
+    assert first.revision == 1 and alignment.revision == 0
+    loaded = load_alignment(path)
+    assert loaded.revision == 1
+    assert loaded.target.sentences == alignment.target.sentences
+    assert to_beads(loaded) == to_beads(alignment)
+
+    loaded.links[0].status = "confirmed"
+    second = save_alignment(path, loaded, expected_revision=1)
+    assert second.revision == 2
+    third = save_alignment(path, second, expected_revision=second.revision)
+    assert load_alignment(path).revision == third.revision == 3
+    assert load_alignment(path).links[0].status == "confirmed"
+    assert os.listdir(path.parent) == ["ko.v1.json"]
+
+
+def test_conflict_when_file_changed_on_disk(tmp_path, alignment):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    save_alignment(path, alignment)
+    mine = load_alignment(path)
+    theirs = load_alignment(path)
+    theirs.links[0].status = "edited"
+    save_alignment(path, theirs, expected_revision=theirs.revision)  # other writer gets in first
+
+    mine.links[1].status = "confirmed"
+    with pytest.raises(ConflictError, match=r"changed on disk.*on disk 2, expected 1") as e:
+        save_alignment(path, mine, expected_revision=mine.revision)
+    assert str(path) in str(e.value)
+    assert load_alignment(path).links[0].status == "edited"  # their edit survives
+
+    forced = save_alignment(path, mine, expected_revision=mine.revision, force=True)
+    assert forced.revision == 3
+    assert load_alignment(path).links[1].status == "confirmed"
+
+
+def test_new_alignment_must_not_overwrite(tmp_path, alignment):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    save_alignment(path, alignment)
+    with pytest.raises(ConflictError, match="already exists"):
+        save_alignment(path, alignment)
+    assert save_alignment(path, alignment, force=True).revision == 2
+    with pytest.raises(ConflictError):  # file deleted since it was loaded at revision 2
+        path.unlink()
+        save_alignment(path, alignment, expected_revision=2)
+    assert save_alignment(path, alignment, expected_revision=0).revision == 1
+
+
+CORRUPTIONS = {
+    "not JSON": lambda t: "hello, world",
+    "truncated": lambda t: t[: len(t) // 2],
+    "wrong format": lambda t: t.replace("workbench.alignment/1", "workbench.alignment/9"),
+    "missing key": lambda t: "\n".join(line for line in t.splitlines() if '"model"' not in line),
+    "unknown id": lambda t: t.replace('{"src": ["p3.s1"]', '{"src": ["p9.s9"]'),
+    "linked twice": lambda t: t.replace('{"src": ["p3.s1"]', '{"src": ["p1.s1"]'),
+    "not monotonic": lambda t: t.replace('"src": ["p2.s1", "p2.s2"]', '"src": ["p2.s2", "p2.s1"]'),
+    "score 1.5": lambda t: t.replace('"score": 0.5,', '"score": 1.5,'),
+    "bad status": lambda t: t.replace('"status": "auto"', '"status": "maybe"', 1),
+    "missing sentence": lambda t: t.replace('"src": ["p2.s1", "p2.s2"]', '"src": ["p2.s1"]'),
+}
+
+
+@pytest.mark.parametrize("name", CORRUPTIONS)
+def test_corrupt_files_name_the_file(tmp_path, alignment, name):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    save_alignment(path, alignment)
+    good = path.read_text(encoding="utf-8")
+    bad = CORRUPTIONS[name](good)
+    assert bad != good
+    path.write_text(bad, encoding="utf-8")
+    with pytest.raises(CorruptAlignmentError) as e:
+        load_alignment(path)
+    assert str(path) in str(e.value)
+    with pytest.raises(CorruptAlignmentError):  # and a save over it is refused unless forced
+        save_alignment(path, alignment, expected_revision=1)
+    assert save_alignment(path, alignment, force=True).revision == 1
+
+
+def test_validate_rejects_links_out_of_order(alignment):
+    alignment.links[0], alignment.links[1] = alignment.links[1], alignment.links[0]
+    with pytest.raises(CorruptAlignmentError, match="order"):
+        validate(alignment)
+
+
+def test_failed_write_keeps_old_file_and_no_temp(tmp_path, alignment, monkeypatch):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    save_alignment(path, alignment)
+    before = path.read_bytes()
+
+    def boom(*args, **kwargs):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", boom)
+    edited = load_alignment(path)
+    edited.links[0].status = "confirmed"
+    with pytest.raises(OSError, match="disk full"):
+        save_alignment(path, edited, expected_revision=1)
+    assert path.read_bytes() == before
+    assert os.listdir(path.parent) == ["ko.v1.json"]
+
+
+def test_is_stale(alignment):
+    assert not is_stale(alignment, "sha256:en.source", "sha256:ko.v1")
+    assert is_stale(alignment, "sha256:changed", "sha256:ko.v1")
+    assert is_stale(alignment, "sha256:en.source", "sha256:changed")
+
+
+def test_list_alignments_and_paths(tmp_path, alignment):
+    assert list_alignments(tmp_path / "missing") == []
+    for article, version in [("b-article", "ko.v1"), ("a-article", "ko.v2"), ("a-article", "ja.v1")]:
+        save_alignment(alignment_path(tmp_path, article, version), alignment)
+    (tmp_path / "a-article" / "notes.txt").write_text("x")
+    assert list_alignments(tmp_path) == [
+        tmp_path / "a-article" / "ja.v1.json",
+        tmp_path / "a-article" / "ko.v2.json",
+        tmp_path / "b-article" / "ko.v1.json",
+    ]
+    for bad in ["", "..", "a/b", ".hidden"]:
+        with pytest.raises(al.AlignmentError):
+            alignment_path(tmp_path, bad, "ko.v1")
+
+
+def test_empty_sides_round_trip():
+    empty = Alignment(
+        "a", AlignedSide("en.source", "en", "sha256:x", []), AlignedSide("ko.v1", "ko", "sha256:y", []),
+        [], "use-m3", {}, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z",
+    )  # fmt: skip
+    assert loads(dumps(empty)) == empty

@@ -1,0 +1,387 @@
+"""Stored sentence alignments: one JSON file per (article, target version).
+
+Files live at ``<alignments_root>/<article_id>/<target_version_id>.json``. Links refer to sentences by
+their stable ids, so a file stays readable on its own and survives re-running the aligner. The layout
+is meant for ``git diff``: keys in a fixed order, one sentence and one link per line.
+
+Saving is optimistic: every save bumps ``revision``, and a save whose caller loaded an older revision
+than the one on disk is refused with :class:`ConflictError` instead of silently losing the other
+writer's edits.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import math
+import os
+import tempfile
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from workbench.align import Bead
+from workbench.segment import Sentence
+
+try:  # prefer the shared helper once workbench.texts provides it
+    from workbench.texts import atomic_write_text
+except ImportError:
+    atomic_write_text = None
+
+__all__ = [
+    "FORMAT",
+    "STATUSES",
+    "AlignedSide",
+    "Alignment",
+    "AlignmentError",
+    "ConflictError",
+    "CorruptAlignmentError",
+    "Link",
+    "alignment_path",
+    "dumps",
+    "from_beads",
+    "is_stale",
+    "list_alignments",
+    "load_alignment",
+    "loads",
+    "save_alignment",
+    "to_beads",
+    "validate",
+]
+
+log = logging.getLogger(__name__)
+
+FORMAT = "workbench.alignment/1"
+STATUSES = ("auto", "confirmed", "edited")
+
+
+class AlignmentError(ValueError):
+    """Base class for alignment storage errors."""
+
+
+class CorruptAlignmentError(AlignmentError):
+    """A stored alignment cannot be read or breaks the format's rules."""
+
+
+class ConflictError(AlignmentError):
+    """The file changed on disk since the caller loaded it."""
+
+
+@dataclass(slots=True)
+class AlignedSide:
+    version: str  # e.g. "en.source"
+    language: str
+    sha256: str  # "sha256:<hex>" of the version's text, computed by the caller
+    sentences: list[Sentence]
+
+
+@dataclass(slots=True)
+class Link:
+    """One bead as stored: sentence ids on each side (either may be empty)."""
+
+    src: list[str]
+    tgt: list[str]
+    score: float  # confidence in [0, 1]
+    status: str = "auto"
+
+
+@dataclass(slots=True)
+class Alignment:
+    article: str
+    source: AlignedSide
+    target: AlignedSide
+    links: list[Link]
+    model: str  # e.g. "use-m3" or "use-m3+e5-small"
+    params: dict  # aligner parameters
+    created: str  # ISO 8601 UTC, e.g. "2026-11-26T15:00:00Z"
+    modified: str
+    revision: int = 0  # bumped by every save
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _where(where: object) -> str:
+    return f"{where}: " if where else ""
+
+
+# --- beads <-> links ----------------------------------------------------------------------------------
+
+
+def from_beads(
+    article: str, source: AlignedSide, target: AlignedSide, beads: list[Bead], model: str, params: dict
+) -> Alignment:
+    """Turn the aligner's index beads into an id-based alignment (status "auto", revision 0)."""
+    src_ids = [s.id for s in source.sentences]
+    tgt_ids = [s.id for s in target.sentences]
+    try:
+        links = [
+            Link([src_ids[i] for i in b.src], [tgt_ids[j] for j in b.tgt], float(b.score)) for b in beads
+        ]
+    except IndexError:
+        raise AlignmentError(f"{article}: a bead refers to a sentence index out of range") from None
+    now = _now()
+    alignment = Alignment(article, source, target, links, model, dict(params), now, now)
+    validate(alignment)
+    return alignment
+
+
+def to_beads(alignment: Alignment) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Links as 0-based index pairs, e.g. for evaluation against a gold standard."""
+    src = {s.id: i for i, s in enumerate(alignment.source.sentences)}
+    tgt = {s.id: i for i, s in enumerate(alignment.target.sentences)}
+    return [(tuple(src[i] for i in link.src), tuple(tgt[i] for i in link.tgt)) for link in alignment.links]
+
+
+# --- validation ---------------------------------------------------------------------------------------
+
+
+def _check_side(name: str, side: AlignedSide, linked: list[list[str]]) -> None:
+    """Every sentence of ``side`` appears in exactly one link, and links keep document order."""
+    order = [s.id for s in side.sentences]
+    if len(set(order)) != len(order):
+        raise CorruptAlignmentError(f"{name} has duplicate sentence ids")
+    known = set(order)
+    seen: set[str] = set()
+    for k, ids in enumerate(linked, 1):
+        for sid in ids:
+            if sid not in known:
+                raise CorruptAlignmentError(f"link {k} refers to unknown {name} sentence {sid!r}")
+            if sid in seen:
+                raise CorruptAlignmentError(f"{name} sentence {sid!r} is linked twice (again in link {k})")
+            seen.add(sid)
+    missing = [sid for sid in order if sid not in seen]
+    if missing:
+        raise CorruptAlignmentError(f"{name} sentence {missing[0]!r} is in no link")
+    flat = [sid for ids in linked for sid in ids]
+    if flat != order:  # same ids, each once: only the order can differ
+        k = next(i for i, (a, b) in enumerate(zip(flat, order, strict=True)) if a != b)
+        raise CorruptAlignmentError(f"links are not in document order at {name} sentence {flat[k]!r}")
+
+
+def validate(alignment: Alignment, where: object = "") -> None:
+    """Raise :class:`CorruptAlignmentError` unless the links partition both sides in order."""
+    try:
+        for k, link in enumerate(alignment.links, 1):
+            if not link.src and not link.tgt:
+                raise CorruptAlignmentError(f"link {k} is empty")
+            if not (isinstance(link.score, int | float) and 0.0 <= link.score <= 1.0):
+                raise CorruptAlignmentError(f"link {k} has score {link.score!r}, not in [0, 1]")
+            if link.status not in STATUSES:
+                raise CorruptAlignmentError(f"link {k} has unknown status {link.status!r}")
+        _check_side("source", alignment.source, [link.src for link in alignment.links])
+        _check_side("target", alignment.target, [link.tgt for link in alignment.links])
+    except CorruptAlignmentError as e:
+        raise CorruptAlignmentError(f"{_where(where)}{e}") from None
+
+
+# --- text format --------------------------------------------------------------------------------------
+
+
+def _j(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _side_lines(key: str, side: AlignedSide) -> list[str]:
+    sentences = [_j({"id": s.id, "paragraph": s.paragraph, "text": s.text}) for s in side.sentences]
+    return [
+        f'  "{key}": {{',
+        f'    "version": {_j(side.version)},',
+        f'    "language": {_j(side.language)},',
+        f'    "sha256": {_j(side.sha256)},',
+        *_list_lines("sentences", sentences, "    "),
+        "  },",
+    ]
+
+
+def _list_lines(key: str, items: list[str], indent: str) -> list[str]:
+    if not items:
+        return [f'{indent}"{key}": []']
+    body = [f"{indent}  {item}," for item in items]
+    body[-1] = body[-1][:-1]
+    return [f'{indent}"{key}": [', *body, f"{indent}]"]
+
+
+def dumps(alignment: Alignment) -> str:
+    """Readable, diff-friendly JSON: fixed key order, one sentence and one link per line."""
+    validate(alignment)
+    a = alignment
+    params = json.dumps(a.params, ensure_ascii=False, indent=2).replace("\n", "\n  ")
+    links = [
+        _j({"src": link.src, "tgt": link.tgt, "score": round(float(link.score), 4), "status": link.status})
+        for link in a.links
+    ]
+    lines = [
+        "{",
+        f'  "format": {_j(FORMAT)},',
+        f'  "article": {_j(a.article)},',
+        f'  "revision": {_j(a.revision)},',
+        f'  "created": {_j(a.created)},',
+        f'  "modified": {_j(a.modified)},',
+        f'  "model": {_j(a.model)},',
+        f'  "params": {params},',
+        *_side_lines("source", a.source),
+        *_side_lines("target", a.target),
+        *_list_lines("links", links, "  "),
+        "}",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def _field(obj: object, key: str, kind: type | tuple[type, ...], what: str) -> object:
+    if not isinstance(obj, dict):
+        raise CorruptAlignmentError(f"{what} is not an object")
+    if key not in obj:
+        raise CorruptAlignmentError(f"{what} has no {key!r}")
+    value = obj[key]
+    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
+        raise CorruptAlignmentError(f"{what}: {key!r} has the wrong type ({type(value).__name__})")
+    return value
+
+
+def _side(data: dict, key: str) -> AlignedSide:
+    obj = _field(data, key, dict, "file")
+    sentences = []
+    for n, s in enumerate(_field(obj, "sentences", list, key), 1):
+        what = f"{key} sentence {n}"
+        sentences.append(
+            Sentence(
+                _field(s, "id", str, what), _field(s, "text", str, what), _field(s, "paragraph", int, what)
+            )
+        )
+    return AlignedSide(
+        _field(obj, "version", str, key),
+        _field(obj, "language", str, key),
+        _field(obj, "sha256", str, key),
+        sentences,
+    )
+
+
+def _link(obj: object, n: int) -> Link:
+    what = f"link {n}"
+    src, tgt = _field(obj, "src", list, what), _field(obj, "tgt", list, what)
+    if not all(isinstance(i, str) for i in src + tgt):
+        raise CorruptAlignmentError(f"{what}: sentence ids must be strings")
+    score = _field(obj, "score", (int, float), what)
+    if not math.isfinite(score):
+        raise CorruptAlignmentError(f"{what}: score is not a finite number")
+    return Link(src, tgt, float(score), _field(obj, "status", str, what))
+
+
+def loads(text: str, where: object = "") -> Alignment:
+    """Parse and validate a stored alignment; :class:`CorruptAlignmentError` names ``where`` on failure."""
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise CorruptAlignmentError("not a JSON object")
+        if data.get("format") != FORMAT:
+            raise CorruptAlignmentError(f"format is {data.get('format')!r}, expected {FORMAT!r}")
+        revision = _field(data, "revision", int, "file")
+        if revision < 0:
+            raise CorruptAlignmentError(f"negative revision {revision}")
+        alignment = Alignment(
+            article=_field(data, "article", str, "file"),
+            source=_side(data, "source"),
+            target=_side(data, "target"),
+            links=[_link(obj, n) for n, obj in enumerate(_field(data, "links", list, "file"), 1)],
+            model=_field(data, "model", str, "file"),
+            params=_field(data, "params", dict, "file"),
+            created=_field(data, "created", str, "file"),
+            modified=_field(data, "modified", str, "file"),
+            revision=revision,
+        )
+    except json.JSONDecodeError as e:
+        raise CorruptAlignmentError(f"{_where(where)}not valid JSON ({e})") from None
+    except CorruptAlignmentError as e:
+        raise CorruptAlignmentError(f"{_where(where)}{e}") from None
+    validate(alignment, where)
+    return alignment
+
+
+# --- files --------------------------------------------------------------------------------------------
+
+
+def _component(name: str, what: str) -> str:
+    if not name or name in (".", "..") or "/" in name or "\\" in name or name.startswith("."):
+        raise AlignmentError(f"bad {what} for a file name: {name!r}")
+    return name
+
+
+def alignment_path(root: Path, article_id: str, target_version: str) -> Path:
+    """``<root>/<article_id>/<target_version>.json``."""
+    return (
+        Path(root) / _component(article_id, "article id") / f"{_component(target_version, 'version id')}.json"
+    )
+
+
+def load_alignment(path: Path) -> Alignment:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise CorruptAlignmentError(f"{path}: not UTF-8 ({e})") from None
+    return loads(text, path)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` via a temp file in the same folder, fsync and ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
+
+
+def save_alignment(
+    path: Path, alignment: Alignment, *, expected_revision: int | None = None, force: bool = False
+) -> Alignment:
+    """Write ``alignment`` atomically and return it with ``revision`` bumped and ``modified`` set.
+
+    ``expected_revision`` is the revision the caller loaded (0 or None for a new alignment); a missing
+    file counts as revision 0. If the file on disk has another revision, or exists when None was given,
+    :class:`ConflictError` is raised, unless ``force``. The check and the write are not one atomic step:
+    this guards against stale editors, not against two processes saving in the same instant.
+    """
+    path = Path(path)
+    on_disk = 0
+    if path.exists():
+        try:
+            on_disk = load_alignment(path).revision
+        except CorruptAlignmentError:
+            if not force:
+                raise
+            log.warning("overwriting unreadable alignment %s", path)
+        if expected_revision is None and not force:
+            raise ConflictError(
+                f"{path}: already exists (revision {on_disk}); load it first or pass force=True"
+            )
+    if expected_revision is not None and on_disk != expected_revision and not force:
+        raise ConflictError(
+            f"{path}: file changed on disk since it was loaded "
+            f"(revision on disk {on_disk}, expected {expected_revision})"
+        )
+    saved = replace(alignment, revision=on_disk + 1, modified=_now())
+    validate(saved, path)
+    (atomic_write_text or _atomic_write)(path, dumps(saved))
+    log.info("saved %s (revision %d)", path, saved.revision)
+    return saved
+
+
+def is_stale(alignment: Alignment, source_hash: str, target_hash: str) -> bool:
+    """True if either side's text changed since the alignment was made."""
+    return alignment.source.sha256 != source_hash or alignment.target.sha256 != target_hash
+
+
+def list_alignments(root: Path) -> list[Path]:
+    """All stored alignment files under ``root``, sorted."""
+    return sorted(p for p in Path(root).glob("*/*.json") if p.is_file() and not p.name.startswith("."))
