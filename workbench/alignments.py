@@ -11,23 +11,16 @@ writer's edits.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import logging
 import math
-import os
-import tempfile
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench.align import Bead
 from workbench.segment import Sentence
-
-try:  # prefer the shared helper once workbench.texts provides it
-    from workbench.texts import atomic_write_text
-except ImportError:
-    atomic_write_text = None
+from workbench.texts import atomic_write_text
 
 __all__ = [
     "FORMAT",
@@ -325,23 +318,6 @@ def load_alignment(path: Path) -> Alignment:
     return loads(text, path)
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` via a temp file in the same folder, fsync and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-
-
 def save_alignment(
     path: Path, alignment: Alignment, *, expected_revision: int | None = None, force: bool = False
 ) -> Alignment:
@@ -372,7 +348,8 @@ def save_alignment(
         )
     saved = replace(alignment, revision=on_disk + 1, modified=_now())
     validate(saved, path)
-    (atomic_write_text or _atomic_write)(path, dumps(saved))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(path, dumps(saved))
     log.info("saved %s (revision %d)", path, saved.revision)
     return saved
 
