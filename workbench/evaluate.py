@@ -109,9 +109,12 @@ def eval_documents(gold_dir: Path, src_dir: Path, tgt_dir: Path) -> list[str]:
         if not Path(d).is_dir():
             raise FileNotFoundError(f"not a folder: {d}")
     names = sorted(
-        p.name for p in Path(gold_dir).iterdir() if p.is_file() and (src_dir / p.name).is_file()
-        and (tgt_dir / p.name).is_file()
+        p.name
+        for p in Path(gold_dir).iterdir()
+        if p.is_file() and (src_dir / p.name).is_file() and (tgt_dir / p.name).is_file()
     )
     if not names:
-        raise FileNotFoundError(f"no document is in all of {gold_dir}, {src_dir} and {tgt_dir} under one name")
+        raise FileNotFoundError(
+            f"no document is in all of {gold_dir}, {src_dir} and {tgt_dir} under one name"
+        )
     return names

@@ -1,0 +1,464 @@
+"""Tests for the ``workbench`` command line: typer's CliRunner in-process, on a copy of the samples."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+from rich.console import Console
+from typer.testing import CliRunner
+
+from workbench import __version__, cli
+from workbench.alignments import load_alignment, save_alignment
+
+SEED = "rodong-2024-08-09-general-offensive"
+ARTICLES = [
+    "kcna-2011-08-30-cheonan-salvage-delay",
+    "kcna-2011-09-02-bunker-buster",
+    "kcna-2011-09-02-us-travel-company-dprk-tourism",
+    "kcna-2011-12-15-kwangbok-supermarket",
+    SEED,
+]
+
+runner = CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _wide_consoles(monkeypatch):
+    """Wide output so that rich neither truncates ids in tables nor wraps messages."""
+    monkeypatch.setattr(cli, "console", Console(width=400))
+    monkeypatch.setattr(cli, "err", Console(stderr=True, width=400))
+
+
+def run(*args: str | Path):
+    return runner.invoke(cli.app, [str(a) for a in args])
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+# --- basics -------------------------------------------------------------------------------------------
+
+
+def test_version():
+    result = run("--version")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == f"workbench {__version__}"
+
+
+def test_console_script_help():
+    exe = Path(sys.executable).parent / "workbench"
+    if not exe.exists():
+        exe = Path(shutil.which("workbench") or "workbench")
+    out = subprocess.run([str(exe), "--help"], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    for command in ("list", "add", "align", "show", "eval"):
+        assert command in out.stdout
+
+
+def test_list(workspace):
+    result = run("list", "--root", workspace)
+    assert result.exit_code == 0, result.output
+    for article in ARTICLES:
+        assert article in result.stdout
+    assert "5 article(s)" in result.stdout
+    for version in ("en.source", "es.kcna", "ko.team", "es.team"):
+        assert version in result.stdout
+    assert result.stdout.count("none") == 6  # six translations, none aligned
+    assert "auto" not in result.stdout
+
+
+def test_list_without_texts_folder(tmp_path):
+    result = run("list", "--root", tmp_path)
+    assert result.exit_code == 1
+    assert "no texts/ folder" in result.stderr
+
+
+def test_unknown_article_suggests_close_matches(workspace):
+    for args in (
+        ["show", "rodong-2024-08-09-general-ofensive"],
+        ["align", "rodong-2024-08-09-general-ofensive"],
+    ):
+        result = run(*args, "--root", workspace)
+        assert result.exit_code == 1
+        assert "No article 'rodong-2024-08-09-general-ofensive'" in result.stderr
+        assert f"Did you mean: {SEED}" in result.stderr
+    assert not (workspace / "alignments").exists()
+
+
+# --- align --------------------------------------------------------------------------------------------
+
+
+def _check_alignment(path: Path, source_lang: str, target_lang: str):
+    rec = load_alignment(path)
+    assert rec.source.language == source_lang and rec.target.language == target_lang
+    assert rec.model == "use-m3"
+    src_ids = [s.id for s in rec.source.sentences]
+    tgt_ids = [s.id for s in rec.target.sentences]
+    assert len(src_ids) == 11 and len(tgt_ids) >= 11
+    # Every sentence is covered, once, in document order.
+    assert [i for link in rec.links for i in link.src] == src_ids
+    assert [i for link in rec.links for i in link.tgt] == tgt_ids
+    assert all(0.0 <= link.score <= 1.0 for link in rec.links)
+    assert all(link.status == "auto" for link in rec.links)
+    return rec
+
+
+def test_align_one_article(workspace):
+    result = run("align", SEED, "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert "aligned 2 of 2" in result.stderr
+    folder = workspace / "alignments" / SEED
+    assert sorted(p.name for p in folder.iterdir()) == ["es.team.json", "ko.team.json"]
+
+    ko = _check_alignment(folder / "ko.team.json", "en", "ko")
+    _check_alignment(folder / "es.team.json", "en", "es")
+    assert ko.revision == 1
+    # The Korean reference follows the English paragraph by paragraph: mostly 1-1, in order.
+    one_to_one = [link for link in ko.links if len(link.src) == 1 and len(link.tgt) == 1]
+    assert len(one_to_one) >= 0.8 * len(ko.links)
+    src_pos = {s.id: i for i, s in enumerate(ko.source.sentences)}
+    tgt_pos = {s.id: i for i, s in enumerate(ko.target.sentences)}
+    firsts = [(src_pos[link.src[0]], tgt_pos[link.tgt[0]]) for link in ko.links if link.src and link.tgt]
+    assert firsts == sorted(firsts)
+    # Source paragraph k goes with target paragraph k (each English paragraph is one sentence).
+    for link in ko.links:
+        paragraphs = {s.paragraph for s in ko.source.sentences if s.id in link.src}
+        paragraphs |= {s.paragraph for s in ko.target.sentences if s.id in link.tgt}
+        assert len(paragraphs) == 1, link
+
+    listing = run("list", SEED, "--root", workspace)
+    assert listing.exit_code == 0
+    assert listing.stdout.count("auto") == 2
+    assert "none" not in listing.stdout
+
+    again = run("align", SEED, "--root", workspace)
+    assert again.exit_code == 0, again.output
+    assert load_alignment(folder / "ko.team.json").revision == 2
+    assert load_alignment(folder / "es.team.json").revision == 2
+
+
+def test_align_one_target(workspace):
+    result = run("align", SEED, "-t", "es.team", "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert [p.name for p in (workspace / "alignments" / SEED).iterdir()] == ["es.team.json"]
+
+
+def test_align_protects_reviewed_work(workspace):
+    assert run("align", SEED, "-t", "ko.team", "--root", workspace).exit_code == 0
+    path = workspace / "alignments" / SEED / "ko.team.json"
+    rec = load_alignment(path)
+    rec.links[1].status = "confirmed"
+    save_alignment(path, rec, expected_revision=rec.revision)
+    reviewed = path.read_bytes()
+    assert "reviewed 1/" in run("list", SEED, "--root", workspace).stdout
+
+    refused = run("align", SEED, "-t", "ko.team", "--root", workspace)
+    assert refused.exit_code == 1
+    assert "--force" in refused.stderr
+    assert "reviewed" in refused.stderr
+    assert path.read_bytes() == reviewed
+    assert not path.with_name("ko.team.json.bak").exists()
+
+    forced = run("align", SEED, "-t", "ko.team", "--force", "--root", workspace)
+    assert forced.exit_code == 0, forced.output
+    assert path.with_name("ko.team.json.bak").read_bytes() == reviewed
+    new = load_alignment(path)
+    assert new.revision == 3
+    assert all(link.status == "auto" for link in new.links)
+
+
+def test_align_all(workspace):
+    result = run("align", "--all", "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert "aligned 6 of 6" in result.stderr
+    written = sorted(
+        str(p.relative_to(workspace / "alignments")) for p in (workspace / "alignments").rglob("*")
+    )
+    expected = sorted(
+        [f"{a}/es.kcna.json" for a in ARTICLES[:4]]
+        + [f"{SEED}/es.team.json", f"{SEED}/ko.team.json"]
+        + [*ARTICLES]
+    )
+    assert written == expected
+    for article in ARTICLES[:4]:
+        rec = load_alignment(workspace / "alignments" / article / "es.kcna.json")
+        assert rec.source.version == "en.source" and rec.target.language == "es"
+        assert all(0.0 <= link.score <= 1.0 for link in rec.links)
+    listing = run("list", "--root", workspace).stdout
+    assert listing.count("auto") == 6 and "none" not in listing
+
+
+def test_list_reports_stale_and_missing_texts(workspace):
+    assert run("align", SEED, "--root", workspace).exit_code == 0
+    folder = workspace / "texts" / SEED
+    with (folder / "es.team.txt").open("a", encoding="utf-8") as fh:
+        fh.write("Una frase nueva.\n")
+    (folder / "ko.team.txt").unlink()
+    result = run("list", SEED, "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert "stale" in result.stdout
+    assert "text unreadable" in result.stdout
+    shown = run("show", SEED, "-t", "es.team", "--root", workspace)
+    assert shown.exit_code == 0, shown.output
+    assert "re-align it" in shown.stderr
+
+
+def test_align_needs_articles(workspace):
+    result = run("align", "--root", workspace)
+    assert result.exit_code == 1
+    assert "--all" in result.stderr
+
+
+def test_align_bad_model(workspace):
+    result = run("align", SEED, "--model", "nope", "--root", workspace)
+    assert result.exit_code == 1
+    assert "unknown embedding model 'nope'" in result.stderr
+    assert not (workspace / "alignments").exists()
+
+
+# --- show ---------------------------------------------------------------------------------------------
+
+
+def test_show(workspace):
+    assert run("align", SEED, "--root", workspace).exit_code == 0
+    result = run("show", SEED, "-t", "ko.team", "--root", workspace)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "General Offensive for National Liberation" in out
+    assert "조국해방을 위한 총공격" in out
+    assert "Thus, the historic cause of national liberation was accomplished." in out
+    assert "revision 1" in out
+    rec = load_alignment(workspace / "alignments" / SEED / "ko.team.json")
+    for link in rec.links:
+        assert f"{link.score:.2f}" in out
+    assert out.count("auto") == len(rec.links)
+
+    below = run("show", SEED, "-t", "ko.team", "--below", "0", "--root", workspace)
+    assert below.exit_code == 0
+    assert "조국해방" not in below.stdout
+
+
+def test_show_not_aligned(workspace):
+    result = run("show", SEED, "-t", "ko.team", "--root", workspace)
+    assert result.exit_code == 1
+    assert f"run `workbench align {SEED}`" in result.stderr
+
+
+def test_show_needs_a_target_when_there_are_several(workspace):
+    result = run("show", SEED, "--root", workspace)
+    assert result.exit_code == 1
+    assert "ko.team" in result.stderr and "es.team" in result.stderr
+    assert "--target" in result.stderr
+
+
+def test_show_unknown_version(workspace):
+    result = run("show", SEED, "-t", "fr.team", "--root", workspace)
+    assert result.exit_code == 1
+    assert "no version 'fr.team'" in result.stderr
+
+
+# --- add ----------------------------------------------------------------------------------------------
+
+KOREAN = (
+    "조국해방을 위한 총공격\n"
+    "1945년에 이르러 파쑈독일이 패망하고 일제는 최후멸망의 운명에 처하게 되였다.\n"
+    "급변하는 정세의 흐름을 과학적으로 예리하게 통찰하신 김일성주석께서는 일제의 패망을 앞당기고 "
+    "조국해방을 이룩하기 위한 최후결전을 준비하시였다.\n"
+)
+
+
+def test_add_new_article_and_cp949_translation(workspace, tmp_path):
+    src = tmp_path / "story.txt"
+    src.write_text("Rain Hits the Capital\nHeavy rain fell on Monday. Rivers rose.\n", encoding="utf-8")
+    result = run("add", src, "-a", "new-story", "-l", "en", "--kind", "source", "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert "created article new-story" in result.stdout
+    folder = workspace / "texts" / "new-story"
+    meta = tomllib.loads((folder / "article.toml").read_text(encoding="utf-8"))
+    assert meta["title"] == "Rain Hits the Capital"
+    assert [(v["id"], v["kind"]) for v in meta["versions"]] == [("en.source", "source")]
+    assert (folder / "en.source.txt").read_text(encoding="utf-8") == src.read_text(encoding="utf-8")
+
+    ko = tmp_path / "ko.txt"
+    ko.write_bytes(KOREAN.encode("cp949"))
+    result = run("add", ko, "-a", "new-story", "-l", "ko", "--tag", "team", "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert "created article" not in result.stdout
+    assert (folder / "ko.team.txt").read_bytes() == KOREAN.encode("utf-8")
+
+    listing = run("list", "new-story", "--root", workspace)
+    assert "en.source" in listing.stdout and "ko.team" in listing.stdout
+
+
+def _bad_file(folder: Path, kind: str) -> Path:
+    path = folder / {"png": "image.png"}.get(kind, f"{kind}.txt")
+    if kind == "empty":
+        path.write_bytes(b"")
+    elif kind == "blank":
+        path.write_bytes(b" \n\t\r\n")
+    elif kind == "png":
+        path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10" + bytes(range(256)) * 4)
+    return path  # "missing": not created
+
+
+BAD_FILE_MESSAGES = {
+    "empty": "is empty",
+    "blank": "is empty",
+    "png": "looks like a binary file",
+    "missing": "no such file",
+}
+
+
+@pytest.mark.parametrize("kind", BAD_FILE_MESSAGES)
+@pytest.mark.parametrize("article", [SEED, "brand-new"])
+def test_add_rejects_bad_files(workspace, tmp_path, kind, article):
+    bad = _bad_file(tmp_path, kind)
+    before = snapshot(workspace)
+    result = run("add", bad, "-a", article, "-l", "ko", "--tag", "extra", "--root", workspace)
+    assert result.exit_code == 1
+    assert BAD_FILE_MESSAGES[kind] in result.stderr
+    assert bad.name in result.stderr
+    assert snapshot(workspace) == before
+    assert not (workspace / "texts" / "brand-new").exists()
+
+
+def test_add_bad_options_leave_no_article_behind(workspace, tmp_path):
+    src = tmp_path / "story.txt"
+    src.write_text("Title\nBody.\n", encoding="utf-8")
+    before = snapshot(workspace)
+    result = run("add", src, "-a", "new-story", "-l", "EN", "--kind", "source", "--root", workspace)
+    assert result.exit_code == 1
+    assert "Invalid language 'EN'" in result.stderr
+    assert snapshot(workspace) == before
+    assert not (workspace / "texts" / "new-story").exists()
+
+
+def test_add_refuses_to_overwrite(workspace, tmp_path):
+    src = tmp_path / "ko.txt"
+    src.write_text(KOREAN, encoding="utf-8")
+    before = snapshot(workspace)
+    result = run("add", src, "-a", SEED, "-l", "ko", "--tag", "team", "--root", workspace)
+    assert result.exit_code == 1
+    assert "already has a version 'ko.team'" in result.stderr
+    assert snapshot(workspace) == before
+
+
+# --- eval ---------------------------------------------------------------------------------------------
+
+EVAL_DOCS = {
+    "doc1": (
+        [
+            "The president visited the new hospital on Monday.",
+            "He spoke with the doctors and nurses about their work.",
+            "The hospital has three hundred beds.",
+            "It was built in only two years.",
+            "Many citizens attended the opening ceremony.",
+        ],
+        [
+            "El presidente visitó el nuevo hospital el lunes.",
+            "Habló con los médicos y las enfermeras sobre su trabajo.",
+            "El hospital tiene trescientas camas y fue construido en solo dos años.",
+            "Muchos ciudadanos asistieron a la ceremonia de inauguración.",
+        ],
+        "[0]:[0]\n[1]:[1]\n[2, 3]:[2]\n[4]:[3]\n",
+    ),
+    "doc2": (
+        [
+            "Heavy rain fell across the country yesterday.",
+            "Several rivers overflowed their banks.",
+            "Farmers fear that the harvest will be lost.",
+            "The government promised financial help.",
+        ],
+        [
+            "Ayer cayeron fuertes lluvias en todo el país.",
+            "Varios ríos se desbordaron.",
+            "Los agricultores temen que se pierda la cosecha.",
+            "El gobierno prometió ayuda financiera.",
+        ],
+        "[0]:[0]\n[1]:[1]\n[2]:[2]\n[3]:[3]\n",
+    ),
+}
+
+
+@pytest.fixture
+def eval_set(tmp_path) -> Path:
+    root = tmp_path / "evalset"
+    for sub in ("gold", "src", "tgt"):
+        (root / sub).mkdir(parents=True)
+    for name, (en, es, gold) in EVAL_DOCS.items():
+        (root / "src" / name).write_text("\n".join(en) + "\n", encoding="utf-8")
+        (root / "tgt" / name).write_text("\n".join(es) + "\n", encoding="utf-8")
+        (root / "gold" / name).write_text(gold, encoding="utf-8")
+    return root
+
+
+def _eval_rows(stdout: str) -> dict[str, list[str]]:
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+        if cells and cells[0] in ("doc1", "doc2", "all"):
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_eval_perfect_set(eval_set, tmp_path):
+    out_dir = tmp_path / "system"
+    result = run(
+        "eval",
+        "--gold",
+        eval_set / "gold",
+        "--src",
+        eval_set / "src",
+        "--tgt",
+        eval_set / "tgt",
+        "--output",
+        out_dir,
+    )
+    assert result.exit_code == 0, result.output
+    assert "strict F1" in result.stdout and "lax F1" in result.stdout
+    rows = _eval_rows(result.stdout)
+    assert set(rows) == {"doc1", "doc2", "all"}
+    for cells in rows.values():
+        assert cells == ["1.000"] * 6
+    for name, (_, _, gold) in EVAL_DOCS.items():
+        assert (out_dir / name).read_text(encoding="utf-8") == gold
+
+
+def test_eval_scores_a_wrong_gold(eval_set):
+    # Gold that disagrees with the obvious alignment must not score 1.
+    (eval_set / "gold" / "doc2").write_text("[0, 1]:[0]\n[2]:[1]\n[3]:[2, 3]\n", encoding="utf-8")
+    result = run(
+        "eval",
+        "--gold",
+        eval_set / "gold",
+        "--src",
+        eval_set / "src",
+        "--tgt",
+        eval_set / "tgt",
+        "--docs",
+        "doc2",
+    )
+    assert result.exit_code == 0, result.output
+    rows = _eval_rows(result.stdout)
+    assert set(rows) == {"doc2", "all"}
+    assert float(rows["doc2"][2]) == 0.0  # strict F1: no bead matches exactly
+    assert 0.0 < float(rows["doc2"][5]) < 1.0  # lax F1
+
+
+def test_eval_missing_folder(eval_set, tmp_path):
+    result = run("eval", "--gold", tmp_path / "nope", "--src", eval_set / "src", "--tgt", eval_set / "tgt")
+    assert result.exit_code == 1
+    assert "not a folder" in result.stderr and "nope" in result.stderr
+
+
+def test_eval_bad_gold_line(eval_set):
+    (eval_set / "gold" / "doc1").write_text("[0]:[0]\n0-1\n", encoding="utf-8")
+    result = run("eval", "--gold", eval_set / "gold", "--src", eval_set / "src", "--tgt", eval_set / "tgt")
+    assert result.exit_code == 1
+    assert "doc1:2" in result.stderr and "expected '[0, 1]:[2]'" in result.stderr

