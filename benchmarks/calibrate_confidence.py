@@ -20,14 +20,38 @@ import numpy as np
 from workbench import evaluate as ev
 from workbench.workspace import make_aligner, resolve_models
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata" / "textberg-de-fr"
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
+DATA = SHARED / "textberg-de-fr"
 
 
-def collect(aligner, names: list[str]) -> list[tuple[bool, float, float, bool]]:
-    rows = []
+def textberg(names: list[str]):
+    """(source, target, gold) for Text+Berg documents."""
     for name in names:
-        gold = set(ev.parse_beads((DATA / "gold" / name).read_text()))
-        beads = aligner.align(ev.read_lines(DATA / "de" / name), ev.read_lines(DATA / "fr" / name))
+        gold = ev.parse_beads((DATA / "gold" / name).read_text())
+        yield ev.read_lines(DATA / "de" / name), ev.read_lines(DATA / "fr" / name), gold
+
+
+def korean(docs: int = 8, size: int = 40):
+    """Korean-English documents cut from nk-ko-en (1-1 by construction), to cover a distant pair."""
+    ko = (SHARED / "nk-ko-en" / "dev.ko").read_text(encoding="utf-8").splitlines()
+    en = (SHARED / "nk-ko-en" / "dev.en").read_text(encoding="utf-8").splitlines()
+    for d in range(docs):
+        k, e = ko[d * size : (d + 1) * size], en[d * size : (d + 1) * size]
+        yield e, k, [((i,), (i,)) for i in range(len(e))]
+
+
+def mismatched(docs):
+    """Each document against a reversed target: every link is wrong and every unaligned sentence right
+    (teaches what chance looks like)."""
+    for src, tgt, _ in docs:
+        yield src, tgt[::-1], [((i,), ()) for i in range(len(src))] + [((), (j,)) for j in range(len(tgt))]
+
+
+def collect(aligner, docs) -> list[tuple]:
+    rows = []
+    for src, tgt, gold_beads in docs:
+        gold = set(gold_beads)
+        beads = aligner.align(src, tgt)
         for b in beads:
             extra = len(b.src) + len(b.tgt) - 2
             rows.append((not b.src or not b.tgt, b.sim, b.margin, extra, (b.src, b.tgt) in gold, b.score))
@@ -72,7 +96,10 @@ def main() -> int:
     names, params = resolve_models(args.preset)
     aligner = make_aligner(names, params)
     docs = sorted(p.name for p in (DATA / "gold").iterdir())
-    fit_rows = collect(aligner, [d for d in docs if d.startswith(args.fit_on)])
+    fit_docs = [d for d in docs if d.startswith(args.fit_on)]
+    fit_rows = collect(aligner, textberg(fit_docs)) + collect(aligner, mismatched(textberg(fit_docs)))
+    if (SHARED / "nk-ko-en").is_dir():
+        fit_rows += collect(aligner, korean()) + collect(aligner, mismatched(korean()))
     linked = np.array([(s, m, e, y) for u, s, m, e, y, _ in fit_rows if not u])
     w = fit_logistic(linked[:, :3], linked[:, 3])
     print(f"CONF_LINK = ({w[0]:.2f}, {w[1]:.2f}, {w[2]:.2f}, {w[3]:.2f})  # {len(linked)} linked beads")
@@ -82,7 +109,7 @@ def main() -> int:
         # p = 1 / (1 + exp((sim - mid) / spread))  <=>  weight = -1/spread, bias = mid/spread
         print(f"CONF_SKIP = ({-v[1] / v[0]:.3f}, {-1 / v[0]:.3f})  # fitted on {len(skipped)} unaligned")
     print(f"\nreliability on {args.report_on} with the current coefficients ({'+'.join(names)}):")
-    reliability(collect(aligner, [d for d in docs if d.startswith(args.report_on)]))
+    reliability(collect(aligner, textberg([d for d in docs if d.startswith(args.report_on)])))
     return 0
 
 

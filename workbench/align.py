@@ -57,11 +57,15 @@ class AlignParams:
     - ``skip``: gain of a 1-0 or 0-1 bead (an unaligned sentence); more negative means fewer unaligned.
     - ``prior``: penalty per sentence beyond one on each side of a bead (favours 1-1).
     - ``length_weight``: 0 ignores length; 1 multiplies similarity by Bertalign's ``log2(1 + min/max)``.
-    - ``noise_low``, ``noise_high``: a sentence whose best similarity to anything in its band is below
-      ``noise_low`` (OCR junk, captions, page numbers, datelines) is left unaligned at no cost; above
-      ``noise_high`` it pays the full ``skip``; in between, part of it.
+    - ``noise``: ``(low, high)``: a sentence of 20+ characters whose best similarity to anything in its band
+      is below ``low`` (captions, untranslated passages) is left unaligned at less cost; above ``high`` it
+      pays the full ``skip``. None (the default: it cost accuracy on Text+Berg and ParIce) turns this off.
     - ``windows``: how multi-sentence beads are embedded: ``"all"`` embeds every window in the band,
       ``"near"`` only those near non-1-1 beads of a first guess, ``"sum"`` none (sums sentence vectors).
+    - ``junk``: gain of leaving a line with fewer than three letters (OCR debris, page numbers) unaligned;
+      a bead must improve by more than this to take it in. None treats such lines like any other.
+    - ``margin``: score a bead by its similarity less the mean similarity of its sides to the sentences
+      just outside the other side (Bertalign's margin); this beats raw similarity by several points.
     - ``window_models``: how many of the models, in order, embed windows as set by ``windows``; the others
       always sum sentence vectors (e5-small is far slower than use-m3 on long windows).
     """
@@ -73,10 +77,11 @@ class AlignParams:
     skip: float = -0.1
     prior: float = 0.03
     length_weight: float = 1.0
-    noise_low: float = 0.2
-    noise_high: float = 0.4
+    noise: tuple[float, float] | None = None
     windows: str = "near"
     window_models: int = 1
+    margin: bool = True
+    junk: float | None = None
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -117,10 +122,15 @@ def _background(src: np.ndarray, tgt: np.ndarray, prior: tuple[float, float] | N
     n, m = len(src), len(tgt)
     if n * m <= 40_000:
         sims = (src @ tgt.T).ravel()
-    else:
+    else:  # a random sample of pairs, in chunks to keep memory small
         i = rng.integers(0, n, 40_000)
         j = rng.integers(0, m, 40_000)
-        sims = np.einsum("ij,ij->i", src[i], tgt[j])
+        sims = np.concatenate(
+            [
+                np.einsum("ij,ij->i", src[i[k : k + 2000]], tgt[j[k : k + 2000]])
+                for k in range(0, 40_000, 2000)
+            ]
+        )
     count = len(sims)
     mean, var = float(sims.mean()), float(sims.var())
     if prior is not None:
@@ -212,28 +222,30 @@ class Aligner:
     # -- band --------------------------------------------------------------------------------------
 
     def _band(self, anchors: list[tuple[int, int]], n: int, m: int) -> tuple[np.ndarray, np.ndarray]:
-        """For each source boundary r in 0..n, the range [lo, hi] of target boundaries to search."""
+        """For each source boundary r in 0..n, the range [lo, hi] of target boundaries to search: the
+        rectangle between consecutive anchors, widened by ``window`` (as Bertalign does)."""
         w = self.params.window
-        pts = [(0, 0)] + [(i + 0.5, j + 0.5) for i, j in anchors] + [(n, m)]
-        xs = np.array([p[0] for p in pts], dtype=float)
-        ys = np.array([p[1] for p in pts], dtype=float)
+        lo = np.zeros(n + 1, dtype=int)
+        hi = np.zeros(n + 1, dtype=int)
+        prev_i, prev_j = 0, 0
+        for i, j in [*((i + 1, j + 1) for i, j in anchors), (n, m)]:
+            lo[prev_i : i + 1] = max(prev_j - w, 0)
+            hi[prev_i : i + 1] = min(j + w, m)
+            prev_i, prev_j = i, j
+        # Also a corridor around the straight lines between anchors, widening with their distance, so
+        # that one wrong anchor does not pin the path.
+        xs = np.array([0.0, *(i + 0.5 for i, _ in anchors), n])
+        ys = np.array([0.0, *(j + 0.5 for _, j in anchors), m])
         r = np.arange(n + 1, dtype=float)
-        centre = np.interp(r, xs, ys)
-        # Wider where anchors are far apart: the path between them is uncertain.
         seg = np.clip(np.searchsorted(xs, r, side="right") - 1, 0, len(xs) - 2)
-        gap = np.maximum(xs[seg + 1] - xs[seg], ys[seg + 1] - ys[seg])
-        half = w + np.minimum(gap / 2, 4 * w)
-        lo = np.clip(np.floor(centre - half), 0, m).astype(int)
-        hi = np.clip(np.ceil(centre + half), 0, m).astype(int)
-        lo[0], hi[-1] = 0, m
+        half = w + np.minimum(np.maximum(xs[seg + 1] - xs[seg], ys[seg + 1] - ys[seg]) / 2, 4 * w)
+        centre = np.interp(r, xs, ys)
+        lo = np.minimum(lo, np.clip(np.floor(centre - half), 0, m).astype(int))
+        hi = np.maximum(hi, np.clip(np.ceil(centre + half), 0, m).astype(int))
+        lo[0], hi[n] = 0, m
         lo = np.maximum.accumulate(lo)
         hi = np.minimum.accumulate(hi[::-1])[::-1]
-        hi = np.maximum(hi, lo)
-        # Keep consecutive rows connected: each row must reach the previous row's range.
-        for i in range(1, n + 1):
-            if lo[i] > hi[i - 1] + self.params.max_side:
-                lo[i] = hi[i - 1]
-        return lo, hi
+        return lo, np.maximum(hi, lo)
 
     # -- windows -----------------------------------------------------------------------------------
 
@@ -268,6 +280,27 @@ class Aligner:
 
     # -- second pass -------------------------------------------------------------------------------
 
+    @staticmethod
+    def _neighbours(mdl, sv, tv, r, a, cols, b, n, m) -> np.ndarray:
+        """Bertalign's margin: mean similarity of each side of a bead to the sentences just outside the
+        other side (left and right), averaged over the two sides."""
+        # The source window against the target sentences just before and after each target window.
+        left, right = cols - b - 1, cols
+        first = max(int(left.min()), 0)
+        seg = (mdl.tgt[first : min(int(right.max()) + 1, m)] @ sv - mdl.mean) * mdl.scale
+        has_l, has_r = left >= 0, right < m
+        t_l = np.where(has_l, seg[np.clip(left - first, 0, len(seg) - 1)], 0.0)
+        t_r = np.where(has_r, seg[np.clip(right - first, 0, len(seg) - 1)], 0.0)
+        t_nb = (t_l + t_r) / np.maximum(has_l.astype(int) + has_r.astype(int), 1)
+        # The target windows against the source sentences just before and after the source window.
+        s_parts = []
+        if r - a - 1 >= 0:
+            s_parts.append((tv @ mdl.src[r - a - 1] - mdl.mean) * mdl.scale)
+        if r < n:
+            s_parts.append((tv @ mdl.src[r] - mdl.mean) * mdl.scale)
+        s_nb = sum(s_parts) / len(s_parts) if s_parts else 0.0
+        return (t_nb + s_nb) / 2
+
     def _dp(self, models, lo, hi, src_len, tgt_len, n, m, skip_src, skip_tgt):
         """Best path through the band, as beads (r0, r1, c0, c1, similarity) in boundary coordinates."""
         p = self.params
@@ -300,16 +333,24 @@ class Aligner:
                         sim = np.zeros(len(cols))
                     else:
                         sim = np.zeros(len(cols))
+                        rel = np.zeros(len(cols))
                         qq = np.where(ok, q, 0)
                         for mdl in models:
                             sv = mdl.src_win[a][r]
                             tv = mdl.tgt_win[b][np.where(ok, cols, b)]
-                            sim += ((tv @ sv) - mdl.mean) * mdl.scale
+                            this = ((tv @ sv) - mdl.mean) * mdl.scale
+                            sim += this
+                            rel += (
+                                this - self._neighbours(mdl, sv, tv, r, a, cols, b, n, m)
+                                if p.margin
+                                else this
+                            )
                         sim /= len(models)
+                        rel /= len(models)
                         ls = scum[r] - scum[pr]
                         lt = tcum[cols] - tcum[qq]
                         lf = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
-                        gain = sim * (1 - p.length_weight + p.length_weight * lf) - p.prior * (a + b - 2)
+                        gain = rel * (1 - p.length_weight + p.length_weight * lf) - p.prior * (a + b - 2)
                     cand = prev + gain
                     better = cand > best
                     best[better] = cand[better]
@@ -350,8 +391,12 @@ class Aligner:
             rows.append((c0, sims / len(models)))
         return rows
 
-    def _skips(self, local, n, m) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per-sentence best local similarity and the cost of leaving each sentence unaligned."""
+    def _skips(self, local, n, m, src, tgt) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Per-sentence best local similarity and the gain of leaving each sentence unaligned.
+
+        Lines with hardly any letters (OCR debris, page numbers, rules) are best left unaligned. Long
+        sentences that resemble nothing nearby cost less to leave out; short ones always pay ``skip``,
+        since fragments of split sentences are short and resemble little on their own."""
         p = self.params
         src_best = np.full(n, -1.0)
         tgt_best = np.full(m, -1.0)
@@ -359,28 +404,36 @@ class Aligner:
             if len(sims):
                 src_best[i] = sims.max()
                 tgt_best[c0 : c0 + len(sims)] = np.maximum(tgt_best[c0 : c0 + len(sims)], sims)
-        span = max(p.noise_high - p.noise_low, 1e-6)
-        skip_src = p.skip * np.clip((src_best - p.noise_low) / span, 0, 1)
-        skip_tgt = p.skip * np.clip((tgt_best - p.noise_low) / span, 0, 1)
-        return src_best, tgt_best, skip_src, skip_tgt
+        low, high = p.noise if p.noise else (-np.inf, -np.inf)
+        span = max(high - low, 1e-6)
+
+        def gains(best, sents):
+            lengths = np.array([len(x) for x in sents], dtype=float)
+            longness = np.clip((lengths - 20) / 40, 0, 1)
+            unlike = 1 - np.clip((best - low) / span, 0, 1) if p.noise else np.zeros(len(sents))
+            out = p.skip * (1 - longness * unlike)
+            junk = np.array([is_junk(x) for x in sents], dtype=bool)
+            if p.junk is not None:
+                out[junk] = p.junk
+            return out
+
+        return src_best, tgt_best, gains(src_best, src), gains(tgt_best, tgt)
 
     # -- public --------------------------------------------------------------------------------------
 
     def align(self, src: Sequence[str], tgt: Sequence[str]) -> list[Bead]:
         """Align two sentence lists. Deterministic and monotonic; every sentence is in exactly one bead."""
-        n, m = len(src), len(tgt)
-        if n == 0 and m == 0:
-            return []
-        if n == 0 or m == 0:
-            return [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
         mode = self.params.windows
         if mode not in ("all", "near", "sum"):
             raise AlignError(f"unknown windows mode {mode!r}: use all, near or sum")
+        n, m = len(src), len(tgt)
+        if n == 0 or m == 0:
+            return [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
         models = self._prepare(src, tgt)
         anchors = self._anchors(models, n, m)
         lo, hi = self._band(anchors, n, m)
         local = self._local(models, lo, hi, n, m)
-        src_best, tgt_best, skip_src, skip_tgt = self._skips(local, n, m)
+        src_best, tgt_best, skip_src, skip_tgt = self._skips(local, n, m, src, tgt)
         src_len = np.array([max(len(s), 1) for s in src], dtype=float)
         tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=float)
         if mode == "all":
@@ -410,8 +463,9 @@ class Aligner:
 
 
 def _rival(local, r0: int, r1: int, c0: int, c1: int) -> float:
-    """The best similarity between a sentence of the bead and a sentence outside it, nearby."""
-    rival = -1.0
+    """The best similarity between a sentence of the bead and a sentence outside it, nearby; at least the
+    background level (0), so that a bead with no neighbours must still stand out from chance."""
+    rival = 0.0
     for i in range(max(r0 - 3, 0), min(r1 + 3, len(local))):
         start, sims = local[i]
         cols = np.arange(start, start + len(sims))
@@ -436,8 +490,8 @@ def confidence(unaligned: bool, sim: float, margin: float, extra: int = 0) -> fl
 
 
 # Confidence calibration (benchmarks/calibrate_confidence.py fits these on Text+Berg dev):
-CONF_LINK = (-3.28, 9.71, 0.0, 1.00)  # weights of similarity, margin, extra sentences; bias
-CONF_SKIP = (0.3, 0.06)  # an unaligned sentence: midpoint and spread of its best local similarity
+CONF_LINK = (1.27, 10.71, -1.56, -0.45)  # weights of similarity, margin, extra sentences; bias
+CONF_SKIP = (0.380, 0.071)  # an unaligned sentence: midpoint and spread of its best local similarity
 
 
 def _band_cols(lo: np.ndarray, hi: np.ndarray) -> set[int]:
@@ -510,9 +564,9 @@ def _best_chain(points: list[tuple[int, int, float]], m: int) -> list[tuple[int,
     return chain[::-1]
 
 
-_JUNK = re.compile(r"^[\W\d_]*$")
+_LETTER = re.compile(r"[^\W\d_]")
 
 
 def is_junk(text: str) -> bool:
-    """Lines with no letters at all (page numbers, rules, stray punctuation)."""
-    return bool(_JUNK.match(text))
+    """Lines with fewer than three letters: OCR debris, page numbers, rules, stray punctuation."""
+    return len(_LETTER.findall(text)) < 3

@@ -3,8 +3,9 @@
 Gold and system beads are written one a line as ``[0, 1]:[2]`` (0-based sentence numbers; ``[]`` for an
 empty side). Precision counts over system beads, recall over gold beads, with beads that have an empty
 side removed from both for recall; counts are summed over all documents before dividing.
-*Strict*: a bead counts only if it equals a gold bead. *Lax*: a bead counts if it shares at least one
-(source, target) sentence pair with a gold bead.
+*Strict*: a bead counts only if it equals a gold bead. *Lax*: a bead counts if it equals a gold bead or
+shares at least one (source, target) sentence pair with one (as in Bertalign's and Vecalign's scorers, so
+an unaligned sentence that the gold also leaves unaligned counts for lax precision too).
 """
 
 from __future__ import annotations
@@ -51,7 +52,7 @@ class Counts:
     """Raw counts for one or more documents; add them up, then read the scores."""
 
     strict_p: int = 0  # system beads that equal a gold bead
-    lax_p: int = 0  # system beads that share a link with a gold bead
+    lax_p: int = 0  # system beads that equal a gold bead or share a link with one
     system: int = 0
     strict_r: int = 0  # gold beads (both sides non-empty) found exactly
     lax_r: int = 0  # gold beads sharing a link with a system bead
@@ -86,7 +87,7 @@ def score(system: list[BeadIds], gold: list[BeadIds]) -> Counts:
     gold_nonempty = [b for b in gold if b[0] and b[1]]
     return Counts(
         strict_p=sum(1 for b in system if b in gold_set),
-        lax_p=sum(1 for b in system if _links(b) & gold_links),
+        lax_p=sum(1 for b in system if b in gold_set or _links(b) & gold_links),
         system=len(system),
         strict_r=sum(1 for b in gold_nonempty if b in sys_set),
         lax_r=sum(1 for b in gold_nonempty if _links(b) & sys_links),

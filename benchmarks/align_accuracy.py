@@ -1,0 +1,116 @@
+"""Alignment accuracy on the standard test sets, per model combination and preset.
+
+    python benchmarks/align_accuracy.py                       # every configuration, cold cache
+    python benchmarks/align_accuracy.py --config fast --config accurate --cache ~/.cache/workbench
+
+Scores Text+Berg de-fr ``test0..test6`` and ParIce en-is (all 10 documents) the field's standard way
+(strict and lax F1, see workbench.evaluate), and prints embedding seconds, alignment seconds and the
+process's peak memory. Reads ../shared/evaldata; skips cleanly when it is absent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+
+from workbench import evaluate as ev
+from workbench.align import PRESETS, Aligner
+from workbench.embed import get_embedder
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
+SETS = {
+    "textberg-de-fr": ("de", "fr", "test"),
+    "parice-en-is": ("en", "is", ""),
+}
+# name -> (models, parameter overrides); presets first, then single models.
+CONFIGS = {
+    "fast": (PRESETS["fast"][0], {}),
+    "accurate": (PRESETS["accurate"][0], {}),
+    "use-m3 (all windows)": (["use-m3"], {"windows": "all"}),
+    "e5-small": (["e5-small"], {}),
+}
+PUBLISHED = [
+    ("Bertalign (LaBSE, GPU)", "0.936", "0.989"),
+    ("SentAlign (LaBSE)", "0.932", ""),
+    ("Vecalign (LASER)", "0.902", "0.986"),
+    ("hunalign", "0.744", "0.867"),
+]
+
+
+class Timed:
+    """Wraps an encoder and adds up the seconds spent in it."""
+
+    def __init__(self, encode):
+        self.encode = encode
+        self.seconds = 0.0
+
+    def __call__(self, texts):
+        start = time.perf_counter()
+        try:
+            return self.encode(texts)
+        finally:
+            self.seconds += time.perf_counter() - start
+
+
+def run(config: str, cache: Path) -> dict:
+    models, overrides = CONFIGS[config]
+    params = PRESETS["accurate" if len(models) > 1 else "fast"][1]
+    params = replace(params, **overrides)
+    timers = {m: Timed(get_embedder(m, cache=cache).encode) for m in models}
+    aligner = Aligner(timers, params)
+    out = {"config": config, "models": "+".join(models)}
+    total_start = time.perf_counter()
+    for name, (sl, tl, prefix) in SETS.items():
+        folder = DATA / name
+        counts = ev.Counts()
+        start = time.perf_counter()
+        embed_before = sum(t.seconds for t in timers.values())
+        for doc in ev.eval_documents(folder / "gold", folder / sl, folder / tl):
+            if not doc.startswith(prefix):
+                continue
+            beads = aligner.align(ev.read_lines(folder / sl / doc), ev.read_lines(folder / tl / doc))
+            gold = ev.parse_beads((folder / "gold" / doc).read_text(encoding="utf-8"))
+            counts = counts + ev.score([(b.src, b.tgt) for b in beads], gold)
+        embed = sum(t.seconds for t in timers.values()) - embed_before
+        scores = counts.scores()
+        out[name] = (scores["strict_f1"], scores["lax_f1"], embed, time.perf_counter() - start - embed)
+    out["seconds"] = time.perf_counter() - total_start
+    return out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--config", action="append", choices=list(CONFIGS), help="configurations (default: all)")
+    ap.add_argument("--cache", type=Path, help="embedding cache file to reuse (default: a new, cold one)")
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        print(f"skipped: {DATA} not found")
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = args.cache or Path(tmp) / "embeddings.sqlite"
+        rows = []
+        for config in args.config or list(CONFIGS):
+            row = run(config, cache)
+            rows.append(row)
+            print(f"done {config} in {row['seconds']:.0f}s", file=sys.stderr, flush=True)
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print("| configuration | models | Text+Berg strict F1 | lax F1 | embed s | align s "
+          "| ParIce strict F1 | lax F1 | embed s | align s |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for row in rows:
+        tb, pi = row["textberg-de-fr"], row["parice-en-is"]
+        print(f"| {row['config']} | {row['models']} | {tb[0]:.3f} | {tb[1]:.3f} | {tb[2]:.1f} | {tb[3]:.1f} "
+              f"| {pi[0]:.3f} | {pi[1]:.3f} | {pi[2]:.1f} | {pi[3]:.1f} |")
+    for name, strict, lax in PUBLISHED:
+        print(f"| {name} (published) | | {strict} | {lax} | | | | | | |")
+    print(f"\npeak memory (max RSS of the whole run): {peak:.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
