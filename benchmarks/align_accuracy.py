@@ -99,13 +99,17 @@ def main() -> int:
             rows.append(row)
             print(f"done {config} in {row['seconds']:.0f}s", file=sys.stderr, flush=True)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print("| configuration | models | Text+Berg strict F1 | lax F1 | embed s | align s "
-          "| ParIce strict F1 | lax F1 | embed s | align s |")
+    print(
+        "| configuration | models | Text+Berg strict F1 | lax F1 | embed s | align s "
+        "| ParIce strict F1 | lax F1 | embed s | align s |"
+    )
     print("|---|---|---|---|---|---|---|---|---|---|")
     for row in rows:
         tb, pi = row["textberg-de-fr"], row["parice-en-is"]
-        print(f"| {row['config']} | {row['models']} | {tb[0]:.3f} | {tb[1]:.3f} | {tb[2]:.1f} | {tb[3]:.1f} "
-              f"| {pi[0]:.3f} | {pi[1]:.3f} | {pi[2]:.1f} | {pi[3]:.1f} |")
+        print(
+            f"| {row['config']} | {row['models']} | {tb[0]:.3f} | {tb[1]:.3f} | {tb[2]:.1f} | {tb[3]:.1f} "
+            f"| {pi[0]:.3f} | {pi[1]:.3f} | {pi[2]:.1f} | {pi[3]:.1f} |"
+        )
     for name, strict, lax in PUBLISHED:
         print(f"| {name} (published) | | {strict} | {lax} | | | | | | |")
     print(f"\npeak memory (max RSS of the whole run): {peak:.0f} MB")
