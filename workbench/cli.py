@@ -119,8 +119,11 @@ def list_cmd(
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
     table = Table(title=f"{len(arts)} article(s) in {ws.texts}")
-    for col in ("article", "version", "lang", "kind", "origin", "alignment"):
-        table.add_column(col)
+    table.add_column("article", overflow="fold", min_width=20)
+    for col in ("version", "lang", "kind"):
+        table.add_column(col, no_wrap=True)
+    table.add_column("origin", ratio=1)
+    table.add_column("alignment", no_wrap=True)
     for art in arts:
         for i, v in enumerate(art.versions):
             state = "-" if v.kind == "source" else alignment_status(ws, art, v.id)
