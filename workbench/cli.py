@@ -289,8 +289,8 @@ def show(
         show_lines=True,
     )
     table.add_column("#", justify="right")
-    table.add_column(rec.source.version, ratio=1)
-    table.add_column(rec.target.version, ratio=1)
+    table.add_column(rec.source.version, ratio=1, overflow="fold")
+    table.add_column(rec.target.version, ratio=1, overflow="fold")
     table.add_column("conf", justify="right")
     table.add_column("status")
     for i, link in enumerate(rec.links, 1):

@@ -1,0 +1,66 @@
+import pytest
+
+from workbench import evaluate as ev
+
+
+def test_parse_and_format_round_trip():
+    text = "[0]:[0, 1]\n[1, 2]:[2]\n[]:[3]\n[3]:[]\n"
+    beads = ev.parse_beads(text)
+    assert beads == [((0,), (0, 1)), ((1, 2), (2,)), ((), (3,)), ((3,), ())]
+    assert ev.format_beads(beads) == text
+
+
+@pytest.mark.parametrize("line", ["[0]-[1]", "0:1", "[a]:[1]", "[0]:[1]:[2]"])
+def test_bad_gold_line_names_file_and_line(line):
+    with pytest.raises(ev.GoldFormatError, match=r"gold-x:2"):
+        ev.parse_beads(f"[0]:[0]\n{line}\n", "gold-x")
+
+
+def test_perfect_alignment_scores_one():
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((), (2,))]
+    s = ev.score(gold, gold).scores()
+    assert s == {k: 1.0 for k in s}
+
+
+def test_strict_and_lax_counts_follow_the_standard_definition():
+    gold = [((0,), (0,)), ((1, 2), (1,)), ((), (2,)), ((3,), (3,))]
+    system = [
+        ((0,), (0,)),  # exact
+        ((1,), (1,)),  # shares the link (1, 1) with a gold bead: lax only
+        ((2,), ()),  # unaligned where gold links it: wrong for both
+        ((), (2,)),  # unaligned exactly as in gold: right for both
+        ((3,), (3,)),  # exact
+    ]
+    c = ev.score(system, gold)
+    # precision over all 5 system beads; recall over the 3 gold beads with both sides non-empty
+    assert (c.strict_p, c.lax_p, c.system) == (3, 4, 5)
+    assert (c.strict_r, c.lax_r, c.gold) == (2, 3, 3)
+    s = c.scores()
+    assert s["strict_p"] == pytest.approx(3 / 5) and s["strict_r"] == pytest.approx(2 / 3)
+    assert s["lax_p"] == pytest.approx(4 / 5) and s["lax_r"] == pytest.approx(1.0)
+    assert s["strict_f1"] == pytest.approx(2 * 0.6 * (2 / 3) / (0.6 + 2 / 3))
+
+
+def test_counts_add_up_over_documents_before_dividing():
+    a = ev.score([((0,), (0,))], [((0,), (0,))])
+    b = ev.score([((0,), (1,)), ((1,), (0,))], [((0,), (0,)), ((1,), (1,))])
+    total = (a + b).scores()
+    assert total["strict_p"] == pytest.approx(1 / 3)
+    assert total["strict_r"] == pytest.approx(1 / 3)
+
+
+def test_read_lines_keeps_empty_lines_so_numbering_matches(tmp_path):
+    f = tmp_path / "doc"
+    f.write_text("one\n\nthree\r\n", encoding="utf-8")
+    assert ev.read_lines(f) == ["one", "", "three"]
+
+
+def test_eval_documents_needs_matching_names(tmp_path):
+    for d in ("g", "s", "t"):
+        (tmp_path / d).mkdir()
+    (tmp_path / "g" / "doc1").write_text("[0]:[0]\n")
+    (tmp_path / "s" / "doc1").write_text("a\n")
+    with pytest.raises(FileNotFoundError, match="no document"):
+        ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t")
+    (tmp_path / "t" / "doc1").write_text("b\n")
+    assert ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t") == ["doc1"]
