@@ -221,7 +221,8 @@ def align(
         else:
             raise texts.TextsError("name one or more articles, or use --all")
         names, params = resolve_models(preset, model)
-        aligner = make_aligner(names, params)
+        bar = _progress()
+        aligner = make_aligner(names, params, on_embed=_embed_reporter(bar))
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
     jobs = [(a, v.id) for a in arts for v in a.translations() if not target or v.id in target]
@@ -229,7 +230,7 @@ def align(
         raise _fail(texts.TextsError("nothing to align: no translations match"))
     failures = 0
     start = time.perf_counter()
-    with _progress() as bar:
+    with bar:
         task = bar.add_task("aligning", total=len(jobs))
         for art, version in jobs:
             bar.update(task, description=f"{art.id} {version}")
@@ -248,6 +249,18 @@ def align(
     err.print(f"aligned {len(jobs) - failures} of {len(jobs)} in {time.perf_counter() - start:.1f}s")
     if failures:
         raise typer.Exit(code=1)
+
+
+def _embed_reporter(bar: Progress):
+    """A callback that shows embedding progress (cache misses only) as a second bar."""
+    tasks: dict[str, int] = {}
+
+    def report(model: str, done: int, total: int) -> None:
+        if model not in tasks:
+            tasks[model] = bar.add_task(f"embedding ({model})", total=total)
+        bar.update(tasks[model], completed=done, total=total, visible=done < total)
+
+    return report
 
 
 def _score_style(score: float) -> str:
@@ -329,11 +342,12 @@ def eval_cmd(
         if not names:
             raise FileNotFoundError(f"no documents start with {docs!r}")
         model_names, params = resolve_models(preset, model)
-        aligner = make_aligner(model_names, params)
+        bar = _progress()
+        aligner = make_aligner(model_names, params, on_embed=_embed_reporter(bar))
         total = ev.Counts()
         rows = []
         start = time.perf_counter()
-        with _progress() as bar:
+        with bar:
             task = bar.add_task("aligning", total=len(names))
             for name in names:
                 bar.update(task, description=name)

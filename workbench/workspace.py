@@ -7,6 +7,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from workbench import alignments as store
@@ -64,8 +65,25 @@ def resolve_models(preset: str | None = None, models: str | None = None) -> tupl
     return list(names), params
 
 
-def make_aligner(names: list[str], params: AlignParams, cache: bool | Path = True) -> Aligner:
-    return Aligner({name: get_embedder(name, cache=cache).encode for name in names}, params)
+def make_aligner(
+    names: list[str],
+    params: AlignParams,
+    cache: bool | Path = True,
+    on_embed: Callable[[str, int, int], None] | None = None,
+) -> Aligner:
+    """An aligner over the named models. ``on_embed(model, done, total)`` reports embedding progress."""
+    encoders = {}
+    for name in names:
+        embedder = get_embedder(name, cache=cache)
+        if on_embed is None:
+            encoders[name] = embedder.encode
+        else:
+            encoders[name] = partial(_encode_reporting, embedder, on_embed)
+    return Aligner(encoders, params)
+
+
+def _encode_reporting(embedder, on_embed, texts):
+    return embedder.encode(texts, progress=lambda done, total: on_embed(embedder.name, done, total))
 
 
 def side(article: texts.Article, version_id: str) -> store.AlignedSide:
