@@ -451,3 +451,33 @@ def test_add_version_failure_keeps_metadata(article_with_source: Path, monkeypat
             article_with_source, "a1", "Nuevo", language="en", kind="source", origin="x", replace=True
         )
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
+def test_add_version_refuses_a_text_in_the_wrong_script(tmp_path):
+    texts.create_article(tmp_path, "wrong-lang", "A title")
+    english = "The supermarket is a commercial service base for the customers of the city.\n"
+    with pytest.raises(texts.TextsError, match=r"declared as 'ko'.*Hangul"):
+        texts.add_version(tmp_path, "wrong-lang", english, language="ko", kind="human", origin="x")
+    assert not (tmp_path / "wrong-lang" / "ko.human.txt").exists()
+    korean = "김정일동지께서 광복지구상업중심을 현지지도하시였다. 상업봉사기지이다.\n"
+    with pytest.raises(texts.TextsError, match=r"declared as 'en'.*Latin"):
+        texts.add_version(tmp_path, "wrong-lang", korean, language="en", kind="source", origin="x")
+    # Right scripts pass, and the check can be turned off for mixed texts.
+    texts.add_version(tmp_path, "wrong-lang", korean, language="ko", kind="human", origin="x")
+    texts.add_version(
+        tmp_path, "wrong-lang", english, language="zh", kind="human", origin="x", check_script=False
+    )
+    texts.add_version(
+        tmp_path,
+        "wrong-lang",
+        "金正日同志视察了光复地区商业中心。这是一个服务基地。\n",
+        language="zh-Hans",
+        kind="human",
+        tag="cn",
+        origin="x",
+    )
+    assert [v.id for v in texts.load_article(tmp_path, "wrong-lang").versions] == [
+        "ko.human",
+        "zh.human",
+        "zh-Hans.cn",
+    ]

@@ -150,6 +150,9 @@ def add(
     replace: Annotated[
         bool, typer.Option(help="Replace an existing version with the same file name.")
     ] = False,
+    lang_check: Annotated[
+        bool, typer.Option(help="Refuse a text whose script does not fit --lang (e.g. --lang ko on English).")
+    ] = True,
     root: RootOpt = None,
 ) -> None:
     """Add a text version to an article, creating the article if needed. Detects the file's encoding."""
@@ -186,6 +189,7 @@ def add(
             tag=tag,
             official=official,
             replace=replace,
+            check_script=lang_check,
         )
     except USER_ERRORS as exc:
         if new_folder is not None:  # do not leave an empty article behind

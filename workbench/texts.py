@@ -553,6 +553,64 @@ def create_article(
     return article
 
 
+_SCRIPTS = {  # script name -> code point ranges
+    "Hangul": ((0xAC00, 0xD7A3), (0x1100, 0x11FF), (0x3130, 0x318F)),
+    "Han": ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF)),
+    "Kana": ((0x3040, 0x30FF),),
+    "Cyrillic": ((0x0400, 0x04FF),),
+    "Arabic": ((0x0600, 0x06FF),),
+    "Greek": ((0x0370, 0x03FF),),
+    "Hebrew": ((0x0590, 0x05FF),),
+    "Thai": ((0x0E00, 0x0E7F),),
+    "Latin": ((0x0041, 0x005A), (0x0061, 0x007A), (0x00C0, 0x024F)),
+}
+_LATIN_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "tr", "is", "ca", "gl", "eu", "cs", "sk")
+_LANGUAGE_SCRIPTS = {
+    "ko": ("Hangul", "Han"),
+    "zh": ("Han",),
+    "ja": ("Han", "Kana"),
+    "ru": ("Cyrillic",),
+    "uk": ("Cyrillic",),
+    "bg": ("Cyrillic",),
+    "mk": ("Cyrillic",),
+    "ar": ("Arabic",),
+    "fa": ("Arabic",),
+    "el": ("Greek",),
+    "he": ("Hebrew",),
+    "th": ("Thai",),
+    **{code: ("Latin",) for code in _LATIN_LANGUAGES},
+}
+
+
+def _script_of(ch: str) -> str | None:
+    cp = ord(ch)
+    for name, ranges in _SCRIPTS.items():
+        if any(lo <= cp <= hi for lo, hi in ranges):
+            return name
+    return None
+
+
+def check_language(text: str, language: str) -> None:
+    """Refuse a text whose letters are mostly not in the script of ``language`` (a wrong --lang)."""
+    expected = _LANGUAGE_SCRIPTS.get(language.split("-")[0].lower())
+    counts: dict[str, int] = {}
+    for ch in text:
+        if ch.isalpha():
+            script = _script_of(ch) or "other"
+            counts[script] = counts.get(script, 0) + 1
+    letters = sum(counts.values())
+    if not expected or letters < 20:
+        return
+    share = sum(counts.get(s, 0) for s in expected) / letters
+    if share < 0.3:
+        main = max(counts, key=counts.get)
+        raise TextsError(
+            f"The text is declared as {language!r}, but only {share:.0%} of its letters are "
+            f"{'/'.join(expected)} and most are {main}: check the language code "
+            "(or add it anyway with language checks off)."
+        )
+
+
 def add_version(
     root: Path,
     article_id: str,
@@ -568,12 +626,14 @@ def add_version(
     model: str | None = None,
     model_version: str | None = None,
     replace: bool = False,
+    check_script: bool = True,
 ) -> TextVersion:
     """Add a version to an article: writes ``<language>.<tag>.txt`` and updates article.toml.
 
     ``tag`` defaults to "source"/"human" or the engine name for machine versions. Refuses a second
-    source and overwriting an existing version unless ``replace`` is true. Both files are written
-    atomically, the text first.
+    source and overwriting an existing version unless ``replace`` is true; refuses a text in another
+    script than ``language``'s unless ``check_script`` is false. Both files are written atomically, the
+    text first.
     """
     validate_language(language)
     _validate_kind(kind)
@@ -621,6 +681,8 @@ def add_version(
 
     body = _normalize_newlines(text.removeprefix("\ufeff"))
     _check_text(body, f"The text for {vid}")
+    if check_script:
+        check_language(body, language)
     if not body.endswith("\n"):
         body += "\n"
     _check_size(len(body.encode("utf-8")), f"The text for {vid}")
