@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.align import Aligner, AlignError, AlignParams, Bead
+from workbench.align import Aligner, AlignError, AlignParams, Bead, _numbers
 from workbench.segment import split_sentences
 
 TEXTS = Path(__file__).resolve().parents[1] / "texts"
@@ -212,6 +212,32 @@ def test_windows_modes_embed_what_they_say():
             assert merged in windows and far not in windows
         else:
             assert merged in windows and far in windows
+
+
+def test_all_windows_for_the_first_model_near_windows_for_the_others():
+    doc = FakeDoc(7, noise=0.1).extend([(1, 1)] * 12 + [(3, 1)] + [(1, 1)] * 12)
+    merged, far = " ".join(doc.src[12:15]), " ".join(doc.src[0:2])
+    seen: dict[str, set[str]] = {"first": set(), "second": set()}
+
+    def recording(name):
+        def encode(texts):
+            seen[name].update(texts)
+            return fake_encode(texts)
+
+        return encode
+
+    encoders = {name: recording(name) for name in seen}
+    beads = Aligner(encoders, AlignParams(windows="all", window_models=2)).align(doc.src, doc.tgt)
+    assert pairs(beads) == doc.gold
+    assert {merged, far} <= seen["first"]
+    assert merged in seen["second"] and far not in seen["second"]
+
+
+def test_numbers_ignore_page_numbers_at_line_ends():
+    assert _numbers("141") == set()
+    assert _numbers("61 Peter Donatsch Korsika 69 Andreas") == {"69"}
+    assert _numbers("Die Route von 1988 ist 45 m hoch 12") == {"1988", "45"}
+    assert _numbers("am 9.10.1988 , Telefon 031/525787 und 7.5 Stunden") == set()
 
 
 # --- 2. invariants on random documents ----------------------------------------------------------------
