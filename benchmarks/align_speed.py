@@ -1,6 +1,6 @@
 """How alignment time and memory grow with document length, on a long "book" made of real parallel text.
 
-    python benchmarks/align_speed.py [--model use-m3] [--sizes 500,1000,2500,5000] [--windows near]
+    python benchmarks/align_speed.py [--model use-m3] [--sizes 500,1000,2500,5000] [--windows all]
                                      [--quick] [--profile] [--synthetic]
 
 The book is the Text+Berg German-French evaluation set (``dev``, ``test0`` .. ``test6``, 1,459 de / 1,565 fr
@@ -49,13 +49,13 @@ import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
 
 from workbench import evaluate as ev
-from workbench.align import Aligner, AlignParams
+from workbench.align import PRESETS, Aligner, AlignParams
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata" / "textberg-de-fr"
 DOCS = ["dev", *(f"test{i}" for i in range(7))]
@@ -349,7 +349,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--model", default="use-m3", help="embedding model spec (default: use-m3)")
     ap.add_argument("--sizes", default="500,1000,2500,5000", help="German sentences per run, comma-separated")
-    ap.add_argument("--windows", choices=["near", "all", "sum"], default="near", help="AlignParams.windows")
+    ap.add_argument(
+        "--windows", choices=["near", "all", "sum"], help="AlignParams.windows (default: the fast preset's)"
+    )
     ap.add_argument("--quick", action="store_true", help="only the two smallest sizes")
     ap.add_argument("--profile", action="store_true", help="cProfile the warm alignment of the largest size")
     ap.add_argument("--synthetic", action="store_true", help="use the synthetic book and fake encoder")
@@ -364,7 +366,10 @@ def main(argv: list[str] | None = None) -> int:
         ap.error("--sizes: give at least one positive size")
     if args.quick:
         sizes = sizes[:2]
-    params = AlignParams(windows=args.windows)
+    params = PRESETS["fast"][1]
+    if args.windows:
+        params = replace(params, windows=args.windows)
+    args.windows = params.windows
     model = args.model
 
     book = None if args.synthetic else textberg_book(sizes[-1])
