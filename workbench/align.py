@@ -58,14 +58,9 @@ class AlignParams:
     - ``skip``: gain of a 1-0 or 0-1 bead (an unaligned sentence); more negative means fewer unaligned.
     - ``prior``: penalty per sentence beyond one on each side of a bead (favours 1-1).
     - ``length_weight``: 0 ignores length; 1 multiplies similarity by Bertalign's ``log2(1 + min/max)``.
-    - ``noise``: ``(low, high)``: a sentence of 20+ characters whose best similarity to anything in its band
-      is below ``low`` (captions, untranslated passages) is left unaligned at less cost; above ``high`` it
-      pays the full ``skip``. None (the default: it cost accuracy on Text+Berg and ParIce) turns this off.
     - ``windows``: how multi-sentence beads are embedded: ``"all"``: the first model embeds every window in
       the band, the others only those near non-1-1 beads of a first guess; ``"near"``: every model only
       those; ``"sum"``: none (normalised sums of sentence vectors).
-    - ``junk``: gain of leaving a line with fewer than three letters (OCR debris, page numbers) unaligned;
-      a bead must improve by more than this to take it in. None treats such lines like any other.
     - ``margin``: score a bead by its similarity less the mean similarity of its sides to the sentences
       just outside the other side (Bertalign's margin); this beats raw similarity by several points.
     - ``window_models``: how many of the models, in order, embed windows as set by ``windows``; the others
@@ -81,11 +76,9 @@ class AlignParams:
     skip: float = -0.1
     prior: float = 0.03
     length_weight: float = 1.0
-    noise: tuple[float, float] | None = None
     windows: str = "near"
     window_models: int = 1
     margin: bool = True
-    junk: float | None = None
     numbers: float = 0.0
 
     def to_dict(self) -> dict:
@@ -327,7 +320,7 @@ class Aligner:
         s_nb = sum(s_parts) / len(s_parts) if s_parts else 0.0
         return (t_nb + s_nb) / 2
 
-    def _dp(self, models, lo, hi, src_len, tgt_len, n, m, skip_src, skip_tgt, src_num, tgt_num):
+    def _dp(self, models, lo, hi, src_len, tgt_len, n, m, src_num, tgt_num):
         """Best path through the band, as beads (r0, r1, c0, c1, similarity) in boundary coordinates."""
         p = self.params
         types = self._bead_types()
@@ -355,7 +348,7 @@ class Aligner:
                     prev = np.full(len(cols), neg)
                     prev[ok] = score[pr][q[ok] - lo[pr]]
                     if b == 0:
-                        gain = np.full(len(cols), skip_src[r - 1])
+                        gain = np.full(len(cols), p.skip)
                         sim = np.zeros(len(cols))
                     else:
                         tcols = np.where(ok, cols, b)
@@ -377,9 +370,8 @@ class Aligner:
                     back[r][better] = code
                     sims_at[r][better] = sim[better]
             # 0-1 beads chain along the row: best[j] = max(best[j], best[j-1] + skip).
-            row_skip = skip_tgt[cols[1:] - 1] if len(cols) > 1 else ()
             for j in range(1, len(cols)):
-                cand = best[j - 1] + row_skip[j - 1]
+                cand = best[j - 1] + p.skip
                 if cand > best[j]:
                     best[j] = cand
                     back[r][j] = 1
@@ -411,33 +403,16 @@ class Aligner:
             rows.append((c0, sims / len(models)))
         return rows
 
-    def _skips(self, local, n, m, src, tgt) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Per-sentence best local similarity and the gain of leaving each sentence unaligned.
-
-        Lines with hardly any letters (OCR debris, page numbers, rules) are best left unaligned. Long
-        sentences that resemble nothing nearby cost less to leave out; short ones always pay ``skip``,
-        since fragments of split sentences are short and resemble little on their own."""
-        p = self.params
+    @staticmethod
+    def _best_local(local, n, m) -> tuple[np.ndarray, np.ndarray]:
+        """Each source and target sentence's best similarity to a sentence of the other side nearby."""
         src_best = np.full(n, -1.0)
         tgt_best = np.full(m, -1.0)
         for i, (c0, sims) in enumerate(local):
             if len(sims):
                 src_best[i] = sims.max()
                 tgt_best[c0 : c0 + len(sims)] = np.maximum(tgt_best[c0 : c0 + len(sims)], sims)
-        low, high = p.noise if p.noise else (-np.inf, -np.inf)
-        span = max(high - low, 1e-6)
-
-        def gains(best, sents):
-            lengths = np.array([len(x) for x in sents], dtype=float)
-            longness = np.clip((lengths - 20) / 40, 0, 1)
-            unlike = 1 - np.clip((best - low) / span, 0, 1) if p.noise else np.zeros(len(sents))
-            out = p.skip * (1 - longness * unlike)
-            junk = np.array([is_junk(x) for x in sents], dtype=bool)
-            if p.junk is not None:
-                out[junk] = p.junk
-            return out
-
-        return src_best, tgt_best, gains(src_best, src), gains(tgt_best, tgt)
+        return src_best, tgt_best
 
     # -- public --------------------------------------------------------------------------------------
 
@@ -453,7 +428,7 @@ class Aligner:
         anchors = self._anchors(models, n, m)
         lo, hi = self._band(anchors, n, m)
         local = self._local(models, lo, hi, n, m)
-        src_best, tgt_best, skip_src, skip_tgt = self._skips(local, n, m, src, tgt)
+        src_best, tgt_best = self._best_local(local, n, m)
         src_len = np.array([max(len(s), 1) for s in src], dtype=float)
         tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=float)
         self._sum_windows(models)
@@ -464,7 +439,7 @@ class Aligner:
             self._windows(models, real[:1], src, tgt, need_s, need_t)
             real = real[1:]
         nums = [_numbers(x) for x in src], [_numbers(x) for x in tgt]
-        args = (models, lo, hi, src_len, tgt_len, n, m, skip_src, skip_tgt, *nums)
+        args = (models, lo, hi, src_len, tgt_len, n, m, *nums)
         path = self._dp(*args)
         if real:  # the others embed the windows near where a first guess is not 1-1
             need_s, need_t = _windows_near(path, self.params.max_side)
@@ -593,11 +568,3 @@ def _numbers(text: str) -> set[str]:
     if len(tokens) < 4:
         return set()
     return set(re.findall(r"(?<![\w.,/])\d{2,}(?![\w/]|[.,]\d)", " ".join(tokens[1:-1])))
-
-
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-def is_junk(text: str) -> bool:
-    """Lines with fewer than three letters: OCR debris, page numbers, rules, stray punctuation."""
-    return len(_LETTER.findall(text)) < 3
