@@ -112,8 +112,12 @@ def alignment_status(ws: Workspace, article: texts.Article, target: str) -> str:
         return "text unreadable"
     if store.is_stale(record, src_hash, tgt_hash):
         return "stale"
-    reviewed = sum(1 for link in record.links if link.status != "auto")
+    reviewed = _reviewed(record)
     return f"reviewed {reviewed}/{len(record.links)}" if reviewed else "auto"
+
+
+def _reviewed(record: store.Alignment) -> int:
+    return sum(1 for link in record.links if link.status != "auto")
 
 
 class ReviewedWorkError(RuntimeError):
@@ -128,13 +132,26 @@ def align_version(
     model_name: str,
     *,
     force: bool = False,
-    save: bool = True,
 ) -> store.Alignment:
     """Align one translation to the article's source and save it under ``alignments/``.
 
     Refuses to overwrite an alignment with reviewed beads unless ``force``; the old file is then kept
-    beside the new one as ``<name>.json.bak``.
+    beside the new one as ``<name>.json.bak``. The check comes before the (slow) alignment.
     """
+    path = ws.alignment_path(article.id, target)
+    old = None
+    if path.exists():
+        try:
+            old = store.load_alignment(path)
+        except store.AlignmentError:
+            log.warning("replacing unreadable alignment %s (a copy is kept as .bak)", path)
+            path.with_suffix(".json.bak").write_bytes(path.read_bytes())
+    reviewed = _reviewed(old) if old else 0
+    if reviewed and not force:
+        raise ReviewedWorkError(
+            f"{path} has {reviewed} reviewed beads; re-aligning would discard them. "
+            "Use --force to re-align anyway (the old file is kept as .bak)."
+        )
     source = side(article, article.source().id)
     tgt = side(article, target)
     if not source.sentences:
@@ -143,49 +160,9 @@ def align_version(
         raise texts.TextsError(f"{article.id}: {target} has no sentences")
     beads = aligner.align([s.text for s in source.sentences], [s.text for s in tgt.sentences])
     record = store.from_beads(article.id, source, tgt, beads, model_name, aligner.params.to_dict())
-    if not save:
-        return record
-    path = ws.alignment_path(article.id, target)
-    expected = None
-    if path.exists():
-        try:
-            old = store.load_alignment(path)
-        except store.AlignmentError:
-            old = None
-            log.warning("replacing unreadable alignment %s (a copy is kept as .bak)", path)
-            path.with_suffix(".json.bak").write_bytes(path.read_bytes())
-        if old is not None:
-            reviewed = sum(1 for link in old.links if link.status != "auto")
-            if reviewed and not force:
-                raise ReviewedWorkError(
-                    f"{path} has {reviewed} reviewed beads; re-aligning would discard them. "
-                    "Use --force to re-align anyway (the old file is kept as .bak)."
-                )
-            if reviewed:
-                path.with_suffix(".json.bak").write_bytes(path.read_bytes())
-            expected = old.revision
-            record.created = old.created
-    return store.save_alignment(
-        path, record, expected_revision=expected, force=expected is None and path.exists()
-    )
-
-
-def align_article(
-    ws: Workspace,
-    article: texts.Article,
-    aligner: Aligner,
-    model_name: str,
-    targets: list[str] | None = None,
-    *,
-    force: bool = False,
-    on_done: Callable[[str], None] | None = None,
-) -> list[store.Alignment]:
-    """Align every translation (or ``targets``) of an article to its source."""
-    out = []
-    for version in article.translations():
-        if targets and version.id not in targets:
-            continue
-        out.append(align_version(ws, article, version.id, aligner, model_name, force=force))
-        if on_done:
-            on_done(version.id)
-    return out
+    if old is None:
+        return store.save_alignment(path, record, force=path.exists())
+    if reviewed:
+        path.with_suffix(".json.bak").write_bytes(path.read_bytes())
+    record.created = old.created
+    return store.save_alignment(path, record, expected_revision=old.revision)
