@@ -380,5 +380,14 @@ def eval_cmd(
     console.print(table)
 
 
+# --- translate, models, compare (machine translation) ---
+
+
+# --- export (parallel corpus) ---
+
+
+# --- app (review app) ---
+
+
 if __name__ == "__main__":
     app()
