@@ -4,7 +4,9 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test setup lint bench clean
+APT_PACKAGES = apertium apertium-eng-spa chromium
+
+.PHONY: run test setup sysdeps lint bench clean
 
 # The main job: align every sample article offline and show the result.
 run: setup
@@ -16,7 +18,23 @@ run: setup
 test: setup
 	$(BIN)/python -m pytest -q
 
-setup: $(VENV)/.installed
+setup: sysdeps $(VENV)/.installed
+
+# System packages: Apertium (an offline English-Spanish MT engine) and Chromium (the browser tests).
+sysdeps:
+	@missing=""; \
+	command -v apertium >/dev/null || missing="yes"; \
+	[ -d /usr/share/apertium/apertium-eng-spa ] || missing="yes"; \
+	[ -x /usr/bin/chromium ] || missing="yes"; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing $(APT_PACKAGES) with apt-get"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(APT_PACKAGES) >/dev/null; \
+	  else \
+	    echo "note: install $(APT_PACKAGES) (e.g. sudo apt-get install $(APT_PACKAGES));" \
+	         "without them the Apertium and browser tests are skipped"; \
+	  fi; \
+	fi
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
