@@ -285,3 +285,11 @@ def test_cache_file_in_a_new_folder(tmp_path: Path):
     cache.put("m", [(key, np.ones(3, dtype=np.float32))])
     assert cache.get("m", [key])[key].tolist() == [1.0, 1.0, 1.0]
     assert cache.get("other", [key]) == {}
+
+
+def test_cache_folder_that_is_a_file_is_a_clear_error(tmp_path: Path, monkeypatch):
+    not_a_folder = tmp_path / "cache.sqlite"
+    not_a_folder.write_text("x")
+    monkeypatch.setenv("WORKBENCH_CACHE", str(not_a_folder))
+    with pytest.raises(EmbeddingError, match="WORKBENCH_CACHE"):
+        get_embedder("use-m3", cache=True)

@@ -145,7 +145,13 @@ class EmbeddingCache:
 
     def __init__(self, path: Path):
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EmbeddingError(
+                f"cannot use {self.path.parent} for the embedding cache ({exc.strerror}): "
+                "point WORKBENCH_CACHE at a folder you can write to"
+            ) from exc
         self._local = threading.local()
 
     @property
