@@ -416,6 +416,14 @@ class Aligner:
 
     # -- public --------------------------------------------------------------------------------------
 
+    def similarity(self, src: Sequence[str], tgt: Sequence[str]) -> np.ndarray:
+        """Sentence-by-sentence similarities (n x m) on the aligner's shared scale: unrelated pairs about
+        0, spread 0.1; the matrix the first pass and the confidence read."""
+        if not src or not tgt:
+            return np.zeros((len(src), len(tgt)), dtype=np.float32)
+        models = self._prepare(src, tgt)
+        return self._sentence_sims(models, np.arange(len(src))).astype(np.float32)
+
     def align(self, src: Sequence[str], tgt: Sequence[str]) -> list[Bead]:
         """Align two sentence lists. Deterministic and monotonic; every sentence is in exactly one bead."""
         mode = self.params.windows

@@ -1,0 +1,264 @@
+"""How fast the review app reacts on a long article: the time of an edit plus the re-render it causes.
+
+    python benchmarks/app_edit_speed.py [--sentences 500] [--repeat 10] [--browser]
+
+The article: English KCNA stories of 2011 (``../shared/corpora/kcna-2011-2012/stories.parquet``), one story
+after another until it has ``--sentences`` sentences, and their Spanish translation by Apertium
+(``apertium eng-spa``, one paragraph a line). Without the corpus or Apertium it falls back to the sample
+KCNA articles repeated (English and KCNA's own Spanish). The pair is aligned once with the ``fast`` preset.
+
+Then the app runs in Streamlit's AppTest, as a browser session would drive it, showing the default page
+of 10 beads, and each action is timed from the click to the end of the script run that redraws the page
+(``--repeat`` times, median and maximum): moving to the next bead, confirming, merging, splitting,
+undoing, with autosave on (each edit is saved to disk, atomically) and off. The core edit alone
+(``workbench.review``) and the save alone are timed too. ``--browser`` also times the round trip in
+headless chromium: from the key press to the page redrawn around the new current bead (server, websocket
+and browser rendering; Playwright and chromium run on the same machine).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO.parent / "shared" / "corpora" / "kcna-2011-2012" / "stories.parquet"
+APP = REPO / "workbench" / "app.py"
+ARTICLE = "kcna-2011-long-digest"
+CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+SAMPLES = [
+    "kcna-2011-08-30-cheonan-salvage-delay",
+    "kcna-2011-09-02-bunker-buster",
+    "kcna-2011-09-02-us-travel-company-dprk-tourism",
+    "kcna-2011-12-15-kwangbok-supermarket",
+]
+
+
+def _paragraphs(text: str) -> list[str]:
+    return [p.strip() for p in re.split(r"\n+", text) if p.strip()]
+
+
+def corpus_article(sentences: int) -> tuple[list[str], list[str], str] | None:
+    """English KCNA paragraphs up to ``sentences`` sentences and their Apertium translation."""
+    if not CORPUS.is_file() or not shutil.which("apertium"):
+        return None
+    import pandas as pd
+
+    from workbench.segment import split_sentences
+
+    stories = pd.read_parquet(CORPUS, columns=["language", "title", "story"])
+    english = stories[stories.language == "en"]
+    paragraphs, count = [], 0
+    for title, story in zip(english.title, english.story, strict=True):
+        for para in [title, *_paragraphs(story)]:
+            paragraphs.append(para)
+            count += len(split_sentences(para, "en"))
+        if count >= sentences:
+            break
+    out = subprocess.run(
+        ["apertium", "-u", "eng-spa"],
+        input="\n".join(paragraphs) + "\n",
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    spanish = out.stdout.rstrip("\n").split("\n")
+    if len(spanish) != len(paragraphs):
+        return None
+    return paragraphs, spanish, "KCNA 2011 English stories + Apertium eng-spa"
+
+
+def sample_article(sentences: int) -> tuple[list[str], list[str], str]:
+    """The sample KCNA articles (English and KCNA's Spanish) repeated until ``sentences`` sentences."""
+    from workbench.segment import split_sentences
+
+    en, es, count, rep = [], [], 0, 0
+    while count < sentences:
+        for art in SAMPLES:
+            a = (REPO / "texts" / art / "en.source.txt").read_text(encoding="utf-8").splitlines()
+            b = (REPO / "texts" / art / "es.kcna.txt").read_text(encoding="utf-8").splitlines()
+            en += [f"{line} ({rep})" for line in a]
+            es += [f"{line} ({rep})" for line in b]
+            count += sum(len(split_sentences(line, "en")) for line in a)
+        rep += 1
+    return en, es, "the sample KCNA articles repeated"
+
+
+def build_workspace(root: Path, sentences: int) -> str:
+    from workbench import texts
+    from workbench.workspace import Workspace, align_version, make_aligner, resolve_models
+
+    en, es, label = corpus_article(sentences) or sample_article(sentences)
+    texts.create_article(root / "texts", ARTICLE, en[0], publisher="KCNA")
+    texts.add_version(
+        root / "texts", ARTICLE, "\n".join(en) + "\n", language="en", kind="source", origin="KCNA"
+    )
+    texts.add_version(
+        root / "texts",
+        ARTICLE,
+        "\n".join(es) + "\n",
+        language="es",
+        kind="machine",
+        origin=label,
+        tag="apertium",
+    )
+    ws = Workspace(root)
+    names, params = resolve_models("fast")
+    start = time.perf_counter()
+    record = align_version(ws, ws.article(ARTICLE), "es.apertium", make_aligner(names, params), "use-m3")
+    print(
+        f"article: {label}; {len(record.source.sentences)} x {len(record.target.sentences)} sentences, "
+        f"{len(record.links)} beads, aligned in {time.perf_counter() - start:.1f} s"
+    )
+    return "es.apertium"
+
+
+def _timed(fn, repeat: int) -> list[float]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
+def _row(name: str, times: list[float]) -> str:
+    return f"| {name} | {statistics.median(times) * 1000:.0f} | {max(times) * 1000:.0f} |"
+
+
+def app_timings(root: Path, repeat: int) -> list[str]:
+    from streamlit.testing.v1 import AppTest
+
+    from workbench import review
+    from workbench.alignments import load_alignment, save_alignment
+
+    os.environ["WORKBENCH_ROOT"] = str(root)
+    at = AppTest.from_file(str(APP), default_timeout=120)
+    start = time.perf_counter()
+    at.run()
+    first = time.perf_counter() - start
+    assert not at.exception, at.exception
+    docs = at.session_state["docs"]
+    (doc,) = docs.values()
+    rows = [_row("open the article (first run)", [first])]
+
+    def click(key: str):
+        def go():
+            at.button(key=key).click().run()
+            assert not at.exception, at.exception
+
+        return go
+
+    def goto_middle():
+        doc.cur = len(doc.history.present.links) // 2
+        at.run()
+
+    goto_middle()
+    for autosave in (True, False):
+        at.toggle(key="autosave").set_value(autosave).run()
+        label = "autosave on" if autosave else "autosave off"
+        rows.append(_row(f"next bead ({label})", _timed(click("next"), repeat)))
+        rows.append(_row(f"confirm & next ({label})", _timed(click("confirm"), repeat)))
+        merges, splits = [], []
+        for _ in range(repeat):  # merge two beads, then split them again at the default place
+            merges += _timed(click("merge_next"), 1)
+            splits += _timed(click("split"), 1)
+        rows.append(_row(f"merge with next ({label})", merges))
+        rows.append(_row(f"split a bead ({label})", splits))
+        rows.append(_row(f"undo ({label})", _timed(click("undo"), repeat)))
+    at.toggle(key="only_low").set_value(True).run()
+    rows.append(_row("next low-confidence bead, filtered view", _timed(click("next_low"), repeat)))
+    at.toggle(key="only_low").set_value(False).run()
+    a = doc.history.present
+    k = len(a.links) // 2
+    rows.append(_row("core: review.merge_next alone", _timed(lambda: review.merge_next(a, k), repeat)))
+    path = doc.path
+    record = load_alignment(path)
+
+    def save():
+        nonlocal record
+        record = save_alignment(path, record, expected_revision=record.revision)
+
+    rows.append(_row("core: save_alignment alone (atomic write)", _timed(save, repeat)))
+    return rows
+
+
+def browser_timings(root: Path, repeat: int) -> list[str]:
+    from playwright.sync_api import sync_playwright
+
+    from workbench.cli import app_command
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, WORKBENCH_ROOT=str(root))
+    proc = subprocess.Popen(
+        app_command(port, browser=False), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+    )
+    rows = []
+    try:
+        time.sleep(5)
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
+            page = browser.new_page(viewport={"width": 1500, "height": 1000})
+            page.goto(f"http://127.0.0.1:{port}/")
+            page.get_by_text("beads confirmed").wait_for(timeout=120_000)
+            page.wait_for_timeout(1000)
+            times = []
+            for k in range(1, repeat + 1):
+                start = time.perf_counter()
+                page.keyboard.press("j")
+                page.wait_for_function(
+                    f"document.querySelector('.st-key-row_{k} [data-testid=stBaseButton-primary]')"
+                    " && !document.querySelector('[data-stale=\"true\"]')"
+                )
+                times.append(time.perf_counter() - start)
+            rows.append(_row("browser: next bead (J), click to redrawn page", times))
+            times = []
+            for k in range(repeat + 1, 2 * repeat + 1):
+                start = time.perf_counter()
+                page.keyboard.press("Enter")
+                page.wait_for_function(
+                    f"document.querySelector('.st-key-row_{k} [data-testid=stBaseButton-primary]')"
+                    " && !document.querySelector('[data-stale=\"true\"]')"
+                )
+                times.append(time.perf_counter() - start)
+            rows.append(_row("browser: confirm & next (Enter, autosave), click to redrawn page", times))
+            browser.close()
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sentences", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument(
+        "--browser", action="store_true", help="also time the round trip in headless chromium"
+    )
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        os.environ.setdefault("WORKBENCH_CACHE", str(root / "cache"))
+        build_workspace(root, args.sentences)
+        rows = app_timings(root, args.repeat)
+        if args.browser and Path("/usr/bin/chromium").exists():
+            rows += browser_timings(root, args.repeat)
+    print("| action | median ms | max ms |")
+    print("| --- | ---: | ---: |")
+    print("\n".join(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,498 @@
+"""The review app through Streamlit's AppTest: every action runs the real script on a copy of the samples
+and is checked in the file on disk."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from html import escape
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from workbench import review, texts
+from workbench.alignments import Link, dumps, load_alignment, loads, save_alignment
+
+REPO = Path(__file__).resolve().parents[1]
+APP = REPO / "workbench" / "app.py"
+CHEONAN = "kcna-2011-08-30-cheonan-salvage-delay"  # the first article: 7 beads, bead 2 is 2-1
+RODONG = "rodong-2024-08-09-general-offensive"
+BUNKER = "kcna-2011-09-02-bunker-buster"
+
+
+@pytest.fixture
+def ws(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The sample texts and their committed alignments in a fresh folder named by WORKBENCH_ROOT."""
+    shutil.copytree(REPO / "alignments", workspace / "alignments")
+    monkeypatch.setenv("WORKBENCH_ROOT", str(workspace))
+    return workspace
+
+
+def path_of(root: Path, article: str = CHEONAN, version: str = "es.kcna") -> Path:
+    return root / "alignments" / article / f"{version}.json"
+
+
+def shape(path: Path) -> list[tuple[list[str], list[str], str]]:
+    return [(x.src, x.tgt, x.status) for x in load_alignment(path).links]
+
+
+def start() -> AppTest:
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def click(at: AppTest, key: str) -> AppTest:
+    at.button(key=key).click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def doc(at: AppTest):
+    """The alignment open in the app."""
+    return at.session_state["docs"][(at.session_state["article"], at.session_state["target"])]
+
+
+def texts_of(at: AppTest) -> str:
+    return "\n".join(str(m.value) for m in at.markdown)
+
+
+# --- showing --------------------------------------------------------------------------------------------
+
+
+def test_shows_beads_with_confidence_and_progress(ws):
+    at = start()
+    record = load_alignment(path_of(ws))
+    page = texts_of(at)
+    assert escape(record.source.sentences[0].text) in page and escape(record.target.sentences[0].text) in page
+    assert f"{record.links[0].score:.2f}" in page  # confidence as a number, in a coloured badge
+    assert "#d64541" in page  # bead 1 is below 0.5: red
+    assert "0 of 7 beads confirmed" in at.get("progress")[0].proto.text
+    assert [b.key for b in at.button if b.key.startswith("row_")] == [f"row_{k}" for k in range(7)]
+
+
+def test_long_article_shows_one_page(ws):
+    at = start()
+    at.selectbox(key="page_size").select(10).run()
+    # Only a page of 10 beads around the current bead is drawn.
+    path = path_of(ws, "kcna-2011-12-15-kwangbok-supermarket")
+    record = load_alignment(path)
+    assert len(record.links) == 14
+    at.selectbox(key="article").select("kcna-2011-12-15-kwangbok-supermarket").run()
+    rows = [b.key for b in at.button if b.key.startswith("row_")]
+    assert rows == [f"row_{k}" for k in range(10)]
+    click(at, "page_down")
+    assert doc(at).cur == 10
+    rows = [b.key for b in at.button if b.key.startswith("row_")]
+    assert rows == [f"row_{k}" for k in range(4, 14)]
+    assert at.button(key="page_down").disabled and not at.button(key="page_up").disabled
+    click(at, "page_up")
+    assert doc(at).cur == 0
+
+
+# --- edits ---------------------------------------------------------------------------------------------
+
+
+def test_merge_saves_at_once(ws):
+    at = start()
+    before = load_alignment(path_of(ws))
+    click(at, "row_2")
+    click(at, "merge_next")
+    after = load_alignment(path_of(ws))
+    assert after.revision == before.revision + 1
+    assert after.links[2].src == ["p3.s1", "p4.s1"] and after.links[2].status == "edited"
+    assert len(after.links) == len(before.links) - 1
+    click(at, "merge_prev")  # bead 3 (the merged one) with bead 2
+    assert shape(path_of(ws))[1] == (
+        ["p2.s1", "p2.s2", "p3.s1", "p4.s1"],
+        ["p2.s1", "p3.s1", "p4.s1"],
+        "edited",
+    )
+    assert doc(at).cur == 1
+
+
+def test_split(ws):
+    at = start()
+    click(at, "row_1")  # en p2.s1 + p2.s2 -> es p2.s1
+    at.selectbox(key="split_src_1_2_1").select(1)
+    at.selectbox(key="split_tgt_1_2_1").select(1).run()
+    click(at, "split")
+    assert shape(path_of(ws))[1:3] == [(["p2.s1"], ["p2.s1"], "edited"), (["p2.s2"], [], "edited")]
+
+
+def test_move_first_and_last(ws):
+    at = start()
+    click(at, "row_1")
+    click(at, "src_last")  # p2.s2 goes to the bead below
+    assert shape(path_of(ws))[1:3] == [
+        (["p2.s1"], ["p2.s1"], "edited"),
+        (["p2.s2", "p3.s1"], ["p3.s1"], "edited"),
+    ]
+    click(at, "row_2")
+    click(at, "tgt_first")  # es p3.s1 goes up
+    assert shape(path_of(ws))[1:3] == [
+        (["p2.s1"], ["p2.s1", "p3.s1"], "edited"),
+        (["p2.s2", "p3.s1"], [], "edited"),
+    ]
+
+
+def test_mark_unaligned(ws):
+    at = start()
+    click(at, "row_1")
+    at.selectbox(key="unaligned_1_2_1").select("src:p2.s2").run()
+    click(at, "unaligned")
+    assert shape(path_of(ws))[1:3] == [(["p2.s1"], ["p2.s1"], "edited"), (["p2.s2"], [], "edited")]
+
+
+def test_confirm_and_confirm_through(ws):
+    at = start()
+    click(at, "confirm")
+    assert [s for *_, s in shape(path_of(ws))][:2] == ["confirmed", "auto"]
+    assert doc(at).cur == 1  # confirm moves on to the next bead
+    click(at, "row_3")
+    click(at, "confirm_through")
+    assert [s for *_, s in shape(path_of(ws))] == ["confirmed"] * 4 + ["auto"] * 3
+    assert "4 of 7 beads confirmed" in at.get("progress")[0].proto.text
+    click(at, "unconfirm")
+    assert [s for *_, s in shape(path_of(ws))][3] == "auto"
+
+
+def test_undo_and_redo(ws):
+    at = start()
+    original = shape(path_of(ws))
+    click(at, "merge_next")
+    merged = shape(path_of(ws))
+    assert merged != original
+    click(at, "undo")
+    assert shape(path_of(ws)) == original  # restored exactly, and saved
+    click(at, "redo")
+    assert shape(path_of(ws)) == merged
+    assert at.button(key="redo").disabled
+
+
+def test_navigation_and_low_confidence_filter(ws):
+    at = start()
+    at.selectbox(key="article").select(BUNKER).run()
+    record = load_alignment(path_of(ws, BUNKER))
+    low = [k for k, x in enumerate(record.links) if x.score < 0.5]
+    assert len(low) >= 3 and low[0] == 0  # the sample has several low-confidence beads
+    click(at, "next_low")
+    assert doc(at).cur == low[1]
+    click(at, "next_low")
+    assert doc(at).cur == low[2]
+    click(at, "next")
+    click(at, "prev")
+    assert doc(at).cur == low[2]
+    at.toggle(key="only_low").set_value(True).run()
+    rows = [int(b.key[4:]) for b in at.button if b.key.startswith("row_")]
+    assert rows == low == review.low_confidence(record)
+    click(at, "confirm_through")  # beads 1 to low[2]: no unconfirmed low-confidence bead is left
+    assert any("No unconfirmed bead" in m.value for m in at.success)
+    at.toggle(key="only_low").set_value(False).run()
+    click(at, "row_0")
+    click(at, "next_unconfirmed")
+    assert doc(at).cur == low[2] + 1
+
+
+def test_realign_rest_keeps_confirmed_beads(ws):
+    path = path_of(ws, "kcna-2011-12-15-kwangbok-supermarket")
+    good = review.confirm(load_alignment(path), 1)
+    lump = [
+        *good.links[:2],
+        Link([s for x in good.links[2:7] for s in x.src], [t for x in good.links[2:7] for t in x.tgt], 0.2),
+        *good.links[7:],
+    ]
+    save_alignment(path, replace(good, links=lump), expected_revision=good.revision)
+    at = start()
+    at.selectbox(key="article").select("kcna-2011-12-15-kwangbok-supermarket").run()
+    click(at, "realign")
+    assert shape(path) == [(x.src, x.tgt, x.status) for x in good.links]
+
+
+# --- saving and reloading ------------------------------------------------------------------------------
+
+
+def test_explicit_save_and_reload(ws):
+    at = start()
+    at.toggle(key="autosave").set_value(False).run()
+    before = path_of(ws).read_bytes()
+    click(at, "merge_next")
+    assert path_of(ws).read_bytes() == before  # nothing saved yet
+    assert "unsaved changes" in at.get("progress")[0].proto.text
+    click(at, "reload")
+    assert len(doc(at).history.present.links) == 7 and not doc(at).dirty
+    click(at, "merge_next")
+    click(at, "save")
+    saved = load_alignment(path_of(ws))
+    assert len(saved.links) == 6 and saved.revision == loads(before.decode()).revision + 1
+    assert any("Saved" in s.value for s in at.success)
+
+
+def test_conflict_on_save_then_keep_both(ws):
+    at = start()
+    click(at, "row_4")
+    outside = review.confirm(load_alignment(path_of(ws)), 0)  # another tab or the CLI saves
+    save_alignment(path_of(ws), outside, expected_revision=outside.revision)
+    theirs = path_of(ws).read_bytes()
+    click(at, "merge_next")  # an edit made before the app saw the change: its autosave is refused
+    assert path_of(ws).read_bytes() == theirs  # never overwritten
+    banner = " ".join(e.value for e in at.error)
+    assert "Not saved" in banner and "changed on disk since it was loaded" in banner
+    mine = doc(at).history.present
+    click(at, "keep_both")
+    copies = list(path_of(ws).parent.glob("es.kcna.json.mine-*"))
+    assert len(copies) == 1
+    assert [x.src for x in loads(copies[0].read_text()).links] == [x.src for x in mine.links]
+    assert path_of(ws).read_bytes() == theirs
+    assert doc(at).history.present.links[0].status == "confirmed" and not doc(at).conflict
+
+
+def test_conflict_then_reload(ws):
+    at = start()
+    at.toggle(key="autosave").set_value(False).run()
+    click(at, "merge_next")  # unsaved
+    outside = review.confirm(load_alignment(path_of(ws)), 6)
+    save_alignment(path_of(ws), outside, expected_revision=outside.revision)
+    at.run()  # the app notices the change on its next run
+    assert any("Not saved" in e.value for e in at.error)
+    click(at, "save")
+    assert load_alignment(path_of(ws)).links[6].status == "confirmed"  # refused
+    click(at, "conflict_reload")
+    assert dumps(doc(at).history.present).split('"source"')[1] == dumps(outside).split('"source"')[1]
+    assert not at.error
+
+
+def test_two_tabs_editing_the_same_alignment(ws):
+    a, b = start(), start()
+    click(a, "merge_next")
+    click(b, "confirm")  # b still has the old revision: refused
+    assert any("Not saved" in e.value for e in b.error)
+    assert shape(path_of(ws))[0][2] == "edited"
+    click(b, "conflict_reload")
+    click(b, "row_0")
+    click(b, "confirm")
+    assert shape(path_of(ws))[0][2] == "confirmed" and len(shape(path_of(ws))) == 6
+
+
+def test_change_on_disk_without_local_edits_reloads(ws):
+    at = start()
+    outside = review.merge_next(load_alignment(path_of(ws)), 5)
+    save_alignment(path_of(ws), outside, expected_revision=outside.revision)
+    at.run()
+    assert any("changed on disk" in i.value for i in at.info)
+    assert len(doc(at).history.present.links) == 6
+
+
+# --- bad input -----------------------------------------------------------------------------------------
+
+
+def test_align_now_when_there_is_no_alignment(ws):
+    path_of(ws).unlink()
+    at = start()
+    assert any("not aligned" in i.value for i in at.info)
+    click(at, "align")
+    record = load_alignment(path_of(ws))
+    assert record.model == "use-m3" and len(record.links) >= 6
+    assert [b.key for b in at.button if b.key.startswith("row_")][:3] == ["row_0", "row_1", "row_2"]
+
+
+def test_article_without_translations(ws):
+    texts.create_article(ws / "texts", "aaa-lonely", "A lonely article")
+    texts.add_version(
+        ws / "texts",
+        "aaa-lonely",
+        "A lonely article\nIt has no translation.\n",
+        language="en",
+        kind="source",
+        origin="test",
+    )
+    at = start()
+    assert at.selectbox(key="article").value == "aaa-lonely"
+    assert any("no translations yet" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key == "merge_next"]
+
+
+def test_corrupt_alignment_file(ws):
+    broken = b'{"format": "workbench.alignment/1", "links": [oops'
+    path_of(ws).write_bytes(broken)
+    at = start()
+    message = " ".join(e.value for e in at.error)
+    assert "cannot be read" in message and "not valid JSON" in message
+    copy = path_of(ws).with_name("es.kcna.json.corrupt")
+    assert copy.read_bytes() == broken and str(copy) in message
+    click(at, "start_again")
+    assert len(load_alignment(path_of(ws)).links) >= 6
+    assert copy.read_bytes() == broken
+    assert not at.error
+
+
+def test_stale_alignment_is_rebased_keeping_reviewed_beads(ws):
+    path = path_of(ws)
+    record = review.confirm_through(load_alignment(path), 2)
+    save_alignment(path, record, expected_revision=record.revision)
+    text = ws / "texts" / CHEONAN / "es.kcna.txt"
+    text.write_text(
+        text.read_text(encoding="utf-8") + "Un parrafo nuevo al final del texto.\n", encoding="utf-8"
+    )
+    at = start()
+    assert any("changed since this alignment was made" in w.value for w in at.warning)
+    click(at, "rebase")
+    new = load_alignment(path)
+    article = texts.load_article(ws / "texts", CHEONAN)
+    assert new.target.sha256 == texts.content_hash(texts.read_version_text(article, "es.kcna"))
+    assert [(x.src, x.tgt, x.status) for x in new.links[:3]] == [
+        (x.src, x.tgt, "confirmed") for x in record.links[:3]
+    ]
+    assert new.links[-1].tgt == ["p8.s1"]
+    assert not any("changed since" in w.value for w in at.warning)
+
+
+# --- the picture and other versions ----------------------------------------------------------------------
+
+
+def test_similarity_matrix_view(ws):
+    at = start()
+    click(at, "row_1")
+    at.segmented_control(key="view").set_value("Similarity matrix").run()
+    assert not at.exception
+    (chart,) = at.get("vega_lite_chart")
+    spec = chart.proto.spec
+    assert '"similarity"' in spec and "#f08c00" in spec  # the heatmap and the highlighted current bead
+    datasets = chart.proto.datasets
+    assert len(datasets) == 2  # the cells and the beads
+    click(at, "next")
+    assert doc(at).cur == 2
+
+
+def test_other_versions_as_columns(ws):
+    at = start()
+    at.selectbox(key="article").select(RODONG).run()
+    at.selectbox(key="target").select("ko.team").run()
+    at.multiselect(key="extra").select("es.team").run()
+    es = load_alignment(path_of(ws, RODONG, "es.team"))
+    page = texts_of(at)
+    assert "es.team" in page
+    for s in es.target.sentences[:3]:
+        assert escape(s.text) in page
+
+
+# --- translate, machine vs human, download ------------------------------------------------------------------
+
+
+def test_translate_with_apertium_then_compare_with_the_human_translation(ws):
+    if not shutil.which("apertium"):
+        pytest.skip("apertium is not installed (apt-get install apertium apertium-eng-spa)")
+    at = start()
+    at.segmented_control(key="view").set_value("Translate").run()
+    at.radio(key="mt_engine").set_value("apertium")
+    at.text_input(key="mt_lang").input("es").run()
+    click(at, "translate")
+    article = texts.load_article(ws / "texts", CHEONAN)
+    machine = article.version("es.apertium")
+    assert machine.kind == "machine" and machine.engine == "apertium"
+    assert any("es.apertium" in s.value for s in at.success)
+    record = load_alignment(path_of(ws, CHEONAN, "es.apertium"))
+    assert all(len(x.src) == len(x.tgt) == 1 for x in record.links)
+    # Machine vs human: chrF per English sentence, the same numbers as workbench.compare gives.
+    at.segmented_control(key="view").set_value("Machine vs human").run()
+    assert not at.exception, at.exception
+    from workbench.compare import compare_versions
+    from workbench.workspace import Workspace
+
+    expected = compare_versions(Workspace(ws), CHEONAN, "es.kcna", "es.apertium")
+    (metric,) = at.metric
+    assert metric.value == f"{expected.chrf:.1f}"
+    (table,) = at.dataframe
+    assert list(table.value["chrF"]) == [round(r.chrf, 1) for r in expected.rows]
+    worst = expected.most_different(1)[0]
+    assert escape(worst.human) in texts_of(at)
+    at.segmented_control(key="view").set_value("Translate").run()
+    click(at, "translate")  # exists already: nothing is overwritten without "Translate again"
+    assert any("already has es.apertium" in i.value for i in at.info)
+
+
+def test_translate_without_any_engine_says_how_to_install_one(ws, monkeypatch):
+    from workbench import translate as mt
+
+    if mt.installed_packages():
+        pytest.skip("Argos models are installed here")
+    monkeypatch.setenv("PATH", str(ws))  # no apertium on the PATH
+    at = start()
+    at.segmented_control(key="view").set_value("Translate").run()
+    message = " ".join(w.value for w in at.warning)
+    assert "No translation engine is installed" in message and "workbench models install" in message
+    assert not [b for b in at.button if b.key == "translate"]
+
+
+def test_download_offers_the_export_formats(ws):
+    from workbench import export
+
+    at = start()
+    assert at.selectbox(key="dl_format").options == list(export.FORMATS)
+    keys = {e.key for e in at.get("download_button")}
+    assert {"dl_json", "dl_corpus"} <= keys
+    at.toggle(key="dl_reviewed").set_value(True).run()
+    assert any("0 bead(s)" in c.value for c in at.caption)
+    click(at, "confirm")
+    assert any("1 bead(s)" in c.value for c in at.caption)
+
+
+# --- the command ----------------------------------------------------------------------------------------
+
+
+def test_workbench_app_command_serves_the_app(ws, tmp_path):
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    from typer.testing import CliRunner
+
+    from workbench import cli
+
+    result = CliRunner().invoke(cli.app, ["app", "--root", str(tmp_path / "nowhere"), "--no-browser"])
+    assert result.exit_code == 1 and "no texts/ folder" in result.output
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    exe = Path(sys.executable).parent / "workbench"
+    proc = subprocess.Popen(
+        [str(exe), "app", "--root", str(ws), "--port", str(port), "--no-browser"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # so that a failing test can stop the server too
+    )
+    try:
+        end = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+                    assert r.status == 200
+                    break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < end, proc.stdout.read().decode()
+                time.sleep(0.3)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
+            assert b"<html" in r.read().lower()
+    finally:
+        proc.terminate()  # workbench passes it on to the server
+        try:
+            out = proc.communicate(timeout=15)[0].decode()
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            raise
+    assert f"review app for {ws}" in out
+
+
+def test_folder_without_texts(tmp_path, monkeypatch):
+    monkeypatch.setenv("WORKBENCH_ROOT", str(tmp_path))
+    at = start()
+    assert any("no texts/ folder" in e.value for e in at.error)
+    (tmp_path / "texts").mkdir()
+    at.run()
+    assert any("No articles" in i.value for i in at.info)

@@ -1,0 +1,480 @@
+"""Reviewing an alignment: the edits a person makes to its beads, undo and redo, navigation, re-aligning
+the unreviewed stretches around reviewed beads, carrying reviewed beads over to a changed text, the
+similarity picture, and other translations of the article lined up through the source.
+
+Every edit is a pure function: it takes an :class:`~workbench.alignments.Alignment` and a bead index
+and returns a new, validated alignment, leaving its input untouched (unchanged links are shared, never
+mutated). Beads a person changed get status ``edited``, beads a person approved ``confirmed``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from workbench.align import Aligner
+from workbench.alignments import AlignedSide, Alignment, Link, validate
+from workbench.segment import Sentence
+
+__all__ = [
+    "LOW_CONFIDENCE",
+    "REVIEWED",
+    "SIDES",
+    "History",
+    "ReviewError",
+    "bead_boxes",
+    "confirm",
+    "confirm_through",
+    "low_confidence",
+    "mark_unaligned",
+    "merge_next",
+    "merge_prev",
+    "move_first",
+    "move_last",
+    "next_low_confidence",
+    "next_unconfirmed",
+    "progress",
+    "realign_rest",
+    "rebase",
+    "similarity_matrix",
+    "split",
+    "unconfirm",
+    "version_columns",
+]
+
+log = logging.getLogger(__name__)
+
+REVIEWED = ("confirmed", "edited")  # statuses a person set: kept as anchors when re-aligning
+LOW_CONFIDENCE = 0.5  # beads below this confidence are worth a look
+SIDES = ("src", "tgt")
+DITTO = "〃"  # in a version column: the same text as the row above (one link spanning several rows)
+
+
+class ReviewError(ValueError):
+    """An edit that cannot be made here; the message says why and what to do instead."""
+
+
+# --- helpers ------------------------------------------------------------------------------------------
+
+
+def _bead(alignment: Alignment, k: int) -> Link:
+    if not 0 <= k < len(alignment.links):
+        raise ReviewError(f"there is no bead {k + 1} (the alignment has {len(alignment.links)})")
+    return alignment.links[k]
+
+
+def _side(side: str) -> str:
+    if side not in SIDES:
+        raise ReviewError(f"side must be 'src' or 'tgt', not {side!r}")
+    return side
+
+
+def _ids(link: Link, side: str) -> list[str]:
+    return link.src if side == "src" else link.tgt
+
+
+def _with(link: Link, side: str, ids: list[str], status: str = "edited") -> Link:
+    return (
+        Link(ids, list(link.tgt), link.score, status)
+        if side == "src"
+        else Link(list(link.src), ids, link.score, status)
+    )
+
+
+def _replace_links(alignment: Alignment, start: int, stop: int, new: list[Link]) -> Alignment:
+    """A copy of ``alignment`` with links ``start:stop`` replaced by ``new`` (empty beads dropped)."""
+    new = [link for link in new if link.src or link.tgt]
+    result = replace(alignment, links=[*alignment.links[:start], *new, *alignment.links[stop:]])
+    validate(result)
+    return result
+
+
+# --- edits --------------------------------------------------------------------------------------------
+
+
+def merge_next(alignment: Alignment, k: int) -> Alignment:
+    """Merge bead ``k`` with the bead after it."""
+    a = _bead(alignment, k)
+    if k + 1 >= len(alignment.links):
+        raise ReviewError("the last bead has no next bead to merge with")
+    b = alignment.links[k + 1]
+    merged = Link([*a.src, *b.src], [*a.tgt, *b.tgt], min(a.score, b.score), "edited")
+    return _replace_links(alignment, k, k + 2, [merged])
+
+
+def merge_prev(alignment: Alignment, k: int) -> Alignment:
+    """Merge bead ``k`` with the bead before it."""
+    _bead(alignment, k)
+    if k == 0:
+        raise ReviewError("the first bead has no previous bead to merge with")
+    return merge_next(alignment, k - 1)
+
+
+def split(alignment: Alignment, k: int, src_at: int, tgt_at: int) -> Alignment:
+    """Split bead ``k`` in two: the first keeps its first ``src_at`` source and ``tgt_at`` target
+    sentences, the second the rest. Neither part may be empty."""
+    link = _bead(alignment, k)
+    if not (0 <= src_at <= len(link.src) and 0 <= tgt_at <= len(link.tgt)):
+        raise ReviewError(
+            f"cannot split bead {k + 1} after source sentence {src_at} and target sentence {tgt_at}: "
+            f"it has {len(link.src)} and {len(link.tgt)}"
+        )
+    first = Link(link.src[:src_at], link.tgt[:tgt_at], link.score, "edited")
+    second = Link(link.src[src_at:], link.tgt[tgt_at:], link.score, "edited")
+    if not (first.src or first.tgt) or not (second.src or second.tgt):
+        raise ReviewError(f"splitting bead {k + 1} there would leave one part empty; choose another place")
+    return _replace_links(alignment, k, k + 1, [first, second])
+
+
+def move_first(alignment: Alignment, k: int, side: str) -> Alignment:
+    """Move the first ``side`` sentence of bead ``k`` to the end of the bead before it (a bead left
+    empty disappears)."""
+    link, side = _bead(alignment, k), _side(side)
+    ids = _ids(link, side)
+    if not ids:
+        raise ReviewError(f"bead {k + 1} has no {_name(side)} sentence to move")
+    if k == 0:
+        raise ReviewError("the first bead has no bead before it; mark the sentence unaligned instead")
+    prev = alignment.links[k - 1]
+    return _replace_links(
+        alignment, k - 1, k + 1, [_with(prev, side, [*_ids(prev, side), ids[0]]), _with(link, side, ids[1:])]
+    )
+
+
+def move_last(alignment: Alignment, k: int, side: str) -> Alignment:
+    """Move the last ``side`` sentence of bead ``k`` to the start of the bead after it (a bead left
+    empty disappears)."""
+    link, side = _bead(alignment, k), _side(side)
+    ids = _ids(link, side)
+    if not ids:
+        raise ReviewError(f"bead {k + 1} has no {_name(side)} sentence to move")
+    if k + 1 >= len(alignment.links):
+        raise ReviewError("the last bead has no bead after it; mark the sentence unaligned instead")
+    nxt = alignment.links[k + 1]
+    return _replace_links(
+        alignment, k, k + 2, [_with(link, side, ids[:-1]), _with(nxt, side, [ids[-1], *_ids(nxt, side)])]
+    )
+
+
+def mark_unaligned(alignment: Alignment, k: int, side: str, sentence_id: str) -> Alignment:
+    """Take sentence ``sentence_id`` out of bead ``k`` into a bead of its own with nothing on the other
+    side (1-0 or 0-1). Only the first or last sentence of a side can go; split the bead first otherwise."""
+    link, side = _bead(alignment, k), _side(side)
+    ids = _ids(link, side)
+    if sentence_id not in ids:
+        raise ReviewError(f"{_name(side)} sentence {sentence_id} is not in bead {k + 1}")
+    other = link.tgt if side == "src" else link.src
+    if len(ids) == 1 and not other:
+        raise ReviewError(f"{_name(side)} sentence {sentence_id} is already unaligned")
+    alone = Link([sentence_id], [], link.score, "edited")
+    if side == "tgt":
+        alone = Link([], [sentence_id], link.score, "edited")
+    if ids[0] == sentence_id:
+        return _replace_links(alignment, k, k + 1, [alone, _with(link, side, ids[1:])])
+    if ids[-1] == sentence_id:
+        return _replace_links(alignment, k, k + 1, [_with(link, side, ids[:-1]), alone])
+    raise ReviewError(
+        f"{_name(side)} sentence {sentence_id} is in the middle of bead {k + 1}: split the bead first, "
+        "then mark it unaligned"
+    )
+
+
+def confirm(alignment: Alignment, k: int) -> Alignment:
+    """Mark bead ``k`` as confirmed by a person."""
+    link = _bead(alignment, k)
+    return _replace_links(
+        alignment, k, k + 1, [Link(list(link.src), list(link.tgt), link.score, "confirmed")]
+    )
+
+
+def unconfirm(alignment: Alignment, k: int) -> Alignment:
+    """Take back the confirmation of bead ``k``: it becomes ``auto`` again, so re-aligning may change it."""
+    link = _bead(alignment, k)
+    return _replace_links(alignment, k, k + 1, [Link(list(link.src), list(link.tgt), link.score, "auto")])
+
+
+def confirm_through(alignment: Alignment, k: int) -> Alignment:
+    """Confirm every bead from the first up to and including ``k``."""
+    _bead(alignment, k)
+    done = [Link(list(x.src), list(x.tgt), x.score, "confirmed") for x in alignment.links[: k + 1]]
+    return _replace_links(alignment, 0, k + 1, done)
+
+
+def _name(side: str) -> str:
+    return "source" if side == "src" else "target"
+
+
+# --- undo and redo ------------------------------------------------------------------------------------
+
+_Snapshot = tuple[Alignment, tuple[tuple[tuple[str, ...], tuple[str, ...], float, str], ...]]
+
+
+def _freeze(alignment: Alignment, previous: _Snapshot | None = None) -> _Snapshot:
+    """An immutable copy of ``alignment``; links equal to ones of ``previous`` are shared with it, so that a
+    long history of a long article costs little memory."""
+    known = {link[0]: link for link in previous[1]} if previous else {}
+    links = []
+    for x in alignment.links:
+        link = (tuple(x.src), tuple(x.tgt), x.score, x.status)
+        old = known.get(link[0])
+        links.append(old if old == link else link)
+    return replace(alignment, links=[]), tuple(links)
+
+
+def _thaw(snapshot: _Snapshot) -> Alignment:
+    template, links = snapshot
+    return replace(template, links=[Link(list(s), list(t), score, status) for s, t, score, status in links])
+
+
+class History:
+    """Undo and redo over immutable snapshots of an alignment's links (and sides, for a rebase)."""
+
+    def __init__(self, alignment: Alignment, limit: int = 500):
+        validate(alignment)
+        self.limit = limit
+        self._past: list[_Snapshot] = []
+        self._future: list[_Snapshot] = []
+        self._present = _freeze(alignment)
+
+    @property
+    def present(self) -> Alignment:
+        """A fresh copy of the current alignment (changing it does not change the history)."""
+        return _thaw(self._present)
+
+    @property
+    def can_undo(self) -> bool:
+        return bool(self._past)
+
+    @property
+    def can_redo(self) -> bool:
+        return bool(self._future)
+
+    def push(self, alignment: Alignment) -> Alignment:
+        """Make ``alignment`` the current state; the one before it can be restored with :meth:`undo`."""
+        validate(alignment)
+        self._past.append(self._present)
+        del self._past[: -self.limit]
+        self._future.clear()
+        self._present = _freeze(alignment, self._present)
+        return self.present
+
+    def undo(self) -> Alignment:
+        if not self._past:
+            raise ReviewError("nothing to undo")
+        self._future.append(self._present)
+        self._present = self._past.pop()
+        return self.present
+
+    def redo(self) -> Alignment:
+        if not self._future:
+            raise ReviewError("nothing to redo")
+        self._past.append(self._present)
+        self._present = self._future.pop()
+        return self.present
+
+
+# --- navigation ---------------------------------------------------------------------------------------
+
+
+def _next(alignment: Alignment, start: int, wanted) -> int | None:
+    """The first bead after ``start`` (wrapping around to the top, ``start`` itself last) that is wanted."""
+    n = len(alignment.links)
+    for step in range(1, n + 1):
+        k = (start + step) % n
+        if wanted(alignment.links[k]):
+            return k
+    return None
+
+
+def next_unconfirmed(alignment: Alignment, start: int = -1) -> int | None:
+    """Index of the next bead after ``start`` not yet confirmed, wrapping around; None if all are."""
+    return _next(alignment, start, lambda x: x.status != "confirmed")
+
+
+def next_low_confidence(
+    alignment: Alignment, start: int = -1, threshold: float = LOW_CONFIDENCE
+) -> int | None:
+    """Index of the next unconfirmed bead after ``start`` with confidence below ``threshold``, wrapping
+    around; None if there is none."""
+    return _next(alignment, start, lambda x: x.status != "confirmed" and x.score < threshold)
+
+
+def low_confidence(alignment: Alignment, threshold: float = LOW_CONFIDENCE) -> list[int]:
+    """Indices of the unconfirmed beads with confidence below ``threshold``."""
+    return [k for k, x in enumerate(alignment.links) if x.status != "confirmed" and x.score < threshold]
+
+
+def progress(alignment: Alignment) -> tuple[int, int]:
+    """(confirmed beads, all beads)."""
+    return sum(1 for x in alignment.links if x.status == "confirmed"), len(alignment.links)
+
+
+# --- re-aligning around reviewed beads ------------------------------------------------------------------
+
+
+def _align_gap(src: Sequence[Sentence], tgt: Sequence[Sentence], aligner: Aligner) -> list[Link]:
+    if not src and not tgt:
+        return []
+    beads = aligner.align([s.text for s in src], [s.text for s in tgt])
+    return [
+        Link([src[i].id for i in b.src], [tgt[j].id for j in b.tgt], float(b.score), "auto") for b in beads
+    ]
+
+
+def _fill(
+    source: AlignedSide, target: AlignedSide, anchors: list[tuple[int, int, int, int, Link]], aligner: Aligner
+) -> list[Link]:
+    """Links that keep ``anchors`` (source rows r0:r1, target rows c0:c1, in order) and align each
+    stretch between them on its own."""
+    links: list[Link] = []
+    r = c = 0
+    n, m = len(source.sentences), len(target.sentences)
+    for r0, r1, c0, c1, link in [*anchors, (n, n, m, m, None)]:
+        links += _align_gap(source.sentences[r:r0], target.sentences[c:c0], aligner)
+        if link is not None:
+            links.append(link)
+        r, c = r1, c1
+    return links
+
+
+def bead_boxes(alignment: Alignment) -> list[tuple[int, int, int, int]]:
+    """Each bead as sentence rows ``(r0, r1, c0, c1)``: source ``r0:r1`` against target ``c0:c1`` (an
+    unaligned sentence has an empty range on the other side, at the boundary where it sits)."""
+    boxes = []
+    r = c = 0
+    for link in alignment.links:
+        boxes.append((r, r + len(link.src), c, c + len(link.tgt)))
+        r, c = r + len(link.src), c + len(link.tgt)
+    return boxes
+
+
+def realign_rest(alignment: Alignment, aligner: Aligner, keep: Sequence[str] = REVIEWED) -> Alignment:
+    """Re-run the aligner on the stretches between reviewed beads only; beads whose status is in ``keep``
+    (confirmed and edited) stay exactly as they are, as fixed anchors."""
+    anchors = [
+        (*box, link)
+        for box, link in zip(bead_boxes(alignment), alignment.links, strict=True)
+        if link.status in keep
+    ]
+    links = _fill(alignment.source, alignment.target, anchors, aligner)
+    result = replace(alignment, links=links)
+    validate(result)
+    return result
+
+
+def _find(sentences: Sequence[Sentence], run: list[Sentence], start: int) -> int | None:
+    """Where the texts of ``run`` occur as consecutive sentences at or after ``start``: the position with
+    the same ids if the texts match there, else the first match."""
+    texts = [s.text for s in run]
+    size = len(texts)
+    ids = {s.id: i for i, s in enumerate(sentences)}
+    same = ids.get(run[0].id)
+    if same is not None and same >= start and [s.text for s in sentences[same : same + size]] == texts:
+        return same
+    for i in range(start, len(sentences) - size + 1):
+        if sentences[i].text == texts[0] and [s.text for s in sentences[i : i + size]] == texts:
+            return i
+    return None
+
+
+def rebase(
+    old: Alignment, source: AlignedSide, target: AlignedSide, aligner: Aligner, keep: Sequence[str] = REVIEWED
+) -> tuple[Alignment, list[Link]]:
+    """Carry an alignment over to changed texts: re-align against the new ``source`` and ``target`` sides
+    and keep each reviewed bead whose sentences are still there unchanged, in order.
+
+    Returns the new alignment (same revision and creation time as ``old``, so that it saves over it) and
+    the reviewed links that could not be kept. A reviewed bead with one empty side is kept only right
+    after a kept bead (or at the very start), where its place on the other side is certain.
+    """
+    old_src = {s.id: s for s in old.source.sentences}
+    old_tgt = {s.id: s for s in old.target.sentences}
+    anchors: list[tuple[int, int, int, int, Link]] = []
+    dropped: list[Link] = []
+    r = c = 0  # the first free row on each side of the new texts
+    previous_kept = True  # whether the bead before (in ``old``) was kept; the start counts as kept
+    for link in old.links:
+        if link.status not in keep:
+            previous_kept = False
+            continue
+        src_run = [old_src[i] for i in link.src]
+        tgt_run = [old_tgt[i] for i in link.tgt]
+        if not src_run or not tgt_run:
+            if not previous_kept:
+                dropped.append(link)
+                continue
+            r0 = _find(source.sentences, src_run, r) if src_run else r
+            c0 = _find(target.sentences, tgt_run, c) if tgt_run else c
+            if r0 != r or c0 != c:  # not directly after the previous anchor
+                r0 = c0 = None
+        else:
+            r0 = _find(source.sentences, src_run, r)
+            c0 = _find(target.sentences, tgt_run, c)
+        if r0 is None or c0 is None:
+            dropped.append(link)
+            previous_kept = False
+            continue
+        r1, c1 = r0 + len(src_run), c0 + len(tgt_run)
+        ids_s = [s.id for s in source.sentences[r0:r1]]
+        ids_t = [s.id for s in target.sentences[c0:c1]]
+        anchors.append((r0, r1, c0, c1, Link(ids_s, ids_t, link.score, link.status)))
+        r, c = r1, c1
+        previous_kept = True
+    links = _fill(source, target, anchors, aligner)
+    result = replace(old, source=source, target=target, links=links)
+    validate(result)
+    if dropped:
+        log.info("rebase of %s: %d reviewed beads changed and were re-aligned", old.article, len(dropped))
+    return result, dropped
+
+
+# --- the picture ---------------------------------------------------------------------------------------
+
+
+def similarity_matrix(alignment: Alignment, aligner: Aligner) -> np.ndarray:
+    """Similarities of every source sentence (rows) with every target sentence (columns), on the
+    aligner's scale: unrelated pairs about 0, true translations usually 0.3 and above."""
+    return aligner.similarity(
+        [s.text for s in alignment.source.sentences], [s.text for s in alignment.target.sentences]
+    )
+
+
+# --- other versions through the source --------------------------------------------------------------------
+
+
+def version_columns(main: Alignment, others: Sequence[Alignment]) -> dict[str, list[str]]:
+    """For each other alignment of the same source text, the text of its version that goes with each bead
+    of ``main``, found through the shared source sentences. A link of another version that spans several
+    beads of ``main`` shows in the first of them, and as ``〃`` in the rest; its unaligned sentences join
+    the row of the link before them."""
+    row_of: dict[str, int] = {}
+    for k, link in enumerate(main.links):
+        for sid in link.src:
+            row_of[sid] = k
+    columns: dict[str, list[str]] = {}
+    for other in others:
+        if (other.source.version, other.source.sha256) != (main.source.version, main.source.sha256):
+            raise ReviewError(
+                f"{other.target.version} was aligned to another source text than {main.target.version}; "
+                f"re-align {other.target.version} first"
+            )
+        texts = {s.id: s.text for s in other.target.sentences}
+        rows = [[] for _ in main.links]
+        last = 0
+        for link in other.links:
+            text = " ".join(texts[t] for t in link.tgt)
+            spans = sorted({row_of[sid] for sid in link.src})
+            if not spans:
+                if text:
+                    rows[last].append(text)
+                continue
+            if text:
+                rows[spans[0]].append(text)
+                for k in range(spans[0] + 1, spans[-1] + 1):
+                    rows[k].append(DITTO)
+            last = spans[-1]
+        columns[other.target.version] = [" ".join(parts) for parts in rows]
+    return columns
