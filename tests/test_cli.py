@@ -194,6 +194,19 @@ def test_align_all(workspace):
     assert listing.count("auto") == 6 and "none" not in listing
 
 
+def test_align_missing_only_touches_unaligned_translations(workspace):
+    assert run("align", SEED, "-t", "ko.team", "--root", workspace).exit_code == 0
+    done = workspace / "alignments" / SEED / "ko.team.json"
+    before = done.read_bytes()
+    result = run("align", SEED, "--missing", "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert "aligned 1 of 1" in result.stderr
+    assert done.read_bytes() == before
+    assert (workspace / "alignments" / SEED / "es.team.json").exists()
+    again = run("align", SEED, "--missing", "--root", workspace)
+    assert again.exit_code == 0 and "already has an alignment" in again.stderr
+
+
 def test_list_reports_stale_and_missing_texts(workspace):
     assert run("align", SEED, "--root", workspace).exit_code == 0
     folder = workspace / "texts" / SEED

@@ -213,6 +213,9 @@ def align(
     force: Annotated[
         bool, typer.Option(help="Re-align even where beads were reviewed (keeps a .bak).")
     ] = False,
+    missing: Annotated[
+        bool, typer.Option("--missing", help="Only translations that have no alignment yet.")
+    ] = False,
     root: RootOpt = None,
 ) -> None:
     """Align each translation of the articles to their source; writes alignments/<article>/<version>.json."""
@@ -230,6 +233,11 @@ def align(
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
     jobs = [(a, v.id) for a in arts for v in a.translations() if not target or v.id in target]
+    if missing:
+        jobs = [(a, v) for a, v in jobs if not ws.alignment_path(a.id, v).exists()]
+        if not jobs:
+            err.print("every translation already has an alignment")
+            return
     if not jobs:
         raise _fail(texts.TextsError("nothing to align: no translations match"))
     failures = 0
@@ -383,10 +391,357 @@ def eval_cmd(
 # --- translate, models, compare (machine translation) ---
 
 
+@app.command("translate")
+def translate_cmd(
+    articles: Annotated[list[str] | None, typer.Argument(help="Article ids.")] = None,
+    to: Annotated[str, typer.Option("--to", help="Target language, e.g. ko, es, zh.")] = "",
+    engine: Annotated[str, typer.Option("--engine", "-e", help="argos (default) or apertium.")] = "argos",
+    all_: Annotated[bool, typer.Option("--all", help="Every article that lacks this translation.")] = False,
+    force: Annotated[bool, typer.Option(help="Translate again where the translation exists.")] = False,
+    beam_size: Annotated[int, typer.Option(help="Beam size (argos).")] = 4,
+    batch_size: Annotated[int, typer.Option(help="Sentences per CTranslate2 batch (argos).")] = 32,
+    max_length: Annotated[
+        int, typer.Option(help="Most tokens a translated sentence may have (argos; stops runaway output).")
+    ] = 256,
+    root: RootOpt = None,
+) -> None:
+    """Machine-translate articles into <to>.<engine>.txt (e.g. ko.argos) with provenance and a 1-1 alignment.
+
+    Finished articles are skipped (unless --force), so an interrupted run resumes where it stopped.
+    """
+    from workbench import translate as mt
+
+    ws = Workspace.find(root)
+    try:
+        if not to:
+            raise mt.TranslateError("say which language to translate into with --to, e.g. --to ko")
+        if all_:
+            arts = ws.articles()
+        elif articles:
+            arts = [ws.article(a) for a in articles]
+        else:
+            raise texts.TextsError("name one or more articles, or use --all")
+        mt.check_language_code(to)
+        if engine not in mt.ENGINES:
+            raise mt.TranslateError(f"unknown engine {engine!r}: choose one of {', '.join(mt.ENGINES)}")
+    except USER_ERRORS as exc:
+        raise _fail(exc) from exc
+    options = {"beam_size": beam_size, "batch_size": batch_size, "max_decoding_length": max_length}
+    if engine != "argos":
+        options = {}
+    engines: dict[str, mt.Engine] = {}
+    plans, failures = [], 0
+    for art in arts:
+        try:
+            lang = art.source().language
+            if mt.argos_code(lang) == mt.argos_code(to):
+                if all_:
+                    continue
+                raise mt.TranslateError(f"{art.id}: the source {art.source().id} is already in {to}")
+            if lang not in engines:
+                engines[lang] = mt.get_engine(engine, lang, to, **options)
+                err.print(f"{lang} -> {to}: {engines[lang].provenance().origin}")
+            plans.append((mt.plan_translation(ws, art, to, engines[lang], force=force), engines[lang]))
+        except mt.ModelError as exc:
+            raise _fail(exc) from exc
+        except USER_ERRORS as exc:
+            if not all_:
+                raise _fail(exc) from exc
+            failures += 1
+            err.print(f"[red]{art.id}:[/] {exc}")
+    todo = [(p, e) for p, e in plans if not p.skip]
+    skipped = len(plans) - len(todo)
+    if skipped:
+        err.print(f"{skipped} article(s) already translated into {to} by {engine}: skipped (--force: redo)")
+    by_engine: dict[int, tuple[mt.Engine, list[mt.TranslationPlan]]] = {}
+    for plan, eng in todo:
+        by_engine.setdefault(id(eng), (eng, []))[1].append(plan)
+    bar = _progress()
+    done = 0
+    start = time.perf_counter()
+    try:
+        with bar:
+            a_task = bar.add_task("articles", total=len(todo))
+            s_task = bar.add_task("sentences", total=sum(len(p.sentences) for p, _ in todo))
+            finished = 0
+            for eng, eng_plans in by_engine.values():
+
+                def report(d: int, t: int, base: int = finished) -> None:
+                    bar.update(s_task, completed=base + d)
+
+                for plan, result in mt.run_translations(ws, eng_plans, eng, report):
+                    bar.update(a_task, description=plan.article.id, advance=1)
+                    if isinstance(result, Exception):
+                        failures += 1
+                        err.print(f"[red]{plan.article.id}:[/] {result}")
+                    else:
+                        done += 1
+                        bar.console.print(
+                            f"{plan.article.id}: {result.sentences} sentences, {result.paragraphs} "
+                            f"paragraphs -> {result.path}"
+                        )
+                finished += sum(len(p.sentences) for p in eng_plans)
+                bar.update(s_task, completed=finished)
+    except KeyboardInterrupt:
+        err.print(f"interrupted after {done} of {len(todo)} article(s); run the same command again to resume")
+        raise typer.Exit(code=130) from None
+    err.print(f"translated {done} of {len(todo)} article(s) in {time.perf_counter() - start:.1f}s")
+    if failures:
+        raise typer.Exit(code=1)
+
+
+models_app = typer.Typer(help="Argos Translate models: list and install.", no_args_is_help=True)
+app.add_typer(models_app, name="models")
+
+
+@models_app.command("list")
+def models_list() -> None:
+    """Installed Argos packages, the language pairs they serve (through English too), Apertium pairs."""
+    from workbench import translate as mt
+
+    try:
+        packages = mt.installed_packages()
+    except USER_ERRORS as exc:
+        raise _fail(exc) from exc
+    table = Table(title=f"{len(packages)} Argos package(s) in {mt.argos_packages_dir()}")
+    for col in ("package", "pair", "languages", "version"):
+        table.add_column(col)
+    for p in packages:
+        table.add_row(p.name, p.pair, f"{p.from_name} -> {p.to_name}", p.version)
+    console.print(table)
+    pairs = mt.served_pairs(packages)
+    if pairs:
+        served = Table(title="pairs served (workbench translate --to ...)")
+        for col in ("from", "to", "how", "packages"):
+            served.add_column(col)
+        for pair in pairs:
+            served.add_row(pair.from_code, pair.to_code, pair.via, " + ".join(p.name for p in pair.packages))
+        console.print(served)
+    else:
+        console.print(
+            "No Argos models installed: `workbench models install en ko` (network) or "
+            "`workbench models install ./translate-en_ko.argosmodel` (a downloaded file)."
+        )
+    modes = mt.apertium_modes()
+    console.print(f"Apertium (--engine apertium): {', '.join(modes) if modes else 'not installed'}")
+
+
+@models_app.command("install")
+def models_install(
+    what: Annotated[
+        list[str], typer.Argument(help="FROM TO (download from the Argos index) or FILE.argosmodel.")
+    ],
+) -> None:
+    """Install an Argos model: `models install en ko` (from the index) or `models install ./x.argosmodel`."""
+    from workbench import translate as mt
+
+    try:
+        if len(what) == 1:
+            installed = [mt.install_from_file(Path(what[0]))]
+        elif len(what) == 2:
+            installed = mt.install_from_index(what[0], what[1])
+        else:
+            raise mt.TranslateError("give FROM TO (e.g. `en ko`) or the path of one .argosmodel file")
+    except USER_ERRORS as exc:
+        raise _fail(exc) from exc
+    for pkg in installed:
+        console.print(f"installed [bold]{pkg.name}[/] ({pkg.pair}, version {pkg.version}) in {pkg.path}")
+
+
+@app.command("compare")
+def compare_cmd(
+    article: Annotated[str, typer.Argument(help="Article id.")],
+    human: Annotated[str, typer.Option("--human", help="The human version, e.g. es.kcna.")],
+    machine: Annotated[str, typer.Option("--machine", help="The machine version, e.g. es.apertium.")],
+    top: Annotated[int, typer.Option(help="How many of the most different sentences to list.")] = 5,
+    preset: PresetOpt = None,
+    model: ModelOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """chrF of a machine translation against a human one, per English sentence and overall."""
+    from workbench.compare import compare_versions
+
+    ws = Workspace.find(root)
+
+    def factory():
+        names, params = resolve_models(preset, model)
+        return make_aligner(names, params), "+".join(names)
+
+    try:
+        result = compare_versions(ws, article, human, machine, aligner_factory=factory)
+    except USER_ERRORS as exc:
+        raise _fail(exc) from exc
+    table = Table(title=f"{article}: {machine} against {human} (chrF)", show_lines=True)
+    table.add_column("source", no_wrap=True)
+    table.add_column(result.source, ratio=1, overflow="fold")
+    table.add_column(human, ratio=1, overflow="fold")
+    table.add_column(machine, ratio=1, overflow="fold")
+    table.add_column("chrF", justify="right")
+    for row in result.rows:
+        table.add_row(" ".join(row.source_ids), row.source, row.human, row.machine, f"{row.chrf:.1f}")
+    console.print(table)
+    for vid, how in result.alignments.items():
+        err.print(f"{vid}: {how}")
+    console.print(f"overall chrF: [bold]{result.chrf:.1f}[/] over {len(result.rows)} sentence(s)")
+    if top > 0:
+        console.print(f"where {human} departs most from {machine}:")
+        for row in result.most_different(top):
+            console.print(f"  {' '.join(row.source_ids)}  chrF {row.chrf:.1f}: {row.source}")
+
+
 # --- export (parallel corpus) ---
 
 
+@app.command("export")
+def export_cmd(
+    out: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            "-o",
+            help="Output file. Moses: a prefix (PATH.en-es.en, PATH.en-es.es, PATH.en-es.ids per "
+            "language pair) or a .zip holding them.",
+        ),
+    ],
+    articles: Annotated[list[str] | None, typer.Argument(help="Article ids.")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Export every article.")] = False,
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format", "-f", help="tmx, moses, tsv, jsonl or parquet (default: from --out's extension)."
+        ),
+    ] = None,
+    status: Annotated[
+        str,
+        typer.Option(
+            help="confirmed: only beads a person confirmed or edited (the default); "
+            "any: unreviewed auto links too."
+        ),
+    ] = "confirmed",
+    min_score: Annotated[
+        float | None, typer.Option("--min-score", help="Only beads with at least this confidence (0-1).")
+    ] = None,
+    langs: Annotated[
+        str | None,
+        typer.Option(
+            help="Target languages, comma-separated, e.g. ko,es (default: all); English comes along."
+        ),
+    ] = None,
+    kind: Annotated[str, typer.Option(help="Only translations of this kind: human, machine or any.")] = "any",
+    allow_stale: Annotated[
+        bool,
+        typer.Option(
+            "--allow-stale", help="Also export alignments whose texts changed since they were made."
+        ),
+    ] = False,
+    root: RootOpt = None,
+) -> None:
+    """Write a parallel corpus from the saved alignments: one pair per bead with both sides, with its
+    sentence ids. 1-0 and 0-1 beads, and stale or corrupt alignments, are skipped and counted."""
+    from workbench import export as ex
+
+    ws = Workspace.find(root)
+    try:
+        if all_ and articles:
+            raise ex.ExportError("name articles or use --all, not both")
+        if not all_ and not articles:
+            raise ex.ExportError("name one or more articles, or use --all")
+        options = ex.ExportOptions(
+            status=status,
+            min_score=min_score,
+            langs=tuple(x.strip() for x in langs.split(",") if x.strip()) if langs is not None else None,
+            kind=kind,
+            allow_stale=allow_stale,
+        )
+        fmt = ex.check_format(fmt) if fmt else ex.format_for_path(out)
+        bar = _progress()
+        tasks: list = []
+
+        def progress(done: int, total: int, label: str) -> None:
+            if not tasks:
+                tasks.append(bar.add_task("exporting", total=total))
+            bar.update(tasks[0], completed=done, description=label if done < total else "exported")
+
+        with bar:
+            report = ex.export_workspace(ws, None if all_ else articles, fmt, out, options, progress)
+    except ex.NothingToExportError as exc:
+        console.print(_export_table(exc.report, "nothing exported"))
+        raise _fail(exc) from exc
+    except USER_ERRORS as exc:
+        raise _fail(exc) from exc
+    unit = {"tmx": "translation units", "moses": "line pairs"}.get(fmt, "rows")
+    console.print(_export_table(report, f"{report.written} beads written as {report.units} {unit} ({fmt})"))
+    for path in report.files:
+        console.print(f"-> {path}")
+
+
+def _export_table(report, title: str) -> Table:
+    table = Table(title=title)
+    table.add_column("")
+    table.add_column("beads", justify="right")
+    table.add_column("alignments", justify="right")
+    table.add_row("written", str(report.written), str(report.alignments))
+    for reason, beads, files in report.reasons():
+        table.add_row(f"skipped: {reason}", str(beads) if beads else "", str(files) if files else "")
+    return table
+
+
 # --- app (review app) ---
+
+
+def app_command(port: int, address: str = "127.0.0.1", browser: bool = True) -> list[str]:
+    """The ``streamlit run`` command line of the review app (the folder goes in ``WORKBENCH_ROOT``)."""
+    import sys
+
+    return [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(Path(__file__).with_name("app.py")),
+        "--server.port",
+        str(port),
+        "--server.address",
+        address,
+        "--server.headless",
+        "false" if browser else "true",
+        "--browser.gatherUsageStats",
+        "false",
+        "--client.toolbarMode",
+        "minimal",
+        "--theme.primaryColor",
+        "#1f6feb",
+    ]
+
+
+@app.command("app")
+def app_cmd(
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8501,
+    address: Annotated[str, typer.Option(help="Address to serve on (0.0.0.0: the network).")] = "127.0.0.1",
+    browser: Annotated[bool, typer.Option(help="Open the app in the web browser.")] = True,
+    root: RootOpt = None,
+) -> None:
+    """Open the review app in the browser: align, review and correct the links, save."""
+    import os
+    import signal
+    import subprocess
+
+    ws = Workspace.find(root)
+    try:
+        ws.articles()
+    except USER_ERRORS as exc:
+        raise _fail(exc) from exc
+    err.print(f"review app for {ws.root} on http://{address}:{port} (Ctrl+C stops it)")
+    server = subprocess.Popen(
+        app_command(port, address, browser), env=dict(os.environ, WORKBENCH_ROOT=str(ws.root))
+    )
+    signal.signal(signal.SIGTERM, lambda *_: server.terminate())  # stopping workbench stops the server
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:  # the server got the Ctrl+C too
+        code = server.wait()
+    if code not in (0, -signal.SIGTERM):
+        raise typer.Exit(code=code)
 
 
 if __name__ == "__main__":
