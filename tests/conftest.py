@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,16 @@ import pytest
 # huggingface_hub reads these when it is first imported, so set them before any test can import it.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
+# argostranslate creates its data, config and cache folders when it is first imported: point them at a
+# scratch folder so that no test (nor a subprocess it starts) touches the user's ~/.local/share etc.
+_ARGOS_SCRATCH = Path(tempfile.mkdtemp(prefix="workbench-tests-argos-"))
+os.environ.setdefault(
+    "HF_HOME", str(Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "huggingface")
+)
+for _var in ("XDG_DATA_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME"):
+    os.environ[_var] = str(_ARGOS_SCRATCH / _var.lower())
+os.environ["ARGOS_PACKAGES_DIR"] = str(_ARGOS_SCRATCH / "packages")
+atexit.register(shutil.rmtree, _ARGOS_SCRATCH, ignore_errors=True)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "texts"
 

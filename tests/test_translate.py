@@ -503,3 +503,18 @@ def test_apertium_without_the_pair_says_what_is_installed(monkeypatch, workspace
     monkeypatch.setattr(mt, "apertium_modes", lambda: [])
     result = run("translate", BUNKER, "--to", "es", "--engine", "apertium", "--root", workspace)
     assert result.exit_code == 1 and "apt-get install apertium apertium-eng-spa" in result.stderr
+
+
+@needs_apertium
+def test_align_keeps_the_alignment_by_construction(argos_home, workspace):
+    assert run("translate", BUNKER, "--to", "es", "--engine", "apertium", "--root", workspace).exit_code == 0
+    path = workspace / "alignments" / BUNKER / "es.apertium.json"
+    before = path.read_bytes()
+    result = run("align", BUNKER, "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert "kept its 1-1 alignment by construction" in result.output
+    assert path.read_bytes() == before
+    assert load_alignment(workspace / "alignments" / BUNKER / "es.kcna.json").model == "use-m3"
+    forced = run("align", BUNKER, "-t", "es.apertium", "--force", "--root", workspace)
+    assert forced.exit_code == 0, forced.output
+    assert load_alignment(path).model == "use-m3"

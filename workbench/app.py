@@ -21,7 +21,14 @@ from workbench import alignments as store
 from workbench import review, texts
 from workbench.align import PRESETS, Aligner, AlignError, AlignParams
 from workbench.embed import EmbeddingError, default_cache_path, get_embedder
-from workbench.workspace import DEFAULT_PRESET, ReviewedWorkError, Workspace, align_version, side
+from workbench.workspace import (
+    CONSTRUCTION,
+    DEFAULT_PRESET,
+    ReviewedWorkError,
+    Workspace,
+    align_version,
+    side,
+)
 
 log = logging.getLogger("workbench.app")
 
@@ -292,7 +299,7 @@ def _record_aligner(record: store.Alignment, bar=None) -> Aligner:
     """An aligner with the models and parameters this alignment was made with (else the default)."""
     names, params = PRESETS[DEFAULT_PRESET]
     known = {f.name for f in fields(AlignParams)}
-    if record.model and record.model != "construction":
+    if record.model and record.model != CONSTRUCTION:
         names = record.model.split("+")
         with contextlib.suppress(TypeError):  # parameters of another version: use the default ones
             params = AlignParams(**{k: v for k, v in record.params.items() if k in known})
@@ -301,7 +308,7 @@ def _record_aligner(record: store.Alignment, bar=None) -> Aligner:
 
 @st.cache_data(max_entries=8, show_spinner="Computing sentence similarities…")
 def _similarity(src: tuple[str, ...], tgt: tuple[str, ...], model: str):
-    names = model.split("+") if model and model != "construction" else PRESETS[DEFAULT_PRESET][0]
+    names = model.split("+") if model and model != CONSTRUCTION else PRESETS[DEFAULT_PRESET][0]
     return _aligner(names, AlignParams()).similarity(list(src), list(tgt))
 
 

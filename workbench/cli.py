@@ -20,6 +20,7 @@ from workbench import evaluate as ev
 from workbench.align import PRESETS, AlignError
 from workbench.embed import EmbeddingError
 from workbench.workspace import (
+    CONSTRUCTION,
     ReviewedWorkError,
     Workspace,
     align_version,
@@ -252,6 +253,13 @@ def align(
                 failures += 1
                 err.print(f"[red]{art.id} {version}:[/] {exc}")
             else:
+                if rec.model == CONSTRUCTION and not force:
+                    bar.console.print(
+                        f"{art.id} {version}: kept its 1-1 alignment by construction "
+                        "(machine translation; --force re-aligns it with embeddings)"
+                    )
+                    bar.advance(task)
+                    continue
                 low = sum(1 for link in rec.links if link.score < 0.5)
                 bar.console.print(
                     f"{art.id} {version}: {len(rec.links)} beads, {low} below 0.5 "

@@ -36,6 +36,7 @@ from workbench import alignments as store
 from workbench import texts
 from workbench.align import Bead
 from workbench.segment import Sentence, split_sentences
+from workbench.workspace import CONSTRUCTION
 
 if TYPE_CHECKING:
     from workbench.workspace import Workspace
@@ -70,7 +71,6 @@ log = logging.getLogger(__name__)
 
 ENGINES = ("argos", "apertium")
 PIVOT = "en"
-CONSTRUCTION = "construction"  # the "model" of an alignment that holds by construction
 Progress = Callable[[int, int], None]  # (done, total) in sentence steps
 
 # ISO 639-1 codes; three-letter codes and codes of installed packages (Argos uses "zt", "pb") also pass.

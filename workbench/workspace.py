@@ -19,6 +19,7 @@ from workbench.segment import split_sentences
 log = logging.getLogger(__name__)
 
 DEFAULT_PRESET = "fast"
+CONSTRUCTION = "construction"  # the model of an alignment that holds by construction (a machine translation)
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +137,9 @@ def align_version(
     """Align one translation to the article's source and save it under ``alignments/``.
 
     Refuses to overwrite an alignment with reviewed beads unless ``force``; the old file is then kept
-    beside the new one as ``<name>.json.bak``. The check comes before the (slow) alignment.
+    beside the new one as ``<name>.json.bak``. The check comes before the (slow) alignment. A machine
+    translation's 1-1 alignment by construction (model ``construction``) is exact: while both texts are
+    unchanged it is returned as it is, unless ``force``.
     """
     path = ws.alignment_path(article.id, target)
     old = None
@@ -146,6 +149,17 @@ def align_version(
         except store.AlignmentError:
             log.warning("replacing unreadable alignment %s (a copy is kept as .bak)", path)
             path.with_suffix(".json.bak").write_bytes(path.read_bytes())
+    if (
+        old is not None
+        and old.model == CONSTRUCTION
+        and not force
+        and not store.is_stale(
+            old,
+            texts.content_hash(texts.read_version_text(article, old.source.version)),
+            texts.content_hash(texts.read_version_text(article, target)),
+        )
+    ):
+        return old
     reviewed = _reviewed(old) if old else 0
     if reviewed and not force:
         raise ReviewedWorkError(
