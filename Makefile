@@ -50,6 +50,10 @@ lint: setup
 bench: setup
 	$(BIN)/python benchmarks/align_accuracy.py
 	$(BIN)/python benchmarks/align_speed.py
+	$(BIN)/python benchmarks/calibrate_confidence.py --preset accurate
+	$(BIN)/python benchmarks/translate_throughput.py
+	$(BIN)/python benchmarks/export_scale.py
+	$(BIN)/python benchmarks/app_edit_speed.py --browser
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
