@@ -38,6 +38,17 @@ def _isolated_env(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return cache
 
 
+@pytest.fixture(autouse=True)
+def _wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wide CLI output, so that rich neither truncates ids in tables nor wraps messages."""
+    from rich.console import Console
+
+    from workbench import cli
+
+    monkeypatch.setattr(cli, "console", Console(width=400))
+    monkeypatch.setattr(cli, "err", Console(stderr=True, width=400))
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A workbench folder holding a copy of the sample articles (no alignments yet)."""

@@ -9,10 +9,9 @@ import tomllib
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-from typer.testing import CliRunner
+from cli_run import run
 
-from workbench import __version__, cli
+from workbench import __version__
 from workbench.alignments import load_alignment, save_alignment
 
 SEED = "rodong-2024-08-09-general-offensive"
@@ -23,19 +22,6 @@ ARTICLES = [
     "kcna-2011-12-15-kwangbok-supermarket",
     SEED,
 ]
-
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _wide_consoles(monkeypatch):
-    """Wide output so that rich neither truncates ids in tables nor wraps messages."""
-    monkeypatch.setattr(cli, "console", Console(width=400))
-    monkeypatch.setattr(cli, "err", Console(stderr=True, width=400))
-
-
-def run(*args: str | Path):
-    return runner.invoke(cli.app, [str(a) for a in args])
 
 
 def snapshot(folder: Path) -> dict[str, bytes]:

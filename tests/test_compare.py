@@ -6,11 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rich.console import Console
+from cli_run import run
 from sacrebleu.metrics import CHRF
-from typer.testing import CliRunner
 
-from workbench import cli, texts
+from workbench import texts
 from workbench import translate as mt
 from workbench.align import Bead
 from workbench.alignments import from_beads, save_alignment
@@ -18,20 +17,9 @@ from workbench.compare import compare_versions
 from workbench.workspace import Workspace, side
 
 BUNKER = "kcna-2011-09-02-bunker-buster"
-runner = CliRunner()
 pytestmark = pytest.mark.skipif(
     "eng-spa" not in mt.apertium_modes(), reason="apertium with the eng-spa pair is not installed"
 )
-
-
-@pytest.fixture(autouse=True)
-def _wide_consoles(monkeypatch):
-    monkeypatch.setattr(cli, "console", Console(width=400))
-    monkeypatch.setattr(cli, "err", Console(stderr=True, width=400))
-
-
-def run(*args: str | Path):
-    return runner.invoke(cli.app, [str(a) for a in args])
 
 
 @pytest.fixture

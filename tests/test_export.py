@@ -13,17 +13,16 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import cli_run
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
-from rich.console import Console
 from translate.storage.tmx import tmxfile
-from typer.testing import CliRunner
 
-from workbench import __version__, cli
+from workbench import __version__
 from workbench import export as ex
 from workbench import texts as tx
 from workbench.alignments import AlignedSide, Alignment, Link, load_alignment, save_alignment
@@ -34,13 +33,6 @@ SAMPLES = Path(__file__).resolve().parents[1] / "texts"
 SEED = "rodong-2024-08-09-general-offensive"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 FORMATS = ("tmx", "moses", "tsv", "jsonl", "parquet")
-runner = CliRunner()
-
-
-@pytest.fixture(autouse=True)
-def _wide_consoles(monkeypatch):
-    monkeypatch.setattr(cli, "console", Console(width=300))
-    monkeypatch.setattr(cli, "err", Console(stderr=True, width=300))
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +75,7 @@ def review_sample(ws: Workspace) -> None:
 
 
 def run(*args: str | Path):
-    return runner.invoke(cli.app, ["export", *(str(a) for a in args)])
+    return cli_run.run("export", *args)
 
 
 # --- what the export should hold, computed from the files on their own ---------------------------------

@@ -18,10 +18,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from rich.console import Console
-from typer.testing import CliRunner
+from cli_run import run
 
-from workbench import cli, texts
+from workbench import texts
 from workbench import translate as mt
 from workbench.alignments import load_alignment
 from workbench.segment import split_paragraphs, split_sentences
@@ -31,20 +30,9 @@ SAMPLES = Path(__file__).resolve().parents[1] / "texts"
 
 BUNKER = "kcna-2011-09-02-bunker-buster"
 SEED = "rodong-2024-08-09-general-offensive"
-runner = CliRunner()
 needs_apertium = pytest.mark.skipif(
     "eng-spa" not in mt.apertium_modes(), reason="apertium with the eng-spa pair is not installed"
 )
-
-
-@pytest.fixture(autouse=True)
-def _wide_consoles(monkeypatch):
-    monkeypatch.setattr(cli, "console", Console(width=400))
-    monkeypatch.setattr(cli, "err", Console(stderr=True, width=400))
-
-
-def run(*args: str | Path):
-    return runner.invoke(cli.app, [str(a) for a in args])
 
 
 @pytest.fixture

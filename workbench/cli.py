@@ -88,6 +88,14 @@ def _progress() -> Progress:
     )
 
 
+def _chosen_articles(ws: Workspace, articles: list[str] | None, all_: bool) -> list[texts.Article]:
+    if all_:
+        return ws.articles()
+    if articles:
+        return [ws.article(a) for a in articles]
+    raise texts.TextsError("name one or more articles, or use --all")
+
+
 def _print_version(value: bool) -> None:
     if value:
         console.print(f"workbench {__version__}")
@@ -222,12 +230,7 @@ def align(
     """Align each translation of the articles to their source; writes alignments/<article>/<version>.json."""
     ws = Workspace.find(root)
     try:
-        if all_:
-            arts = ws.articles()
-        elif articles:
-            arts = [ws.article(a) for a in articles]
-        else:
-            raise texts.TextsError("name one or more articles, or use --all")
+        arts = _chosen_articles(ws, articles, all_)
         names, params = resolve_models(preset, model)
         bar = _progress()
         aligner = make_aligner(names, params, on_embed=_embed_reporter(bar))
@@ -423,12 +426,7 @@ def translate_cmd(
     try:
         if not to:
             raise mt.TranslateError("say which language to translate into with --to, e.g. --to ko")
-        if all_:
-            arts = ws.articles()
-        elif articles:
-            arts = [ws.article(a) for a in articles]
-        else:
-            raise texts.TextsError("name one or more articles, or use --all")
+        arts = _chosen_articles(ws, articles, all_)
         mt.check_language_code(to)
         if engine not in mt.ENGINES:
             raise mt.TranslateError(f"unknown engine {engine!r}: choose one of {', '.join(mt.ENGINES)}")
