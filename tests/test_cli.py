@@ -53,9 +53,9 @@ def test_list(workspace):
     for article in ARTICLES:
         assert article in result.stdout
     assert "5 article(s)" in result.stdout
-    for version in ("en.source", "es.kcna", "ko.team", "es.team"):
+    for version in ("en.source", "es.kcna", "ko.team", "es.team", "es.apertium"):
         assert version in result.stdout
-    assert result.stdout.count("none") == 6  # six translations, none aligned
+    assert result.stdout.count("none") == 7  # seven translations, none aligned (texts/ only)
     assert "auto" not in result.stdout
 
 
@@ -98,9 +98,9 @@ def _check_alignment(path: Path, source_lang: str, target_lang: str):
 def test_align_one_article(workspace):
     result = run("align", SEED, "--root", workspace)
     assert result.exit_code == 0, result.output
-    assert "aligned 2 of 2" in result.stderr
+    assert "aligned 3 of 3" in result.stderr
     folder = workspace / "alignments" / SEED
-    assert sorted(p.name for p in folder.iterdir()) == ["es.team.json", "ko.team.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["es.apertium.json", "es.team.json", "ko.team.json"]
 
     ko = _check_alignment(folder / "ko.team.json", "en", "ko")
     _check_alignment(folder / "es.team.json", "en", "es")
@@ -120,7 +120,7 @@ def test_align_one_article(workspace):
 
     listing = run("list", SEED, "--root", workspace)
     assert listing.exit_code == 0
-    assert listing.stdout.count("auto") == 2
+    assert listing.stdout.count("auto") == 3
     assert "none" not in listing.stdout
 
     again = run("align", SEED, "--root", workspace)
@@ -162,13 +162,13 @@ def test_align_protects_reviewed_work(workspace):
 def test_align_all(workspace):
     result = run("align", "--all", "--root", workspace)
     assert result.exit_code == 0, result.output
-    assert "aligned 6 of 6" in result.stderr
+    assert "aligned 7 of 7" in result.stderr
     written = sorted(
         str(p.relative_to(workspace / "alignments")) for p in (workspace / "alignments").rglob("*")
     )
     expected = sorted(
         [f"{a}/es.kcna.json" for a in ARTICLES[:4]]
-        + [f"{SEED}/es.team.json", f"{SEED}/ko.team.json"]
+        + [f"{SEED}/es.apertium.json", f"{SEED}/es.team.json", f"{SEED}/ko.team.json"]
         + [*ARTICLES]
     )
     assert written == expected
@@ -177,7 +177,7 @@ def test_align_all(workspace):
         assert rec.source.version == "en.source" and rec.target.language == "es"
         assert all(0.0 <= link.score <= 1.0 for link in rec.links)
     listing = run("list", "--root", workspace).stdout
-    assert listing.count("auto") == 6 and "none" not in listing
+    assert listing.count("auto") == 7 and "none" not in listing
 
 
 def test_align_missing_only_touches_unaligned_translations(workspace):
@@ -186,7 +186,7 @@ def test_align_missing_only_touches_unaligned_translations(workspace):
     before = done.read_bytes()
     result = run("align", SEED, "--missing", "--root", workspace)
     assert result.exit_code == 0, result.output
-    assert "aligned 1 of 1" in result.stderr
+    assert "aligned 2 of 2" in result.stderr  # es.team and es.apertium
     assert done.read_bytes() == before
     assert (workspace / "alignments" / SEED / "es.team.json").exists()
     again = run("align", SEED, "--missing", "--root", workspace)

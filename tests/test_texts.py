@@ -87,14 +87,16 @@ def test_seed_article():
     assert article.title == "General Offensive for National Liberation"
     assert article.date == date(2024, 8, 9)
     assert article.publisher == "Rodong Sinmun"
-    assert [v.id for v in article.versions] == ["en.source", "ko.team", "es.team"]
-    assert [v.id for v in article.translations()] == ["ko.team", "es.team"]
+    assert [v.id for v in article.versions] == ["en.source", "ko.team", "es.team", "es.apertium"]
+    assert [v.id for v in article.translations()] == ["ko.team", "es.team", "es.apertium"]
     ko = article.version("ko.team")
     assert (ko.file, ko.language, ko.kind, ko.official) == ("ko.team.txt", "ko", "human", False)
     assert ko.created == datetime(2026, 11, 26, 15, tzinfo=UTC)
     assert article.source().official is True
     assert "조선" in read_version_text(article, "ko.team")
-    with pytest.raises(TextsError, match="en.source, ko.team, es.team"):
+    mt = article.version("es.apertium")
+    assert (mt.kind, mt.engine, mt.model, mt.official) == ("machine", "apertium", "apertium-eng-spa", False)
+    with pytest.raises(TextsError, match="en.source, ko.team, es.team, es.apertium"):
         article.version("fr.team")
 
 
