@@ -202,7 +202,7 @@ def browser_timings(root: Path, repeat: int) -> list[str]:
         port = s.getsockname()[1]
     env = dict(os.environ, WORKBENCH_ROOT=str(root))
     proc = subprocess.Popen(
-        app_command(port, browser=False), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
+        app_command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
     rows = []
     try:

@@ -461,10 +461,19 @@ def test_workbench_app_command_serves_the_app(ws, tmp_path):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     exe = Path(sys.executable).parent / "workbench"
+    # As on a fresh machine: no ~/.streamlit (a non-headless first run would ask for an e-mail address),
+    # no terminal on stdin; the "browser" records the address it is asked to open.
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\necho "$1" >> {opened}\n')
+    browser.chmod(0o755)
+    env = dict(os.environ, HOME=str(tmp_path / "home"), BROWSER=str(browser))
     proc = subprocess.Popen(
-        [str(exe), "app", "--root", str(ws), "--port", str(port), "--no-browser"],
+        [str(exe), "app", "--root", str(ws), "--port", str(port)],
+        stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        env=env,
         start_new_session=True,  # so that a failing test can stop the server too
     )
     try:
@@ -479,6 +488,10 @@ def test_workbench_app_command_serves_the_app(ws, tmp_path):
                 time.sleep(0.3)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as r:
             assert b"<html" in r.read().lower()
+        end = time.monotonic() + 20
+        while not opened.exists() and time.monotonic() < end:
+            time.sleep(0.2)
+        assert opened.read_text().split() == [f"http://127.0.0.1:{port}"]
     finally:
         proc.terminate()  # workbench passes it on to the server
         try:

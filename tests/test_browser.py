@@ -60,7 +60,7 @@ def server(tmp_path: Path):
     port = _free_port()
     env = dict(os.environ, WORKBENCH_ROOT=str(workspace))
     log = (workspace / "streamlit.log").open("w")
-    proc = subprocess.Popen(app_command(port, browser=False), env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(app_command(port), env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def healthy() -> bool:
         try:

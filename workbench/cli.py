@@ -695,8 +695,11 @@ def _export_table(report, title: str) -> Table:
 # --- app (review app) ---
 
 
-def app_command(port: int, address: str = "127.0.0.1", browser: bool = True) -> list[str]:
-    """The ``streamlit run`` command line of the review app (the folder goes in ``WORKBENCH_ROOT``)."""
+def app_command(port: int, address: str = "127.0.0.1") -> list[str]:
+    """The ``streamlit run`` command line of the review app (the folder goes in ``WORKBENCH_ROOT``).
+
+    Always headless: a non-headless Streamlit asks for an e-mail address on its first run, which blocks
+    (or fails) without a terminal. ``workbench app`` opens the browser itself."""
     import sys
 
     return [
@@ -710,7 +713,7 @@ def app_command(port: int, address: str = "127.0.0.1", browser: bool = True) -> 
         "--server.address",
         address,
         "--server.headless",
-        "false" if browser else "true",
+        "true",
         "--browser.gatherUsageStats",
         "false",
         "--client.toolbarMode",
@@ -718,6 +721,21 @@ def app_command(port: int, address: str = "127.0.0.1", browser: bool = True) -> 
         "--theme.primaryColor",
         "#1f6feb",
     ]
+
+
+def _open_when_up(url: str, server, timeout: float = 60.0) -> None:
+    """Open ``url`` in the web browser once the server answers its health check."""
+    import urllib.request
+    import webbrowser
+
+    end = time.monotonic() + timeout
+    while server.poll() is None and time.monotonic() < end:
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2):
+                webbrowser.open(url)
+                return
+        except OSError:
+            time.sleep(0.3)
 
 
 @app.command("app")
@@ -731,16 +749,22 @@ def app_cmd(
     import os
     import signal
     import subprocess
+    import threading
 
     ws = Workspace.find(root)
     try:
         ws.articles()
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
-    err.print(f"review app for {ws.root} on http://{address}:{port} (Ctrl+C stops it)")
+    url = f"http://{'127.0.0.1' if address in ('0.0.0.0', '::') else address}:{port}"
+    err.print(f"review app for {ws.root} on {url} (Ctrl+C stops it)")
     server = subprocess.Popen(
-        app_command(port, address, browser), env=dict(os.environ, WORKBENCH_ROOT=str(ws.root))
+        app_command(port, address),
+        env=dict(os.environ, WORKBENCH_ROOT=str(ws.root)),
+        stdin=subprocess.DEVNULL,
     )
+    if browser:
+        threading.Thread(target=_open_when_up, args=(url, server), daemon=True).start()
     signal.signal(signal.SIGTERM, lambda *_: server.terminate())  # stopping workbench stops the server
     try:
         code = server.wait()
