@@ -201,9 +201,7 @@ def browser_timings(root: Path, repeat: int) -> list[str]:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, WORKBENCH_ROOT=str(root))
-    proc = subprocess.Popen(
-        app_command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-    )
+    proc = subprocess.Popen(app_command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
     rows = []
     try:
         time.sleep(5)
@@ -213,25 +211,23 @@ def browser_timings(root: Path, repeat: int) -> list[str]:
             page.goto(f"http://127.0.0.1:{port}/")
             page.get_by_text("beads confirmed").wait_for(timeout=120_000)
             page.wait_for_timeout(1000)
-            times = []
-            for k in range(1, repeat + 1):
-                start = time.perf_counter()
-                page.keyboard.press("j")
-                page.wait_for_function(
-                    f"document.querySelector('.st-key-row_{k} [data-testid=stBaseButton-primary]')"
-                    " && !document.querySelector('[data-stale=\"true\"]')"
-                )
-                times.append(time.perf_counter() - start)
+
+            def press(key: str, beads: range) -> list[float]:
+                """Seconds from each key press to the page redrawn with bead k current."""
+                times = []
+                for k in beads:
+                    start = time.perf_counter()
+                    page.keyboard.press(key)
+                    page.wait_for_function(
+                        f"document.querySelector('.st-key-row_{k} [data-testid=stBaseButton-primary]')"
+                        " && !document.querySelector('[data-stale=\"true\"]')"
+                    )
+                    times.append(time.perf_counter() - start)
+                return times
+
+            times = press("j", range(1, repeat + 1))
             rows.append(_row("browser: next bead (J), click to redrawn page", times))
-            times = []
-            for k in range(repeat + 1, 2 * repeat + 1):
-                start = time.perf_counter()
-                page.keyboard.press("Enter")
-                page.wait_for_function(
-                    f"document.querySelector('.st-key-row_{k} [data-testid=stBaseButton-primary]')"
-                    " && !document.querySelector('[data-stale=\"true\"]')"
-                )
-                times.append(time.perf_counter() - start)
+            times = press("Enter", range(repeat + 1, 2 * repeat + 1))
             rows.append(_row("browser: confirm & next (Enter, autosave), click to redrawn page", times))
             browser.close()
     finally:

@@ -204,32 +204,27 @@ def _push(doc: Doc, new: store.Alignment, cur: int) -> None:
 def _act(doc: Doc, name: str) -> None:
     """Apply the edit ``name`` (see ACTIONS) to the current bead."""
     op, then = ACTIONS[name]
+    _edit(doc, lambda a: op(a, doc.cur), doc.cur + then)
+
+
+def _edit(doc: Doc, op, cur: int) -> None:
+    """Apply ``op`` (alignment -> new alignment), then make bead ``cur`` current; a refused edit warns."""
     try:
-        new = op(doc.history.present, doc.cur)
+        new = op(doc.history.present)
     except review.ReviewError as exc:
         _flash("warning", str(exc))
         return
-    _push(doc, new, doc.cur + then)
+    _push(doc, new, cur)
 
 
 def _split(doc: Doc, widgets: tuple[str, str]) -> None:
     src_at, tgt_at = (st.session_state[w] for w in widgets)
-    try:
-        new = review.split(doc.history.present, doc.cur, src_at, tgt_at)
-    except review.ReviewError as exc:
-        _flash("warning", str(exc))
-        return
-    _push(doc, new, doc.cur)
+    _edit(doc, lambda a: review.split(a, doc.cur, src_at, tgt_at), doc.cur)
 
 
 def _unalign(doc: Doc, widget: str) -> None:
     side_, sid = st.session_state[widget].split(":", 1)
-    try:
-        new = review.mark_unaligned(doc.history.present, doc.cur, side_, sid)
-    except review.ReviewError as exc:
-        _flash("warning", str(exc))
-        return
-    _push(doc, new, doc.cur)
+    _edit(doc, lambda a: review.mark_unaligned(a, doc.cur, side_, sid), doc.cur)
 
 
 def _undo(doc: Doc, redo: bool = False) -> None:
