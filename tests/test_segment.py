@@ -4,7 +4,13 @@ from dataclasses import FrozenInstanceError
 
 import pytest
 
-from workbench.segment import Sentence, sentences_from_lines, split_paragraphs, split_sentences
+from workbench.segment import (
+    Sentence,
+    sentence_separator,
+    sentences_from_lines,
+    split_paragraphs,
+    split_sentences,
+)
 
 
 def texts(text: str, lang: str) -> list[str]:
@@ -316,3 +322,10 @@ def test_unknown_language_falls_back(lang):
         "你好。",
         "再见！",
     ]
+
+
+@pytest.mark.parametrize(
+    ("lang", "sep"), [("zh", ""), ("zh-Hant-TW", ""), ("ja", ""), ("ko", " "), ("en", " "), ("th", " ")]
+)
+def test_sentence_separator(lang, sep):
+    assert sentence_separator(lang) == sep

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from workbench import alignments as store
 from workbench import texts
 from workbench.align import Aligner
+from workbench.segment import sentence_separator
 from workbench.workspace import Workspace, make_aligner, resolve_models, side
 
 __all__ = ["Comparison", "ComparisonRow", "compare_versions", "default_aligner"]
@@ -86,11 +87,6 @@ def _current_alignment(
     return record, f"aligned now ({model})"
 
 
-def _joiner(language: str) -> str:
-    """How sentences of one paragraph are joined: without a space in Chinese and Japanese."""
-    return "" if language.split("-")[0].lower() in ("zh", "ja") else " "
-
-
 def _groups(n: int, records: list[store.Alignment], index: dict[str, int]) -> list[int]:
     """Group number of each source sentence: sentences that a link of any record joins share a group."""
     joined = [False] * n  # joined[i]: sentence i and i+1 are in one group
@@ -159,7 +155,7 @@ def compare_versions(
     groups = _groups(len(source.sentences), [h_rec, m_rec], index)
     h_texts = _texts_by_group(h_rec, groups, index)
     m_texts = _texts_by_group(m_rec, groups, index)
-    h_sep, m_sep = (_joiner(article.version(v).language) for v in (human, machine))
+    h_sep, m_sep = (sentence_separator(article.version(v).language) for v in (human, machine))
 
     chrf = CHRF()
     rows = []

@@ -62,6 +62,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from workbench import __version__, texts
 from workbench import alignments as store
+from workbench.segment import sentence_separator
 from workbench.texts import Article, TextVersion
 
 if TYPE_CHECKING:
@@ -137,7 +138,6 @@ CORRUPT = "corrupt alignment file"
 ARTICLE_BROKEN = "article.toml unreadable"
 ORPHAN = "version not in article.toml"
 
-_NO_SPACE_LANGS = ("zh", "ja", "th")  # sentences of a multi-sentence side are joined without a space
 _SURROGATES = re.compile("[\ud800-\udfff]")
 _XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _TSV_QUOTE = re.compile('[\t\n\r"]')
@@ -301,7 +301,7 @@ def _clean(text: str, report: ExportReport) -> str:
 
 
 def _join(sentences: list[str], language: str) -> str:
-    return ("" if language.split("-")[0] in _NO_SPACE_LANGS else " ").join(sentences)
+    return sentence_separator(language).join(sentences)
 
 
 def _selection_reason(options: ExportOptions, language: str, kind: str | None) -> str | None:

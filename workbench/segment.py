@@ -69,6 +69,14 @@ def _base_lang(lang: str) -> str:
     return (lang or "").replace("_", "-").split("-")[0].strip().lower()
 
 
+_NO_SPACE_LANGS = frozenset({"zh", "ja"})  # scripts that put no space between sentences
+
+
+def sentence_separator(lang: str) -> str:
+    """What goes between two sentences of one paragraph: nothing in Chinese and Japanese, else a space."""
+    return "" if _base_lang(lang) in _NO_SPACE_LANGS else " "
+
+
 @cache
 def _pairs_for(lang: str) -> tuple[dict[str, str], frozenset[str]]:
     """Bracket/quote pairs for ``lang`` and its closing marks (without Spanish ? and !)."""

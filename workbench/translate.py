@@ -35,7 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 from workbench import alignments as store
 from workbench import texts
 from workbench.align import Bead
-from workbench.segment import Sentence, split_sentences
+from workbench.segment import Sentence, sentence_separator, split_sentences
 from workbench.workspace import CONSTRUCTION
 
 if TYPE_CHECKING:
@@ -83,7 +83,6 @@ _ISO639_1_CODES = (
     "ur uz ve vi vo wa wo xh yi yo za zh zu"
 )
 _ISO639_1 = frozenset(_ISO639_1_CODES.split())
-_NO_SPACE_LANGUAGES = ("zh", "zt", "ja")  # sentences of a paragraph are joined without a space
 _WHITESPACE_RE = re.compile(r"\s+")
 
 
@@ -128,10 +127,6 @@ def _clean(text: str) -> str:
     """One line of printable text: whitespace runs (newlines included) become one space, controls go."""
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cc" or ch in "\t\n\r")
     return _WHITESPACE_RE.sub(" ", text).strip()
-
-
-def _joiner(language: str) -> str:
-    return "" if argos_code(language) in _NO_SPACE_LANGUAGES else " "
 
 
 # --- Argos packages ----------------------------------------------------------------------------------
@@ -577,7 +572,7 @@ class _ArgosModel:
         for k, text in enumerate(outputs):
             if text:
                 joined[owner[k]].append(text)
-        sep = _joiner(self.pkg.to_code)
+        sep = sentence_separator("zh" if self.pkg.to_code == "zt" else self.pkg.to_code)  # Argos: zt
         return [sep.join(parts) for parts in joined]
 
 
@@ -986,7 +981,7 @@ def write_translation(
             )
             t = s.text
         out_sentences.append(Sentence(s.id, t, s.paragraph))
-    sep = _joiner(plan.language)
+    sep = sentence_separator(plan.language)
     paragraphs: dict[int, list[str]] = {}
     for s in out_sentences:
         paragraphs.setdefault(s.paragraph, []).append(s.text)
