@@ -27,6 +27,7 @@ from workbench.workspace import (
     ReviewedWorkError,
     Workspace,
     align_version,
+    changed_texts,
     side,
 )
 
@@ -901,14 +902,10 @@ def _conflict_banner(doc: Doc) -> None:
 
 def _stale_banner(doc: Doc, article: texts.Article, a: store.Alignment) -> None:
     try:
-        now = {
-            v: texts.content_hash(texts.read_version_text(article, v))
-            for v in (a.source.version, a.target.version)
-        }
+        changed = changed_texts(article, a)
     except texts.TextsError as exc:
         st.warning(f"Cannot check the texts: {exc}")
         return
-    changed = [s.version for s in (a.source, a.target) if now[s.version] != s.sha256]
     if not changed:
         return
     st.warning(

@@ -95,6 +95,17 @@ def side(article: texts.Article, version_id: str) -> store.AlignedSide:
     return store.AlignedSide(version.id, version.language, texts.content_hash(text), sentences)
 
 
+def changed_texts(article: texts.Article, record: store.Alignment) -> list[str]:
+    """The versions (source, target) whose text differs from the one ``record`` was aligned on.
+
+    Raises TextsError when a text cannot be read."""
+    return [
+        s.version
+        for s in (record.source, record.target)
+        if texts.content_hash(texts.read_version_text(article, s.version)) != s.sha256
+    ]
+
+
 def alignment_status(ws: Workspace, article: texts.Article, target: str) -> str:
     """``none``, ``corrupt``, ``text unreadable``, ``stale``, ``auto`` or ``reviewed N/M`` for one
     translation's alignment."""
@@ -106,13 +117,11 @@ def alignment_status(ws: Workspace, article: texts.Article, target: str) -> str:
     except store.AlignmentError:
         return "corrupt"
     try:
-        src_hash = texts.content_hash(texts.read_version_text(article, record.source.version))
-        tgt_hash = texts.content_hash(texts.read_version_text(article, target))
+        if changed_texts(article, record):
+            return "stale"
     except texts.TextsError as exc:  # a text file is missing or unreadable: report it, do not crash
         log.warning("%s", exc)
         return "text unreadable"
-    if store.is_stale(record, src_hash, tgt_hash):
-        return "stale"
     reviewed = _reviewed(record)
     return f"reviewed {reviewed}/{len(record.links)}" if reviewed else "auto"
 
@@ -149,16 +158,7 @@ def align_version(
         except store.AlignmentError:
             log.warning("replacing unreadable alignment %s (a copy is kept as .bak)", path)
             path.with_suffix(".json.bak").write_bytes(path.read_bytes())
-    if (
-        old is not None
-        and old.model == CONSTRUCTION
-        and not force
-        and not store.is_stale(
-            old,
-            texts.content_hash(texts.read_version_text(article, old.source.version)),
-            texts.content_hash(texts.read_version_text(article, target)),
-        )
-    ):
+    if old is not None and old.model == CONSTRUCTION and not force and not changed_texts(article, old):
         return old
     reviewed = _reviewed(old) if old else 0
     if reviewed and not force:
