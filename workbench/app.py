@@ -20,7 +20,7 @@ import streamlit as st
 from workbench import alignments as store
 from workbench import review, texts
 from workbench.align import PRESETS, Aligner, AlignError, AlignParams
-from workbench.embed import EmbeddingError, default_cache_path, get_embedder
+from workbench.embed import EmbeddingError, get_embedder
 from workbench.workspace import (
     CONSTRUCTION,
     DEFAULT_PRESET,
@@ -28,6 +28,7 @@ from workbench.workspace import (
     Workspace,
     align_version,
     changed_texts,
+    make_aligner,
     side,
 )
 
@@ -267,28 +268,20 @@ def _move(doc: Doc, how: str) -> None:
 
 
 @st.cache_resource(show_spinner="Loading the embedding model…")
-def _embedders(names: tuple[str, ...], cache: str) -> dict:
-    """The embedding models, loaded once per process."""
-    embedders = {name: get_embedder(name, cache=Path(cache)) for name in names}
-    for e in embedders.values():
-        e.backend.encode_batch(["warm-up"])
-    return embedders
+def _load_models(names: tuple[str, ...]) -> None:
+    """Load the embedding models once per process (get_embedder shares them from then on)."""
+    for name in names:
+        get_embedder(name, cache=False).backend.encode_batch(["warm-up"])
 
 
 def _aligner(names: list[str], params: AlignParams, bar=None) -> Aligner:
-    """An aligner over the cached models; ``bar`` (a st.progress) shows the embedding progress."""
-    embedders = _embedders(tuple(names), str(default_cache_path()))
+    """An aligner over the loaded models; ``bar`` (a st.progress) shows the embedding progress."""
+    _load_models(tuple(names))
 
-    def encoder(e):
-        if bar is None:
-            return e.encode
+    def report(model: str, done: int, total: int) -> None:
+        bar.progress(done / max(total, 1), text=f"embedding with {model}: {done:,} of {total:,}")
 
-        def report(done: int, total: int) -> None:
-            bar.progress(done / max(total, 1), text=f"embedding with {e.name}: {done:,} of {total:,}")
-
-        return lambda batch: e.encode(batch, progress=report)
-
-    return Aligner({name: encoder(e) for name, e in embedders.items()}, params)
+    return make_aligner(names, params, on_embed=report if bar is not None else None)
 
 
 def _record_aligner(record: store.Alignment, bar=None) -> Aligner:
