@@ -565,15 +565,13 @@ def compare_cmd(
     root: RootOpt = None,
 ) -> None:
     """chrF of a machine translation against a human one, per English sentence and overall."""
-    from workbench.compare import compare_versions
+    from functools import partial
+
+    from workbench.compare import compare_versions, default_aligner
 
     ws = Workspace.find(root)
-
-    def factory():
-        names, params = resolve_models(preset, model)
-        return make_aligner(names, params), "+".join(names)
-
     try:
+        factory = partial(default_aligner, preset, model)
         result = compare_versions(ws, article, human, machine, aligner_factory=factory)
     except USER_ERRORS as exc:
         raise _fail(exc) from exc

@@ -49,9 +49,10 @@ class Comparison:
         return sorted(self.rows, key=lambda r: r.chrf)[:n]
 
 
-def default_aligner() -> tuple[Aligner, str]:
-    """The aligner of the default preset and its model name."""
-    names, params = resolve_models()
+def default_aligner(preset: str | None = None, models: str | None = None) -> tuple[Aligner, str]:
+    """The aligner of a preset and/or ``+``-joined model list (default: the default preset) and its model
+    name."""
+    names, params = resolve_models(preset, models)
     return make_aligner(names, params), "+".join(names)
 
 
