@@ -49,7 +49,6 @@ import json
 import logging
 import os
 import re
-import secrets
 import shutil
 import tempfile
 import zipfile
@@ -803,7 +802,7 @@ def _load_record(ws, article, versions, version_id, options, report, hashes) -> 
 
 
 def _temp_beside(path: Path) -> tuple[Path, BinaryIO]:
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp = texts.temp_beside(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as exc:

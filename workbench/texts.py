@@ -272,6 +272,14 @@ def decode_text_file(data: bytes, name: str) -> str:
 # --- atomic writes ---------------------------------------------------------------------------
 
 
+TEMP_NAME_RE = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")  # what temp_beside names: .<name>.<hex>.tmp
+
+
+def temp_beside(path: Path) -> Path:
+    """A fresh temp file name in ``path``'s folder (hidden, matching TEMP_NAME_RE), for an atomic write."""
+    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, ``os.replace``.
 
@@ -279,7 +287,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     file is left untouched and the temp file is removed.
     """
     path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp = temp_beside(path)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     fd = os.open(tmp, flags, 0o666)
     try:

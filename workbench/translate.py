@@ -837,9 +837,6 @@ def plan_translation(
     return TranslationPlan(article, version_id, language, sentences, text, skip=done and not force)
 
 
-_TEMP_RE = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")  # texts.atomic_write_bytes' temp files
-
-
 def _remove_temp_files(ws: Workspace, article: texts.Article, version_id: str) -> None:
     """Remove the temp files a killed run left while writing this version's files.
 
@@ -855,7 +852,7 @@ def _remove_temp_files(ws: Workspace, article: texts.Article, version_id: str) -
         if not folder.is_dir():
             continue
         for path in folder.glob(".*.tmp"):
-            match = _TEMP_RE.fullmatch(path.name)
+            match = texts.TEMP_NAME_RE.fullmatch(path.name)
             if match and match["name"] in names:
                 log.info("removing %s, left by an interrupted run", path)
                 path.unlink(missing_ok=True)
