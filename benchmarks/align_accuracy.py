@@ -42,25 +42,31 @@ PUBLISHED = [
 
 
 class Timed:
-    """Wraps an encoder and adds up the seconds spent in it."""
+    """Wraps an embedder and adds up the seconds spent in it."""
 
-    def __init__(self, encode):
-        self.encode = encode
+    def __init__(self, embedder):
+        self.embedder = embedder
         self.seconds = 0.0
 
-    def __call__(self, texts):
+    def _timed(self, method, *args):
         start = time.perf_counter()
         try:
-            return self.encode(texts)
+            return method(*args)
         finally:
             self.seconds += time.perf_counter() - start
+
+    def encode(self, texts):
+        return self._timed(self.embedder.encode, texts)
+
+    def encode_spans(self, sentences, spans):
+        return self._timed(self.embedder.encode_spans, sentences, spans)
 
 
 def run(config: str, cache: Path) -> dict:
     models, overrides = CONFIGS[config]
     params = PRESETS["accurate" if len(models) > 1 else "fast"][1]
     params = replace(params, **overrides)
-    timers = {m: Timed(get_embedder(m, cache=cache).encode) for m in models}
+    timers = {m: Timed(get_embedder(m, cache=cache)) for m in models}
     aligner = Aligner(timers, params)
     out = {"config": config, "models": "+".join(models)}
     total_start = time.perf_counter()

@@ -213,19 +213,31 @@ def fake_encoder(dim: int = 64, seed: int = 0, noise: float = 0.6) -> Callable[[
 
 
 class Memo:
-    """An encoder wrapper that keeps every vector in memory and times the calls it passes on."""
+    """An encoder wrapper that keeps every vector in memory and times the calls it passes on. ``encoder``
+    is a function texts -> vectors, or an embedder (which may also compose multi-sentence spans)."""
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray]):
-        self.encode = encode
+    def __init__(self, encoder):
+        self.encode = getattr(encoder, "encode", encoder)
+        self.spans = getattr(encoder, "encode_spans", None)
         self.store: dict[str, np.ndarray] = {}
         self.seconds = 0.0
         self.misses = 0
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        missing = [t for t in dict.fromkeys(texts) if t not in self.store]
+        return self.encode_spans(texts, [(i, i + 1) for i in range(len(texts))])
+
+    def encode_spans(self, sentences: list[str], spans: list[tuple[int, int]]) -> np.ndarray:
+        texts = [" ".join(sentences[a:b]) for a, b in spans]
+        missing: dict[str, tuple[int, int]] = {}
+        for text, span in zip(texts, spans, strict=True):
+            if text not in self.store:
+                missing.setdefault(text, span)
         if missing:
             start = time.perf_counter()
-            vecs = self.encode(missing)
+            if self.spans is not None:
+                vecs = self.spans(sentences, list(missing.values()))
+            else:
+                vecs = self.encode(list(missing))
             self.seconds += time.perf_counter() - start
             self.misses += len(missing)
             self.store.update(zip(missing, vecs, strict=True))
@@ -265,8 +277,8 @@ class Row:
 
 def measure(book: Book, make_encoder, params: AlignParams, model: str) -> tuple[Row, Memo]:
     """One size; ``make_encoder()`` gives a cold (encoder, count of texts the model encoded so far)."""
-    encode, embedded = make_encoder()
-    memo = Memo(encode)
+    encoder, embedded = make_encoder()
+    memo = Memo(encoder)
     aligner = Aligner({model: memo}, params)
     gc.collect()
     reset_peak_rss()
@@ -391,7 +403,7 @@ def main(argv: list[str] | None = None) -> int:
                 tmp = tempfile.TemporaryDirectory(prefix="align-speed-")
                 emb = get_embedder(model, cache=Path(tmp.name) / "embeddings.sqlite")
                 emb._tmp = tmp  # removed with the embedder  # type: ignore[attr-defined]
-                return emb.encode, lambda: emb.embedded
+                return emb, lambda: emb.embedded
 
     if book is None:
         if not args.synthetic:

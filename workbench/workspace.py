@@ -7,7 +7,6 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from workbench import alignments as store
@@ -76,15 +75,24 @@ def make_aligner(
     encoders = {}
     for name in names:
         embedder = get_embedder(name, cache=cache)
-        if on_embed is None:
-            encoders[name] = embedder.encode
-        else:
-            encoders[name] = partial(_encode_reporting, embedder, on_embed)
+        encoders[name] = embedder if on_embed is None else _Reporting(embedder, on_embed)
     return Aligner(encoders, params)
 
 
-def _encode_reporting(embedder, on_embed, texts):
-    return embedder.encode(texts, progress=lambda done, total: on_embed(embedder.name, done, total))
+class _Reporting:
+    """An embedder that reports its progress to ``on_embed(model, done, total)``."""
+
+    def __init__(self, embedder, on_embed: Callable[[str, int, int], None]):
+        self.embedder, self.on_embed = embedder, on_embed
+
+    def _report(self, done: int, total: int) -> None:
+        self.on_embed(self.embedder.name, done, total)
+
+    def encode(self, texts: list[str]):
+        return self.embedder.encode(texts, progress=self._report)
+
+    def encode_spans(self, sentences: list[str], spans: list[tuple[int, int]]):
+        return self.embedder.encode_spans(sentences, spans, progress=self._report)
 
 
 def side(article: texts.Article, version_id: str) -> store.AlignedSide:
