@@ -407,6 +407,8 @@ def main(argv: list[str] | None = None) -> int:
             def embedder_factory():
                 tmp = tempfile.TemporaryDirectory(prefix="align-speed-")
                 emb = get_embedder(model, cache=Path(tmp.name) / "embeddings.sqlite")
+                if getattr(emb.backend, "_spans", None):  # cold: forget use-m3's sentence features too
+                    emb.backend._spans._memo.clear()
                 emb._tmp = tmp  # removed with the embedder  # type: ignore[attr-defined]
                 return (emb.encode if args.joined_windows else emb), lambda: emb.embedded
 

