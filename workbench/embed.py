@@ -536,16 +536,11 @@ class Embedder:
         keys = [EmbeddingCache.key(t) for t in unique]
         vectors: dict[bytes, np.ndarray] = self.cache.get(self.name, keys) if self.cache else {}
         todo = [(k, t) for k, t in zip(keys, unique, strict=True) if k not in vectors]
-        for start in range(0, len(todo), self.batch_size):
-            batch = todo[start : start + self.batch_size]
-            out = self.backend.encode_batch([t if t.strip() else " " for _, t in batch])
-            items = list(zip((k for k, _ in batch), out, strict=True))
-            vectors.update(items)
-            if self.cache:
-                self.cache.put(self.name, items)
-            self.embedded += len(batch)
-            if progress:
-                progress(start + len(batch), len(todo))
+
+        def run(batch):
+            return self.backend.encode_batch([t if t.strip() else " " for _, t in batch])
+
+        self._embed_missing(todo, run, self.batch_size, vectors, progress)
         if not texts:
             return np.zeros((0, 0), dtype=np.float32)
         index = {t: vectors[k] for k, t in zip(keys, unique, strict=True)}
@@ -564,19 +559,27 @@ class Embedder:
             first.setdefault(text, span)
         keys = {t: EmbeddingCache.key(t) for t in first}
         vectors = self.cache.get(self.name, list(keys.values())) if self.cache else {}
-        todo = [t for t, k in keys.items() if k not in vectors]
-        step = self.batch_size * 64  # composing is cheap: large steps, a progress report each
+        todo = [(k, t) for t, k in keys.items() if k not in vectors]
+
+        def run(batch):
+            return compose(list(sentences), [first[t] for _, t in batch])
+
+        # composing is cheap: large steps, a progress report each
+        self._embed_missing(todo, run, self.batch_size * 64, vectors, progress)
+        return np.stack([vectors[keys[t]] for t in texts])
+
+    def _embed_missing(self, todo, run, step, vectors, progress) -> None:
+        """Embeds the (key, text) pairs ``todo`` with ``run``, ``step`` at a time, into ``vectors`` and the
+        cache, reporting ``progress(done, total)``."""
         for start in range(0, len(todo), step):
             batch = todo[start : start + step]
-            out = compose(list(sentences), [first[t] for t in batch])
-            items = [(keys[t], v) for t, v in zip(batch, out, strict=True)]
+            items = list(zip((k for k, _ in batch), run(batch), strict=True))
             vectors.update(items)
             if self.cache:
                 self.cache.put(self.name, items)
             self.embedded += len(batch)
             if progress:
                 progress(start + len(batch), len(todo))
-        return np.stack([vectors[keys[t]] for t in texts])
 
 
 @lru_cache(maxsize=8)
