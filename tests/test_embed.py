@@ -395,3 +395,18 @@ def test_spans_report_progress(tmp_path):
     emb.encode_spans(sentences, spans, progress=lambda done, total: seen.append((done, total)))
     assert seen[-1] == (len(spans), len(spans))
     assert len(seen) > 1 and all(a[0] < b[0] for a, b in zip(seen, seen[1:], strict=False))
+
+
+def test_composing_the_same_document_from_two_threads(tmp_path):
+    """The app serves several sessions from one model: spans of one document composed concurrently must
+    equal those composed alone."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    sentences = [f"Satz {i}: die Seilschaft erreichte den Grat um {i % 12 + 1} Uhr." for i in range(400)]
+    jobs = [_all_spans(len(sentences), 4)[k::2] for k in range(2)]
+    alone = [get_embedder("use-m3", cache=False).encode_spans(sentences, job) for job in jobs]
+    backend = make_backend("use-m3")  # a fresh backend: nothing of this document composed yet
+    with ThreadPoolExecutor(2) as pool:
+        together = list(pool.map(lambda job: Embedder(backend).encode_spans(sentences, job), jobs))
+    for got, want in zip(together, alone, strict=True):
+        np.testing.assert_allclose(got, want, atol=1e-5)

@@ -372,10 +372,15 @@ class _SentenceParts:
     def prefix_sums(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Prefix sums of inner features, join corrections and inner token counts (cached until the
         next fill)."""
-        if self._prefix_version != self.version:
-            self._prefixes = (_prefix(self.inner), _prefix(self.join), _prefix(self.count.astype(np.float64)))
-            self._prefix_version = self.version
-        return self._prefixes
+        with self._lock:  # another thread may be filling rows of the same document
+            if self._prefix_version != self.version:
+                self._prefixes = (
+                    _prefix(self.inner),
+                    _prefix(self.join),
+                    _prefix(self.count.astype(np.float64)),
+                )
+                self._prefix_version = self.version
+            return self._prefixes
 
 
 def _segment_sums(rows: np.ndarray, starts: np.ndarray, sizes: np.ndarray, widest: int) -> np.ndarray:
