@@ -370,7 +370,9 @@ class Aligner:
                         gain = np.full(len(cols), p.skip)
                         sim = np.zeros(len(cols))
                     else:
-                        tcols = np.where(ok, cols, b)
+                        # unreachable cells get a reachable neighbour's column: a placeholder far
+                        # to the left would make the margin read every target sentence in between
+                        tcols = np.where(ok, cols, cols[ok][0])
                         sim, rel = self._score(models, a, r, b, tcols, n, m)
                         qq = np.where(ok, q, 0)
                         ls = scum[r] - scum[pr]
