@@ -20,7 +20,7 @@ from pathlib import Path
 
 from workbench import evaluate as ev
 from workbench.align import PRESETS, Aligner
-from workbench.embed import get_embedder
+from workbench.embed import get_embedder, span_texts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
 SETS = {
@@ -65,7 +65,7 @@ class Timed:
 
     def encode_spans(self, sentences, spans):
         if not self.compose:
-            return self.encode([" ".join(sentences[a:b]) for a, b in spans])
+            return self.encode(span_texts(sentences, spans))
         return self._timed(self.embedder.encode_spans, sentences, spans)
 
 

@@ -56,6 +56,7 @@ import numpy as np
 
 from workbench import evaluate as ev
 from workbench.align import PRESETS, Aligner, AlignParams
+from workbench.embed import span_texts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata" / "textberg-de-fr"
 DOCS = ["dev", *(f"test{i}" for i in range(7))]
@@ -227,7 +228,7 @@ class Memo:
         return self.encode_spans(texts, [(i, i + 1) for i in range(len(texts))])
 
     def encode_spans(self, sentences: list[str], spans: list[tuple[int, int]]) -> np.ndarray:
-        texts = [" ".join(sentences[a:b]) for a, b in spans]
+        texts = span_texts(sentences, spans)
         missing: dict[str, tuple[int, int]] = {}
         for text, span in zip(texts, spans, strict=True):
             if text not in self.store:

@@ -30,6 +30,8 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
+from workbench.embed import span_texts
+
 log = logging.getLogger(__name__)
 
 
@@ -125,7 +127,7 @@ def _span_encoder(encoder) -> SpanEncoder:
     if spans is not None:
         return spans
     encode = getattr(encoder, "encode", encoder)
-    return lambda sentences, pairs: encode([" ".join(sentences[a:b]) for a, b in pairs])
+    return lambda sentences, pairs: encode(span_texts(sentences, pairs))
 
 
 # Background cosines of unrelated pairs for known models: blended with the document's own statistics
@@ -181,7 +183,6 @@ class Aligner:
     def __init__(self, encoders: dict[str, Encoder], params: AlignParams | None = None):
         if not encoders:
             raise AlignError("at least one embedding model is needed")
-        self.encoders = encoders
         self.params = params or AlignParams()
         self._spans = {name: _span_encoder(encoder) for name, encoder in encoders.items()}
 

@@ -41,6 +41,11 @@ def _normalise(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.maximum(norms, 1e-12)
 
 
+def span_texts(sentences: list[str], spans: list[tuple[int, int]]) -> list[str]:
+    """The text of each span ``(a, b)``: ``sentences[a:b]`` joined by spaces (also its cache key)."""
+    return [" ".join(sentences[a:b]) for a, b in spans]
+
+
 def default_threads() -> int:
     """Threads per model: ``WORKBENCH_THREADS`` if set, else 1 (more BLAS threads rarely pay off here)."""
     return int(os.environ.get("WORKBENCH_THREADS", "1"))
@@ -95,7 +100,7 @@ class UseM3(Backend):
         if self._spans is None:
             self._spans = _UseSpans.verified(self.loaded) or False
         if not self._spans:
-            return self.encode_batch([" ".join(sentences[a:b]) for a, b in spans])
+            return self.encode_batch(span_texts(sentences, spans))
         return self._spans.encode(sentences, spans)
 
     _spans = None  # the span composer once checked; False where it is not available
@@ -163,7 +168,7 @@ class _UseSpans:
         short = _prefix((parts.count < self.REACH).astype(np.float64)[:, None])[:, 0]
         redo = np.flatnonzero((ends - starts > 1) & (short[ends] > short[starts]))
         if len(redo):
-            out[redo] = self.embed_texts([" ".join(sentences[starts[k] : ends[k]]) for k in redo])
+            out[redo] = self.embed_texts(span_texts(sentences, [spans[k] for k in redo]))
         return out
 
     def _parts(self, sentences: list[str]) -> _SentenceParts:
@@ -555,7 +560,7 @@ class Embedder:
         """Vectors of the texts ``" ".join(sentences[a:b])`` for each span ``(a, b)``, cached like any text.
         A backend that can compose spans from their sentences (use-m3) does so instead of embedding the
         joined texts."""
-        texts = [" ".join(sentences[a:b]) for a, b in spans]
+        texts = span_texts(sentences, spans)
         compose = getattr(self.backend, "encode_spans", None)
         if compose is None or not texts:
             return self.encode(texts, progress)
