@@ -339,6 +339,32 @@ def test_long_document_band_follows_drift(mode):
     assert exact_share(beads, doc.gold) >= 0.98
 
 
+class _FirstPassDone(Exception):
+    pass
+
+
+def test_first_pass_memory_grows_linearly(monkeypatch):
+    # The first pass scores every source sentence against every target, in chunks; keeping a view into
+    # each chunk's n x m partition once made its memory grow with n x m (2 GB at 16k sentences).
+    import tracemalloc
+
+    def stop(*args):
+        raise _FirstPassDone
+
+    monkeypatch.setattr(Aligner, "_local", stop)  # the step after the band: measure up to there
+    peaks = []
+    for n in (1000, 4000):
+        doc = FakeDoc(5, noise=0.1).extend([(1, 1)] * n)
+        tracemalloc.start()
+        try:
+            with pytest.raises(_FirstPassDone):
+                fake_aligner(windows="sum").align(doc.src, doc.tgt)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert peaks[1] < 6 * peaks[0], [p / 2**20 for p in peaks]
+
+
 def test_long_block_of_inserted_target_sentences():
     # 80 target sentences with no source counterpart (an added appendix, say) between two 1-1 runs.
     doc = FakeDoc(1, noise=0.1).extend([(1, 1)] * 150 + [(0, 1)] * 80 + [(1, 1)] * 150)

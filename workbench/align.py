@@ -216,8 +216,10 @@ class Aligner:
         for start in range(0, n, 256):
             rows = np.arange(start, min(n, start + 256))
             sims = self._sentence_sims(models, rows)
+            # copied out of the (rows x m) partition: a view would keep every chunk's whole partition
+            # alive until the loop ends, memory growing with n x m
             top = (
-                np.argpartition(-sims, k - 1, axis=1)[:, :k]
+                np.argpartition(-sims, k - 1, axis=1)[:, :k].copy()
                 if k < m
                 else np.tile(np.arange(m), (len(rows), 1))
             )
@@ -598,3 +600,4 @@ def _numbers(text: str) -> set[str]:
     if len(tokens) < 4:
         return set()
     return set(re.findall(r"(?<![\w.,/])\d{2,}(?![\w/]|[.,]\d)", " ".join(tokens[1:-1])))
+
