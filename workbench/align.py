@@ -600,4 +600,3 @@ def _numbers(text: str) -> set[str]:
     if len(tokens) < 4:
         return set()
     return set(re.findall(r"(?<![\w.,/])\d{2,}(?![\w/]|[.,]\d)", " ".join(tokens[1:-1])))
-
