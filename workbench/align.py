@@ -197,14 +197,6 @@ class Aligner:
             models.append(_ModelSims(s, t, mean, 0.1 / std))
         return models
 
-    def _sentence_sims(self, models: list[_ModelSims], rows: np.ndarray) -> np.ndarray:
-        """Rescaled, model-averaged similarities of source ``rows`` against all target sentences."""
-        total = None
-        for m in models:
-            sims = (m.src[rows] @ m.tgt.T - m.mean) * m.scale
-            total = sims if total is None else total + sims
-        return total / len(models)
-
     # -- first pass: anchors ------------------------------------------------------------------------
 
     def _anchors(self, models: list[_ModelSims], n: int, m: int) -> list[tuple[int, int]]:
@@ -213,9 +205,10 @@ class Aligner:
         points: list[tuple[int, int, float]] = []
         col_best = np.full(m, -np.inf, dtype=np.float32)
         row_tops = []
+        every = Similarities(models, n, m)
         for start in range(0, n, 256):
             rows = np.arange(start, min(n, start + 256))
-            sims = self._sentence_sims(models, rows)
+            sims = every.block(start, start + 256, 0, m)
             # copied out of the (rows x m) partition: a view would keep every chunk's whole partition
             # alive until the loop ends, memory growing with n x m
             top = (
@@ -440,13 +433,17 @@ class Aligner:
 
     # -- public --------------------------------------------------------------------------------------
 
-    def similarity(self, src: Sequence[str], tgt: Sequence[str]) -> np.ndarray:
-        """Sentence-by-sentence similarities (n x m) on the aligner's shared scale: unrelated pairs about
-        0, spread 0.1; the matrix the first pass and the confidence read."""
+    def similarities(self, src: Sequence[str], tgt: Sequence[str]) -> Similarities:
+        """Sentence-by-sentence similarities on the aligner's shared scale (unrelated pairs about 0,
+        spread 0.1), the ones the first pass and the confidence read; any block on demand, so that a
+        long document's view never needs the whole n x m matrix."""
         if not src or not tgt:
-            return np.zeros((len(src), len(tgt)), dtype=np.float32)
-        models = self._prepare(src, tgt)
-        return self._sentence_sims(models, np.arange(len(src))).astype(np.float32)
+            return Similarities([], len(src), len(tgt))
+        return Similarities(self._prepare(src, tgt), len(src), len(tgt))
+
+    def similarity(self, src: Sequence[str], tgt: Sequence[str]) -> np.ndarray:
+        """The whole n x m similarity matrix (see ``similarities``)."""
+        return self.similarities(src, tgt).block(0, len(src), 0, len(tgt))
 
     def align(self, src: Sequence[str], tgt: Sequence[str]) -> list[Bead]:
         """Align two sentence lists. Deterministic and monotonic; every sentence is in exactly one bead."""
@@ -489,6 +486,25 @@ class Aligner:
             score = confidence(unaligned, sim, margin, (r1 - r0) + (c1 - c0) - 2)
             beads.append(Bead(tuple(range(r0, r1)), tuple(range(c0, c1)), score, sim, margin))
         return beads
+
+
+@dataclass(frozen=True, slots=True)
+class Similarities:
+    """Two documents' sentence vectors, rescaled per model: similarity blocks cost only their cells."""
+
+    models: list[_ModelSims]
+    n: int
+    m: int
+
+    def block(self, r0: int, r1: int, c0: int, c1: int) -> np.ndarray:
+        """Similarities of source sentences ``r0..r1-1`` (rows) with target sentences ``c0..c1-1``."""
+        r0, r1 = max(r0, 0), min(r1, self.n)
+        c0, c1 = max(c0, 0), min(c1, self.m)
+        rows, cols = max(r1 - r0, 0), max(c1 - c0, 0)
+        if not self.models or not rows or not cols:
+            return np.zeros((rows, cols), dtype=np.float32)
+        total = sum((m.src[r0:r1] @ m.tgt[c0:c1].T - m.mean) * m.scale for m in self.models)
+        return (total / len(self.models)).astype(np.float32)
 
 
 def _rival(local, r0: int, r1: int, c0: int, c1: int) -> float:

@@ -19,7 +19,7 @@ import streamlit as st
 
 from workbench import alignments as store
 from workbench import review, texts
-from workbench.align import PRESETS, Aligner, AlignError, AlignParams
+from workbench.align import PRESETS, Aligner, AlignError, AlignParams, Similarities
 from workbench.embed import EmbeddingError, get_embedder
 from workbench.workspace import (
     CONSTRUCTION,
@@ -295,10 +295,11 @@ def _record_aligner(record: store.Alignment, bar=None) -> Aligner:
     return _aligner(names, params, bar)
 
 
-@st.cache_data(max_entries=8, show_spinner="Computing sentence similarities…")
-def _similarity(src: tuple[str, ...], tgt: tuple[str, ...], model: str):
+@st.cache_resource(max_entries=4, show_spinner="Computing sentence similarities…")
+def _similarities(src: tuple[str, ...], tgt: tuple[str, ...], model: str) -> Similarities:
+    """The pair's rescaled sentence vectors (linear in length); the view computes only the cells it shows."""
     names = model.split("+") if model and model != CONSTRUCTION else PRESETS[DEFAULT_PRESET][0]
-    return _aligner(names, AlignParams()).similarity(list(src), list(tgt))
+    return _aligner(names, AlignParams()).similarities(list(src), list(tgt))
 
 
 # --- long jobs -----------------------------------------------------------------------------------------
@@ -566,7 +567,7 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
 
     src, tgt = a.source.sentences, a.target.sentences
     try:
-        sims = _similarity(tuple(s.text for s in src), tuple(s.text for s in tgt), a.model)
+        every = _similarities(tuple(s.text for s in src), tuple(s.text for s in tgt), a.model)
     except FAILURES as exc:
         st.error(f"Cannot compute the similarities: {exc}")
         return
@@ -574,13 +575,14 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
     span = st.session_state.get("heat_span", 40)
     r0, r1, c0, c1 = boxes[doc.cur]
     rows, cols = _centre((r0 + r1) // 2, span, len(src)), _centre((c0 + c1) // 2, span, len(tgt))
+    sims = every.block(*rows, *cols)
     cells = [(i, j) for i in range(*rows) for j in range(*cols)]
     # Sentence k (1-based) is drawn from k - 0.5 to k + 0.5, so that the axis ticks sit on the cells.
     data = pd.DataFrame(
         {
             "en": [i + 0.5 for i, _ in cells],
             "tr": [j + 0.5 for _, j in cells],
-            "similarity": [round(float(sims[i, j]), 3) for i, j in cells],
+            "similarity": [round(float(sims[i - rows[0], j - cols[0]]), 3) for i, j in cells],
             "source": [f"{src[i].id} {_short(src[i].text, 70)}" for i, _ in cells],
             "target": [f"{tgt[j].id} {_short(tgt[j].text, 70)}" for _, j in cells],
         }

@@ -13,8 +13,6 @@ import logging
 from collections.abc import Sequence
 from dataclasses import replace
 
-import numpy as np
-
 from workbench.align import Aligner
 from workbench.alignments import AlignedSide, Alignment, Link, validate
 from workbench.segment import Sentence
@@ -39,7 +37,6 @@ __all__ = [
     "progress",
     "realign_rest",
     "rebase",
-    "similarity_matrix",
     "split",
     "unconfirm",
     "version_columns",
@@ -429,17 +426,6 @@ def rebase(
     if dropped:
         log.info("rebase of %s: %d reviewed beads changed and were re-aligned", old.article, len(dropped))
     return result, dropped
-
-
-# --- the picture ---------------------------------------------------------------------------------------
-
-
-def similarity_matrix(alignment: Alignment, aligner: Aligner) -> np.ndarray:
-    """Similarities of every source sentence (rows) with every target sentence (columns), on the
-    aligner's scale: unrelated pairs about 0, true translations usually 0.3 and above."""
-    return aligner.similarity(
-        [s.text for s in alignment.source.sentences], [s.text for s in alignment.target.sentences]
-    )
 
 
 # --- other versions through the source --------------------------------------------------------------------
