@@ -376,10 +376,10 @@ def test_rebase_keeps_one_sided_beads_only_next_to_a_kept_bead(aligner):
 def test_similarity_matrix(aligner):
     a = sample()
     src, tgt = [s.text for s in a.source.sentences], [s.text for s in a.target.sentences]
-    sims = aligner.similarity(src, tgt)
+    every = aligner.similarities(src, tgt)
+    sims = every.block(0, len(src), 0, len(tgt))
     assert sims.shape == (len(src), len(tgt))
     # A block (what the app's view draws) is the same cells of the whole matrix; edges are clipped.
-    every = aligner.similarities(src, tgt)
     np.testing.assert_allclose(every.block(2, 7, 1, 5), sims[2:7, 1:5], rtol=1e-5, atol=1e-6)
     assert every.block(-3, 2, len(tgt) - 1, len(tgt) + 9).shape == (2, 1)
     assert aligner.similarities(src, []).block(0, 5, 0, 5).shape == (5, 0)

@@ -441,10 +441,6 @@ class Aligner:
             return Similarities([], len(src), len(tgt))
         return Similarities(self._prepare(src, tgt), len(src), len(tgt))
 
-    def similarity(self, src: Sequence[str], tgt: Sequence[str]) -> np.ndarray:
-        """The whole n x m similarity matrix (see ``similarities``)."""
-        return self.similarities(src, tgt).block(0, len(src), 0, len(tgt))
-
     def align(self, src: Sequence[str], tgt: Sequence[str]) -> list[Bead]:
         """Align two sentence lists. Deterministic and monotonic; every sentence is in exactly one bead."""
         mode = self.params.windows
