@@ -49,6 +49,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python benchmarks/align_accuracy.py
+	$(BIN)/python benchmarks/align_errors.py
 	$(BIN)/python benchmarks/align_speed.py
 	$(BIN)/python benchmarks/calibrate_confidence.py --preset accurate
 	$(BIN)/python benchmarks/translate_throughput.py

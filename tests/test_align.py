@@ -9,6 +9,7 @@ alignments written by reading the texts.
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from pathlib import Path
 
@@ -372,6 +373,36 @@ def test_long_block_of_inserted_target_sentences():
     check_invariants(beads, len(doc.src), len(doc.tgt), AlignParams())
     links = [p for p in pairs(beads) if p[0] and p[1]]
     assert links == [g for g in doc.gold if g[0] and g[1]]
+
+
+def _recording_aligner(params: AlignParams):
+    """The error benchmark's aligner, which scores any path with the dynamic programme's own gains."""
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "align_errors.py"
+    spec = importlib.util.spec_from_file_location("align_errors", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.Recording({"fake": fake_encode}, params)
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize("seed", range(3))
+def test_path_is_optimal_against_merged_neighbours(mode, seed):
+    # Merging two neighbouring beads keeps the path's boundaries, so it stays in the band: the dynamic
+    # programme's path must score at least as high, by the gains align_errors.py reports.
+    params = AlignParams(windows=mode, numbers=0.1)
+    aligner = _recording_aligner(params)
+    doc = structured_doc(seed, 60, 66)
+    path = pairs(aligner.align(doc.src, doc.tgt))
+    best = aligner.objective(path)
+    assert best > aligner.objective([((i,), ()) for i in range(60)] + [((), (j,)) for j in range(66)])
+    tried = 0
+    for k in range(len(path) - 1):
+        (s1, t1), (s2, t2) = path[k], path[k + 1]
+        merged = (s1 + s2, t1 + t2)
+        if merged[0] and merged[1] and aligner.producible(*merged):
+            tried += 1
+            assert aligner.objective([*path[:k], merged, *path[k + 2 :]]) <= best + 1e-9
+    assert tried > 10
 
 
 # --- 4. confidence ------------------------------------------------------------------------------------

@@ -335,13 +335,29 @@ class Aligner:
         s_nb = sum(s_parts) / len(s_parts) if s_parts else 0.0
         return (t_nb + s_nb) / 2
 
-    def _dp(self, models, lo, hi, src_len, tgt_len, n, m, src_num, tgt_num):
+    def _gain(self, models, a, r, b, cols, n, m, cums, nums) -> tuple[np.ndarray, np.ndarray]:
+        """Similarity and gain of the beads of ``a`` source sentences ending at boundary ``r`` and ``b``
+        target sentences ending at boundaries ``cols`` (``a, b >= 1``): what the dynamic programme adds up."""
+        p = self.params
+        sim, rel = self._score(models, a, r, b, cols, n, m)
+        scum, tcum = cums
+        ls = scum[r] - scum[r - a]
+        lt = tcum[cols] - tcum[cols - b]
+        lf = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
+        gain = rel * (1 - p.length_weight + p.length_weight * lf) - p.prior * (a + b - 2)
+        src_num, tgt_num = nums
+        mine = set().union(*src_num[r - a : r]) if p.numbers else None
+        if mine:  # numbers shared by both sides (Jaccard)
+            for k, c in enumerate(cols):
+                other = set().union(*tgt_num[c - b : c])
+                if other:
+                    gain[k] += p.numbers * len(mine & other) / len(mine | other)
+        return sim, gain
+
+    def _dp(self, models, lo, hi, n, m, cums, nums):
         """Best path through the band, as beads (r0, r1, c0, c1, similarity) in boundary coordinates."""
         p = self.params
         types = self._bead_types()
-        ratio = (src_len.sum() / max(tgt_len.sum(), 1)) if tgt_len.sum() else 1.0
-        scum = np.concatenate([[0.0], np.cumsum(src_len)])
-        tcum = np.concatenate([[0.0], np.cumsum(tgt_len)]) * ratio
         neg = -1e9
         score = [np.full(hi[r] - lo[r] + 1, neg) for r in range(n + 1)]
         back = [np.zeros(hi[r] - lo[r] + 1, dtype=np.int8) for r in range(n + 1)]
@@ -369,18 +385,7 @@ class Aligner:
                         # unreachable cells get a reachable neighbour's column: a placeholder far
                         # to the left would make the margin read every target sentence in between
                         tcols = np.where(ok, cols, cols[ok][0])
-                        sim, rel = self._score(models, a, r, b, tcols, n, m)
-                        qq = np.where(ok, q, 0)
-                        ls = scum[r] - scum[pr]
-                        lt = tcum[cols] - tcum[qq]
-                        lf = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
-                        gain = rel * (1 - p.length_weight + p.length_weight * lf) - p.prior * (a + b - 2)
-                        nums = set().union(*src_num[pr:r]) if p.numbers else None
-                        if nums:  # numbers shared by both sides (Jaccard)
-                            for k, c in enumerate(tcols):
-                                other = set().union(*tgt_num[c - b : c])
-                                if other:
-                                    gain[k] += p.numbers * len(nums & other) / len(nums | other)
+                        sim, gain = self._gain(models, a, r, b, tcols, n, m, cums, nums)
                     cand = prev + gain
                     better = cand > best
                     best[better] = cand[better]
@@ -454,8 +459,7 @@ class Aligner:
         lo, hi = self._band(anchors, n, m)
         local = self._local(models, lo, hi, n, m)
         src_best, tgt_best = self._best_local(local, n, m)
-        src_len = np.array([max(len(s), 1) for s in src], dtype=float)
-        tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=float)
+        cums = _length_sums(src, tgt)
         self._sum_windows(models)
         real = [] if mode == "sum" else list(range(min(self.params.window_models, len(models))))
         if mode == "all" and real:  # the first model embeds every window in the band up front
@@ -464,7 +468,7 @@ class Aligner:
             self._windows(models, real[:1], src, tgt, need_s, need_t)
             real = real[1:]
         nums = [_numbers(x) for x in src], [_numbers(x) for x in tgt]
-        args = (models, lo, hi, src_len, tgt_len, n, m, *nums)
+        args = (models, lo, hi, n, m, cums, nums)
         path = self._dp(*args)
         if real:  # the others embed the windows near where a first guess is not 1-1
             need_s, need_t = _windows_near(path, self.params.max_side)
@@ -533,6 +537,15 @@ def confidence(unaligned: bool, sim: float, margin: float, extra: int = 0) -> fl
 # Confidence calibration (benchmarks/calibrate_confidence.py fits these on Text+Berg dev):
 CONF_LINK = (1.27, 10.71, -1.56, -0.45)  # weights of similarity, margin, extra sentences; bias
 CONF_SKIP = (0.380, 0.071)  # an unaligned sentence: midpoint and spread of its best local similarity
+
+
+def _length_sums(src: Sequence[str], tgt: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Running character counts of both sides (boundary ``i`` = the first ``i`` sentences), the target's
+    scaled so that both documents have the same total length."""
+    src_len = np.array([max(len(s), 1) for s in src], dtype=float)
+    tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=float)
+    ratio = src_len.sum() / tgt_len.sum()
+    return np.concatenate([[0.0], np.cumsum(src_len)]), np.concatenate([[0.0], np.cumsum(tgt_len)]) * ratio
 
 
 def _band_cols(lo: np.ndarray, hi: np.ndarray) -> set[int]:

@@ -1,0 +1,112 @@
+"""Where the aligner's remaining errors come from, document by document.
+
+    python benchmarks/align_errors.py                      # accurate preset, Text+Berg test
+    python benchmarks/align_errors.py --preset fast --set parice-en-is
+
+For each document: strict F1, the wrong beads by kind (system beads not in the gold, gold beads the
+system missed), the gold beads no monotonic aligner can produce, and the search check: the score the
+aligner's objective gives its own path against the score it gives the gold beads. When the aligner's
+path scores at least as high as the gold, the search found what the objective asked for, and the errors
+come from the evidence (the models' similarities, length, priors), not from the band or the dynamic
+programme. Reads ../shared/evaldata; skips cleanly when it is absent. Uses the workbench's embedding
+cache unless ``--cache`` names another.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+
+from workbench import evaluate as ev
+from workbench.align import PRESETS, Aligner
+from workbench.embed import get_embedder
+
+DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
+SETS = {"textberg-de-fr": ("de", "fr", "test"), "parice-en-is": ("en", "is", "")}
+
+
+class Recording(Aligner):
+    """An aligner that keeps what its last dynamic programme saw, to score other paths the same way."""
+
+    def _dp(self, *args):
+        self.seen = args
+        return super()._dp(*args)
+
+    def producible(self, src: tuple[int, ...], tgt: tuple[int, ...]) -> bool:
+        p = self.params
+        contiguous = all(list(side) == list(range(side[0], side[-1] + 1)) for side in (src, tgt) if side)
+        if not src or not tgt:
+            return contiguous
+        return contiguous and max(len(src), len(tgt)) <= p.max_side and len(src) + len(tgt) <= p.max_align
+
+    def objective(self, beads) -> float:
+        """The objective's total for ``beads`` (source ids, target ids) of the last aligned pair; a bead
+        the aligner cannot produce counts as its sentences left unaligned."""
+        models, _lo, _hi, n, m, cums, nums = self.seen
+        total = 0.0
+        for src, tgt in beads:
+            if not src or not tgt or not self.producible(src, tgt):
+                total += self.params.skip * (len(src) + len(tgt))
+                continue
+            end = np.array([tgt[-1] + 1])
+            total += float(self._gain(models, len(src), src[-1] + 1, len(tgt), end, n, m, cums, nums)[1][0])
+        return total
+
+
+def kind(bead) -> str:
+    return f"{len(bead[0])}-{len(bead[1])}"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--preset", choices=list(PRESETS), default="accurate")
+    ap.add_argument("--set", choices=list(SETS), default="textberg-de-fr")
+    ap.add_argument("--cache", type=Path, help="embedding cache file (default: the workbench's own)")
+    args = ap.parse_args()
+    if not DATA.is_dir():
+        print(f"skipped: {DATA} not found")
+        return 0
+    models, params = PRESETS[args.preset]
+    aligner = Recording({m: get_embedder(m, cache=args.cache or True) for m in models}, params)
+    sl, tl, prefix = SETS[args.set]
+    folder = DATA / args.set
+    print("| document | gold beads | not producible | strict F1 | wrong | missed | objective: ours | gold |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    wrong, missed, totals, below = Counter(), Counter(), ev.Counts(), 0
+    for doc in ev.eval_documents(folder / "gold", folder / sl, folder / tl):
+        if not doc.startswith(prefix):
+            continue
+        beads = aligner.align(ev.read_lines(folder / sl / doc), ev.read_lines(folder / tl / doc))
+        system = [(b.src, b.tgt) for b in beads]
+        gold = [(tuple(s), tuple(t)) for s, t in ev.parse_beads((folder / "gold" / doc).read_text("utf-8"))]
+        counts = ev.score(system, gold)
+        totals = totals + counts
+        ours, theirs = aligner.objective(system), aligner.objective(gold)
+        below += ours < theirs
+        doc_wrong = [b for b in system if b not in set(gold)]
+        doc_missed = [b for b in gold if b not in set(system)]
+        wrong.update(kind(b) for b in doc_wrong)
+        missed.update(kind(b) for b in doc_missed)
+        odd = sum(not aligner.producible(s, t) for s, t in gold)
+        print(
+            f"| {doc} | {len(gold)} | {odd} | {counts.scores()['strict_f1']:.3f} | {len(doc_wrong)} "
+            f"| {len(doc_missed)} | {ours:.2f} | {theirs:.2f} |"
+        )
+    print(f"\nstrict F1 over all documents: {totals.scores()['strict_f1']:.4f} ({args.preset} preset)")
+    print("wrong beads by kind:", ", ".join(f"{k} {v}" for k, v in wrong.most_common()))
+    print("missed gold beads by kind:", ", ".join(f"{k} {v}" for k, v in missed.most_common()))
+    print(
+        f"documents where the gold scores higher than the aligner's path (search errors): {below}"
+        if below
+        else "the aligner's path scores at least as high as the gold in every document: the errors come "
+        "from the evidence, not from the search"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
