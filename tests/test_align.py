@@ -375,6 +375,26 @@ def test_long_block_of_inserted_target_sentences():
     assert links == [g for g in doc.gold if g[0] and g[1]]
 
 
+def test_unrelated_lines_are_not_merged_into_one_bead():
+    # One source and three target lines with no counterpart, side by side (captions, say). Four skips cost
+    # more than one 1-3 bead of unrelated lines, so without ``unrelated`` the aligner links them.
+    def garbage(beads):  # beads of three or more sentences that hold only lines with no counterpart
+        return [
+            p
+            for p in pairs(beads)
+            if len(p[0]) + len(p[1]) >= 3 and set(p[0]) <= {12} and set(p[1]) <= {12, 13, 14}
+        ]
+
+    merged = 0
+    for seed in range(4):
+        doc = FakeDoc(seed, noise=0.3).extend([(1, 1)] * 12 + [(1, 0)] + [(0, 1)] * 3 + [(1, 1)] * 12)
+        merged += bool(garbage(fake_aligner().align(doc.src, doc.tgt)))
+        beads = fake_aligner(unrelated=0.2).align(doc.src, doc.tgt)
+        check_invariants(beads, len(doc.src), len(doc.tgt), AlignParams(unrelated=0.2))
+        assert not garbage(beads)
+    assert merged >= 3
+
+
 def _recording_aligner(params: AlignParams):
     """The error benchmark's aligner, which scores any path with the dynamic programme's own gains."""
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "align_errors.py"

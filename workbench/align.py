@@ -70,6 +70,11 @@ class AlignParams:
       always sum sentence vectors.
     - ``numbers``: bonus for numbers shared by a bead's sides, times their Jaccard overlap (numbers at the
       start or end of a line, where OCR leaves page numbers, do not count); 0 turns this off.
+    - ``unrelated``: a bead of three or more sentences whose similarity is below this fraction of the
+      document's typical link (the median of every sentence's best similarity nearby) gains less than
+      leaving its sentences unaligned. Without it, lines with no counterpart (captions, OCR debris) are
+      merged with unrelated neighbours, because one merged bead costs less than several skips; 0 turns
+      this off.
     """
 
     max_align: int = 5
@@ -83,6 +88,7 @@ class AlignParams:
     window_models: int = 1
     margin: bool = True
     numbers: float = 0.0
+    unrelated: float = 0.0
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -95,7 +101,7 @@ PRESETS: dict[str, tuple[list[str], AlignParams]] = {
     "fast": (["use-m3"], AlignParams(windows="all")),
     "accurate": (
         ["use-m3", "e5-small"],
-        AlignParams(windows="all", window_models=2, prior=0.02, skip=-0.12, numbers=0.1),
+        AlignParams(windows="all", window_models=2, prior=0.02, skip=-0.12, numbers=0.1, unrelated=0.2),
     ),
 }
 
@@ -335,9 +341,10 @@ class Aligner:
         s_nb = sum(s_parts) / len(s_parts) if s_parts else 0.0
         return (t_nb + s_nb) / 2
 
-    def _gain(self, models, a, r, b, cols, n, m, cums, nums) -> tuple[np.ndarray, np.ndarray]:
+    def _gain(self, models, a, r, b, cols, n, m, cums, nums, floor) -> tuple[np.ndarray, np.ndarray]:
         """Similarity and gain of the beads of ``a`` source sentences ending at boundary ``r`` and ``b``
-        target sentences ending at boundaries ``cols`` (``a, b >= 1``): what the dynamic programme adds up."""
+        target sentences ending at boundaries ``cols`` (``a, b >= 1``): what the dynamic programme adds up;
+        ``floor`` is the similarity below which a bead of three or more gains less than skipping."""
         p = self.params
         sim, rel = self._score(models, a, r, b, cols, n, m)
         scum, tcum = cums
@@ -352,9 +359,11 @@ class Aligner:
                 other = set().union(*tgt_num[c - b : c])
                 if other:
                     gain[k] += p.numbers * len(mine & other) / len(mine | other)
+        if a + b >= 3 and floor > 0:
+            gain = np.where(sim < floor, np.minimum(gain, p.skip * (a + b) - 0.01), gain)
         return sim, gain
 
-    def _dp(self, models, lo, hi, n, m, cums, nums):
+    def _dp(self, models, lo, hi, n, m, cums, nums, floor):
         """Best path through the band, as beads (r0, r1, c0, c1, similarity) in boundary coordinates."""
         p = self.params
         types = self._bead_types()
@@ -385,7 +394,7 @@ class Aligner:
                         # unreachable cells get a reachable neighbour's column: a placeholder far
                         # to the left would make the margin read every target sentence in between
                         tcols = np.where(ok, cols, cols[ok][0])
-                        sim, gain = self._gain(models, a, r, b, tcols, n, m, cums, nums)
+                        sim, gain = self._gain(models, a, r, b, tcols, n, m, cums, nums, floor)
                     cand = prev + gain
                     better = cand > best
                     best[better] = cand[better]
@@ -468,7 +477,8 @@ class Aligner:
             self._windows(models, real[:1], src, tgt, need_s, need_t)
             real = real[1:]
         nums = [_numbers(x) for x in src], [_numbers(x) for x in tgt]
-        args = (models, lo, hi, n, m, cums, nums)
+        floor = self.params.unrelated * float(np.median(np.concatenate([src_best, tgt_best])))
+        args = (models, lo, hi, n, m, cums, nums, floor)
         path = self._dp(*args)
         if real:  # the others embed the windows near where a first guess is not 1-1
             need_s, need_t = _windows_near(path, self.params.max_side)
