@@ -15,6 +15,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from workbench.align import Aligner, AlignError, AlignParams, Bead, _numbers
 from workbench.segment import split_sentences
@@ -301,6 +303,42 @@ def test_invariants_with_empty_side():
     assert fake_aligner().align([], []) == []
     assert pairs(fake_aligner().align(src, [])) == [((i,), ()) for i in range(4)]
     assert pairs(fake_aligner().align([], tgt)) == [((), (j,)) for j in range(3)]
+
+
+# Hypothesis draws the documents and the settings: short sentences from a small vocabulary (so that
+# many sentences resemble each other), some with numbers inside, and any valid parameters.
+_sentence = st.builds(
+    lambda ids, number: " ".join([text(ids[:1]), number, text(ids[1:])]).strip(),
+    st.lists(st.integers(0, 40), min_size=1, max_size=8),
+    st.sampled_from(["", "", "", "42", "1999"]),
+)
+_document = st.lists(_sentence, max_size=30)
+_params = st.builds(
+    AlignParams,
+    max_align=st.integers(2, 6),
+    max_side=st.integers(1, 4),
+    top_k=st.integers(1, 4),
+    window=st.integers(1, 8),
+    skip=st.floats(-0.5, 0.0),
+    prior=st.floats(0.0, 0.1),
+    windows=st.sampled_from(MODES),
+    margin=st.booleans(),
+    numbers=st.sampled_from([0.0, 0.1]),
+    unrelated=st.sampled_from([0.0, 0.2, 0.5]),
+)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(src=_document, tgt=_document, params=_params)
+def test_invariants_hypothesis(src, tgt, params):
+    assert_invariants_and_determinism(src, tgt, params)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 2**16), n=st.integers(1, 80), m=st.integers(1, 80), params=_params)
+def test_invariants_hypothesis_structured(seed, n, m, params):
+    doc = structured_doc(seed, n, m)
+    assert_invariants_and_determinism(doc.src, doc.tgt, params)
 
 
 @pytest.mark.parametrize("name", [*MODES, "side2-align3"])
