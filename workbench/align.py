@@ -9,7 +9,8 @@ The method follows Bertalign (Liu & Zhu 2022) with changes measured on Text+Berg
    increasing subsequence, O(n log n)).
 3. **Second pass.** A dynamic programme over a band around the anchor path chooses beads of up to
    ``max_side`` sentences a side (``a + b <= max_align``), plus 1-0 and 0-1. A bead's gain is the
-   similarity of its concatenated sides times a length factor, less a small prior per extra sentence.
+   similarity of its concatenated sides times a length factor, less a small prior per extra sentence;
+   with ``unrelated``, a large bead of dissimilar lines gains less than leaving them unaligned.
    Only cells in the band are visited, so time and memory grow linearly with document length.
 4. **Confidence.** Each bead gets a probability-like confidence in [0, 1] from its similarity, length
    agreement and size; low values flag beads worth a human look.
