@@ -46,15 +46,14 @@ class Recording(Aligner):
     def objective(self, beads) -> float:
         """The objective's total for ``beads`` (source ids, target ids) of the last aligned pair; a bead
         the aligner cannot produce counts as its sentences left unaligned."""
-        models, _lo, _hi, n, m, cums, nums, floor = self.seen
+        models, _lo, _hi, n, m, lines = self.seen
         total = 0.0
         for src, tgt in beads:
             if not src or not tgt or not self.producible(src, tgt):
                 total += self.params.skip * (len(src) + len(tgt))
                 continue
             end = np.array([tgt[-1] + 1])
-            gain = self._gain(models, len(src), src[-1] + 1, len(tgt), end, n, m, cums, nums, floor)[1]
-            total += float(gain[0])
+            total += float(self._gain(models, len(src), src[-1] + 1, len(tgt), end, n, m, lines)[1][0])
         return total
 
 

@@ -76,6 +76,9 @@ class AlignParams:
       leaving its sentences unaligned. Without it, lines with no counterpart (captions, OCR debris) are
       merged with unrelated neighbours, because one merged bead costs less than several skips; 0 turns
       this off.
+    - ``colon``: penalty on a bead whose last sentence ends with a colon on one side only. Where a text was
+      cut at colons (as pre-split corpora are), a segment ending in a colon continues in the next one, so
+      it belongs with what follows; 0 turns this off.
     """
 
     max_align: int = 5
@@ -90,6 +93,7 @@ class AlignParams:
     margin: bool = True
     numbers: float = 0.0
     unrelated: float = 0.0
+    colon: float = 0.05
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -121,6 +125,34 @@ class _ModelSims:
     scale: float
     src_win: dict[int, np.ndarray] = field(default_factory=dict)
     tgt_win: dict[int, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Lines:
+    """What the dynamic programme knows of the two texts besides their vectors, per sentence boundary."""
+
+    src_chars: np.ndarray  # running character counts (boundary i = the first i sentences)
+    tgt_chars: np.ndarray  # the same, scaled so that both texts have the same total length
+    src_numbers: list[set[str]]
+    tgt_numbers: list[set[str]]
+    src_colon: np.ndarray  # the sentence ends with a colon
+    tgt_colon: np.ndarray
+    floor: float  # similarity below which a bead of three or more sentences gains less than skipping
+
+    @classmethod
+    def of(cls, src: Sequence[str], tgt: Sequence[str], floor: float) -> _Lines:
+        src_len = np.array([max(len(s), 1) for s in src], dtype=float)
+        tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=float)
+        ratio = src_len.sum() / tgt_len.sum()
+        return cls(
+            np.concatenate([[0.0], np.cumsum(src_len)]),
+            np.concatenate([[0.0], np.cumsum(tgt_len)]) * ratio,
+            [_numbers(x) for x in src],
+            [_numbers(x) for x in tgt],
+            np.array([x.rstrip().endswith((":", "\uff1a")) for x in src], dtype=bool),
+            np.array([x.rstrip().endswith((":", "\uff1a")) for x in tgt], dtype=bool),
+            floor,
+        )
 
 
 Encoder = Callable[[list[str]], np.ndarray]
@@ -342,29 +374,28 @@ class Aligner:
         s_nb = sum(s_parts) / len(s_parts) if s_parts else 0.0
         return (t_nb + s_nb) / 2
 
-    def _gain(self, models, a, r, b, cols, n, m, cums, nums, floor) -> tuple[np.ndarray, np.ndarray]:
+    def _gain(self, models, a, r, b, cols, n, m, lines: _Lines) -> tuple[np.ndarray, np.ndarray]:
         """Similarity and gain of the beads of ``a`` source sentences ending at boundary ``r`` and ``b``
-        target sentences ending at boundaries ``cols`` (``a, b >= 1``): what the dynamic programme adds up;
-        ``floor`` is the similarity below which a bead of three or more gains less than skipping."""
+        target sentences ending at boundaries ``cols`` (``a, b >= 1``): what the dynamic programme adds up."""
         p = self.params
         sim, rel = self._score(models, a, r, b, cols, n, m)
-        scum, tcum = cums
-        ls = scum[r] - scum[r - a]
-        lt = tcum[cols] - tcum[cols - b]
+        ls = lines.src_chars[r] - lines.src_chars[r - a]
+        lt = lines.tgt_chars[cols] - lines.tgt_chars[cols - b]
         lf = np.log2(1 + np.minimum(ls, lt) / np.maximum(np.maximum(ls, lt), 1e-9))
         gain = rel * (1 - p.length_weight + p.length_weight * lf) - p.prior * (a + b - 2)
-        src_num, tgt_num = nums
-        mine = set().union(*src_num[r - a : r]) if p.numbers else None
+        mine = set().union(*lines.src_numbers[r - a : r]) if p.numbers else None
         if mine:  # numbers shared by both sides (Jaccard)
             for k, c in enumerate(cols):
-                other = set().union(*tgt_num[c - b : c])
+                other = set().union(*lines.tgt_numbers[c - b : c])
                 if other:
                     gain[k] += p.numbers * len(mine & other) / len(mine | other)
-        if a + b >= 3 and floor > 0:
-            gain = np.where(sim < floor, np.minimum(gain, p.skip * (a + b) - 0.01), gain)
+        if p.colon:
+            gain = gain - p.colon * (lines.tgt_colon[cols - 1] != lines.src_colon[r - 1])
+        if a + b >= 3 and lines.floor > 0:
+            gain = np.where(sim < lines.floor, np.minimum(gain, p.skip * (a + b) - 0.01), gain)
         return sim, gain
 
-    def _dp(self, models, lo, hi, n, m, cums, nums, floor):
+    def _dp(self, models, lo, hi, n, m, lines: _Lines):
         """Best path through the band, as beads (r0, r1, c0, c1, similarity) in boundary coordinates."""
         p = self.params
         types = self._bead_types()
@@ -395,7 +426,7 @@ class Aligner:
                         # unreachable cells get a reachable neighbour's column: a placeholder far
                         # to the left would make the margin read every target sentence in between
                         tcols = np.where(ok, cols, cols[ok][0])
-                        sim, gain = self._gain(models, a, r, b, tcols, n, m, cums, nums, floor)
+                        sim, gain = self._gain(models, a, r, b, tcols, n, m, lines)
                     cand = prev + gain
                     better = cand > best
                     best[better] = cand[better]
@@ -469,7 +500,6 @@ class Aligner:
         lo, hi = self._band(anchors, n, m)
         local = self._local(models, lo, hi, n, m)
         src_best, tgt_best = self._best_local(local, n, m)
-        cums = _length_sums(src, tgt)
         self._sum_windows(models)
         real = [] if mode == "sum" else list(range(min(self.params.window_models, len(models))))
         if mode == "all" and real:  # the first model embeds every window in the band up front
@@ -477,9 +507,8 @@ class Aligner:
             need_s, need_t = {a: set(range(n + 1)) for a in sizes}, {b: cols for b in sizes}
             self._windows(models, real[:1], src, tgt, need_s, need_t)
             real = real[1:]
-        nums = [_numbers(x) for x in src], [_numbers(x) for x in tgt]
         floor = self.params.unrelated * float(np.median(np.concatenate([src_best, tgt_best])))
-        args = (models, lo, hi, n, m, cums, nums, floor)
+        args = (models, lo, hi, n, m, _Lines.of(src, tgt, floor))
         path = self._dp(*args)
         if real:  # the others embed the windows near where a first guess is not 1-1
             need_s, need_t = _windows_near(path, self.params.max_side)
@@ -548,15 +577,6 @@ def confidence(unaligned: bool, sim: float, margin: float, extra: int = 0) -> fl
 # Confidence calibration (benchmarks/calibrate_confidence.py fits these on Text+Berg dev):
 CONF_LINK = (1.27, 10.71, -1.56, -0.45)  # weights of similarity, margin, extra sentences; bias
 CONF_SKIP = (0.380, 0.071)  # an unaligned sentence: midpoint and spread of its best local similarity
-
-
-def _length_sums(src: Sequence[str], tgt: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Running character counts of both sides (boundary ``i`` = the first ``i`` sentences), the target's
-    scaled so that both documents have the same total length."""
-    src_len = np.array([max(len(s), 1) for s in src], dtype=float)
-    tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=float)
-    ratio = src_len.sum() / tgt_len.sum()
-    return np.concatenate([[0.0], np.cumsum(src_len)]), np.concatenate([[0.0], np.cumsum(tgt_len)]) * ratio
 
 
 def _band_cols(lo: np.ndarray, hi: np.ndarray) -> set[int]:
