@@ -452,6 +452,22 @@ def test_sentence_ending_in_a_colon_goes_with_what_follows():
     assert backwards[0.0] >= 2 and backwards[0.05] == 0
 
 
+def test_crossed_pair_with_colons_keeps_its_2_2_bead():
+    # "Commenting on this, Rodong Sinmun says: / <quote>" against "<quote> / ... y continúa:": the colon
+    # sentences are crossed, so the best monotonic answer is one 2-2 bead, colon rule or not.
+    found = []
+    for seed in range(6):
+        doc = FakeDoc(seed, noise=0.3).extend([(1, 1)] * 5)
+        first, second = doc.sentence(), doc.sentence()
+        doc.src += [text(first) + " :", text(second)]
+        doc.tgt += [text(doc.translate(second)), text(doc.translate(first)) + " :"]
+        doc.extend([(1, 1)] * 5)
+        with_rule = pairs(fake_aligner(colon=0.05).align(doc.src, doc.tgt))
+        assert with_rule == pairs(fake_aligner(colon=0.0).align(doc.src, doc.tgt))
+        found.append(((5, 6), (5, 6)) in with_rule)
+    assert sum(found) >= 4
+
+
 def _recording_aligner(params: AlignParams):
     """The error benchmark's aligner, which scores any path with the dynamic programme's own gains."""
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "align_errors.py"

@@ -76,9 +76,9 @@ class AlignParams:
       leaving its sentences unaligned. Without it, lines with no counterpart (captions, OCR debris) are
       merged with unrelated neighbours, because one merged bead costs less than several skips; 0 turns
       this off.
-    - ``colon``: penalty on a bead whose last sentence ends with a colon on one side only. Where a text was
-      cut at colons (as pre-split corpora are), a segment ending in a colon continues in the next one, so
-      it belongs with what follows; 0 turns this off.
+    - ``colon``: penalty on a bead whose last sentence on one side ends with a colon while the other side
+      has no such sentence. Where a text was cut at colons (as pre-split corpora are), a segment ending in
+      a colon continues in the next one, so it belongs with what follows; 0 turns this off.
     """
 
     max_align: int = 5
@@ -137,6 +137,8 @@ class _Lines:
     tgt_numbers: list[set[str]]
     src_colon: np.ndarray  # the sentence ends with a colon
     tgt_colon: np.ndarray
+    src_colons: np.ndarray  # running count of such sentences
+    tgt_colons: np.ndarray
     floor: float  # similarity below which a bead of three or more sentences gains less than skipping
 
     @classmethod
@@ -144,13 +146,17 @@ class _Lines:
         src_len = np.array([max(len(s), 1) for s in src], dtype=float)
         tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=float)
         ratio = src_len.sum() / tgt_len.sum()
+        src_colon = np.array([x.rstrip().endswith((":", "\uff1a")) for x in src], dtype=bool)
+        tgt_colon = np.array([x.rstrip().endswith((":", "\uff1a")) for x in tgt], dtype=bool)
         return cls(
             np.concatenate([[0.0], np.cumsum(src_len)]),
             np.concatenate([[0.0], np.cumsum(tgt_len)]) * ratio,
             [_numbers(x) for x in src],
             [_numbers(x) for x in tgt],
-            np.array([x.rstrip().endswith((":", "\uff1a")) for x in src], dtype=bool),
-            np.array([x.rstrip().endswith((":", "\uff1a")) for x in tgt], dtype=bool),
+            src_colon,
+            tgt_colon,
+            np.concatenate([[0], np.cumsum(src_colon)]),
+            np.concatenate([[0], np.cumsum(tgt_colon)]),
             floor,
         )
 
@@ -389,8 +395,11 @@ class Aligner:
                 other = set().union(*lines.tgt_numbers[c - b : c])
                 if other:
                     gain[k] += p.numbers * len(mine & other) / len(mine | other)
-        if p.colon:
-            gain = gain - p.colon * (lines.tgt_colon[cols - 1] != lines.src_colon[r - 1])
+        if p.colon:  # one side ends in a colon, the other has none (a crossed pair keeps its 2-2 bead)
+            src_end, tgt_end = lines.src_colon[r - 1], lines.tgt_colon[cols - 1]
+            src_any = lines.src_colons[r] > lines.src_colons[r - a]
+            tgt_any = lines.tgt_colons[cols] > lines.tgt_colons[cols - b]
+            gain = gain - p.colon * ((src_end & ~tgt_any) | (tgt_end & ~src_any))
         if a + b >= 3 and lines.floor > 0:
             gain = np.where(sim < lines.floor, np.minimum(gain, p.skip * (a + b) - 0.01), gain)
         return sim, gain
