@@ -37,11 +37,10 @@ class Recording(Aligner):
         return super()._dp(*args)
 
     def producible(self, src: tuple[int, ...], tgt: tuple[int, ...]) -> bool:
-        p = self.params
         contiguous = all(list(side) == list(range(side[0], side[-1] + 1)) for side in (src, tgt) if side)
         if not src or not tgt:
             return contiguous
-        return contiguous and max(len(src), len(tgt)) <= p.max_side and len(src) + len(tgt) <= p.max_align
+        return contiguous and (len(src), len(tgt)) in self._bead_types()
 
     def objective(self, beads) -> float:
         """The objective's total for ``beads`` (source ids, target ids) of the last aligned pair; a bead
@@ -87,8 +86,9 @@ def main() -> int:
         totals = totals + counts
         ours, theirs = aligner.objective(system), aligner.objective(gold)
         below += ours < theirs
-        doc_wrong = [b for b in system if b not in set(gold)]
-        doc_missed = [b for b in gold if b not in set(system)]
+        gold_set, system_set = set(gold), set(system)
+        doc_wrong = [b for b in system if b not in gold_set]
+        doc_missed = [b for b in gold if b not in system_set]
         wrong.update(kind(b) for b in doc_wrong)
         missed.update(kind(b) for b in doc_missed)
         odd = sum(not aligner.producible(s, t) for s, t in gold)

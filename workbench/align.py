@@ -135,9 +135,7 @@ class _Lines:
     tgt_chars: np.ndarray  # the same, scaled so that both texts have the same total length
     src_numbers: list[set[str]]
     tgt_numbers: list[set[str]]
-    src_colon: np.ndarray  # the sentence ends with a colon
-    tgt_colon: np.ndarray
-    src_colons: np.ndarray  # running count of such sentences
+    src_colons: np.ndarray  # running count of sentences that end with a colon
     tgt_colons: np.ndarray
     floor: float  # similarity below which a bead of three or more sentences gains less than skipping
 
@@ -146,17 +144,17 @@ class _Lines:
         src_len = np.array([max(len(s), 1) for s in src], dtype=float)
         tgt_len = np.array([max(len(t), 1) for t in tgt], dtype=float)
         ratio = src_len.sum() / tgt_len.sum()
-        src_colon = np.array([x.rstrip().endswith((":", "\uff1a")) for x in src], dtype=bool)
-        tgt_colon = np.array([x.rstrip().endswith((":", "\uff1a")) for x in tgt], dtype=bool)
+
+        def colons(lines: Sequence[str]) -> np.ndarray:
+            return np.concatenate([[0], np.cumsum([x.rstrip().endswith((":", "\uff1a")) for x in lines])])
+
         return cls(
             np.concatenate([[0.0], np.cumsum(src_len)]),
             np.concatenate([[0.0], np.cumsum(tgt_len)]) * ratio,
             [_numbers(x) for x in src],
             [_numbers(x) for x in tgt],
-            src_colon,
-            tgt_colon,
-            np.concatenate([[0], np.cumsum(src_colon)]),
-            np.concatenate([[0], np.cumsum(tgt_colon)]),
+            colons(src),
+            colons(tgt),
             floor,
         )
 
@@ -396,9 +394,9 @@ class Aligner:
                 if other:
                     gain[k] += p.numbers * len(mine & other) / len(mine | other)
         if p.colon:  # one side ends in a colon, the other has none (a crossed pair keeps its 2-2 bead)
-            src_end, tgt_end = lines.src_colon[r - 1], lines.tgt_colon[cols - 1]
-            src_any = lines.src_colons[r] > lines.src_colons[r - a]
-            tgt_any = lines.tgt_colons[cols] > lines.tgt_colons[cols - b]
+            sc, tc = lines.src_colons, lines.tgt_colons
+            src_end, tgt_end = sc[r] > sc[r - 1], tc[cols] > tc[cols - 1]
+            src_any, tgt_any = sc[r] > sc[r - a], tc[cols] > tc[cols - b]
             gain = gain - p.colon * ((src_end & ~tgt_any) | (tgt_end & ~src_any))
         if a + b >= 3 and lines.floor > 0:
             gain = np.where(sim < lines.floor, np.minimum(gain, p.skip * (a + b) - 0.01), gain)
