@@ -468,13 +468,36 @@ def test_crossed_pair_with_colons_keeps_its_2_2_bead():
     assert sum(found) >= 4
 
 
-def _recording_aligner(params: AlignParams):
-    """The error benchmark's aligner, which scores any path with the dynamic programme's own gains."""
+def _error_benchmark():
     path = Path(__file__).resolve().parents[1] / "benchmarks" / "align_errors.py"
     spec = importlib.util.spec_from_file_location("align_errors", path)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.Recording({"fake": fake_encode}, params)
+    return module
+
+
+def _recording_aligner(params: AlignParams):
+    """The error benchmark's aligner, which scores any path with the dynamic programme's own gains."""
+    return _error_benchmark().Recording({"fake": fake_encode}, params)
+
+
+def test_gold_path_follows_the_gold_as_far_as_a_monotonic_aligner_can():
+    bench = _error_benchmark()
+    aligner = _recording_aligner(AlignParams(max_side=2, max_align=3))
+    gold = [
+        ((0,), (0,)),
+        ((1,), (2,)),  # crossed with the next bead: only one of the two can be kept
+        ((2,), (1,)),
+        ((3, 5), (3,)),  # not contiguous
+        ((4,), ()),
+        ((6, 7, 8), (4,)),  # too large for max_side=2
+        ((9,), (5, 6)),
+    ]
+    path = bench.gold_path(aligner, gold, 10, 7)
+    assert path[:3] == [((0,), (0,)), ((1,), (2,)), ((9,), (5, 6))]
+    assert sorted(path[3:]) == sorted(
+        [((i,), ()) for i in (2, 3, 4, 5, 6, 7, 8)] + [((), (1,)), ((), (3,)), ((), (4,))]
+    )
 
 
 @pytest.mark.parametrize("mode", MODES)
