@@ -2,10 +2,13 @@
 
     python benchmarks/align_accuracy.py                       # every configuration, each from a cold cache
     python benchmarks/align_accuracy.py --config fast --config accurate --cache ~/.cache/workbench
+    python benchmarks/align_accuracy.py --models use-m3+e5-small+st:/models/LaBSE   # any combination
 
 Scores Text+Berg de-fr ``test0..test6`` and ParIce en-is (all 10 documents) the field's standard way
 (strict and lax F1, see workbench.evaluate), and prints embedding seconds, alignment seconds and the
-process's peak memory. Reads ../shared/evaldata; skips cleanly when it is absent.
+process's peak memory. ``--models`` scores any combination of models (a model on disk included) with
+the accurate preset's settings, or the fast preset's for a single model. Reads ../shared/evaldata (or
+``--data``); skips cleanly when it is absent.
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from pathlib import Path
 
 from workbench import evaluate as ev
 from workbench.align import PRESETS, Aligner
-from workbench.embed import get_embedder, span_texts
+from workbench.embed import EmbeddingError, get_embedder, span_texts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
 SETS = {
@@ -69,8 +72,7 @@ class Timed:
         return self._timed(self.embedder.encode_spans, sentences, spans)
 
 
-def run(config: str, cache: Path) -> dict:
-    models, overrides = {**CONFIGS, **EXTRA}[config]
+def run(config: str, models: list[str], overrides: dict, cache: Path, data: Path) -> dict:
     params = PRESETS["accurate" if len(models) > 1 else "fast"][1]
     params = replace(params, **overrides)
     compose = config not in EXTRA
@@ -79,7 +81,7 @@ def run(config: str, cache: Path) -> dict:
     out = {"config": config, "models": "+".join(models)}
     total_start = time.perf_counter()
     for name, (sl, tl, prefix) in SETS.items():
-        folder = DATA / name
+        folder = data / name
         counts = ev.Counts()
         start = time.perf_counter()
         embed_before = sum(t.seconds for t in timers.values())
@@ -103,18 +105,34 @@ def main() -> int:
         "--config",
         action="append",
         choices=[*CONFIGS, *EXTRA],
-        help="configurations (default: all but fast-joined)",
+        help="configurations (default: all but fast-joined, unless --models names others)",
+    )
+    ap.add_argument(
+        "--models",
+        action="append",
+        default=[],
+        metavar="SPEC",
+        help="'+'-joined models (use-m3, e5-small, st:<name-or-path>) to score as one more configuration",
     )
     ap.add_argument("--cache", type=Path, help="embedding cache file to reuse (default: a new, cold one)")
+    ap.add_argument("--data", type=Path, default=DATA, help=f"evaluation data (default: {DATA})")
     args = ap.parse_args()
-    if not DATA.is_dir():
-        print(f"skipped: {DATA} not found")
+    if not args.data.is_dir():
+        print(f"skipped: {args.data} not found")
         return 0
+    named = args.config or ([] if args.models else list(CONFIGS))
+    configs = [(name, *{**CONFIGS, **EXTRA}[name]) for name in named]
+    configs += [("--models", spec.split("+"), {}) for spec in args.models]
     with tempfile.TemporaryDirectory() as tmp:
         rows = []
-        for config in args.config or list(CONFIGS):
+        for k, (config, models, overrides) in enumerate(configs):
             # each configuration starts cold (its own new cache) unless --cache names one to share
-            row = run(config, args.cache or Path(tmp) / f"{config}.sqlite")
+            cache = args.cache or Path(tmp) / f"{k}.sqlite"
+            try:
+                row = run(config, models, overrides, cache, args.data)
+            except EmbeddingError as exc:
+                print(f"error: {'+'.join(models)}: {exc}", file=sys.stderr)
+                return 2
             rows.append(row)
             print(f"done {config} in {row['seconds']:.0f}s", file=sys.stderr, flush=True)
     print(

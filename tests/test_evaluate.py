@@ -1,3 +1,7 @@
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from workbench import evaluate as ev
@@ -64,3 +68,64 @@ def test_eval_documents_needs_matching_names(tmp_path):
         ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t")
     (tmp_path / "t" / "doc1").write_text("b\n")
     assert ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t") == ["doc1"]
+
+
+def _write_set(folder: Path, sides: tuple[str, str], doc: str, src: list[str], tgt: list[str], gold: str):
+    for side, lines in zip(sides, (src, tgt), strict=True):
+        (folder / side).mkdir(parents=True, exist_ok=True)
+        (folder / side / doc).write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (folder / "gold").mkdir(parents=True, exist_ok=True)
+    (folder / "gold" / doc).write_text(gold, encoding="utf-8")
+
+
+def test_accuracy_benchmark_scores_a_model_on_disk(tmp_path, st_model_path):
+    # benchmarks/align_accuracy.py --models: any combination, here a sentence-transformers model from a
+    # folder, on a small evaluation set laid out like ../shared/evaldata.
+    src = [
+        "The committee met on Monday to discuss the budget.",
+        "Heavy rain flooded several villages in the north.",
+        "The new bridge will open to traffic next spring.",
+        "Scientists found a rare species of frog in the forest.",
+        "The museum is closed for repairs until further notice.",
+    ]
+    tgt = [
+        "On Monday the committee gathered to talk about the budget.",
+        "Several northern villages were flooded by heavy rain.",
+        "Next spring the new bridge opens to traffic.",
+        "A rare frog species was discovered by scientists in the woods.",
+        "Until further notice, the museum stays shut for repair work.",
+    ]
+    gold = "".join(f"[{i}]:[{i}]\n" for i in range(5))
+    _write_set(tmp_path / "textberg-de-fr", ("de", "fr"), "test0", src, tgt, gold)
+    first4 = "".join(f"[{i}]:[{i}]\n" for i in range(4))
+    _write_set(tmp_path / "parice-en-is", ("en", "is"), "doc1", src[:4], tgt[:4], first4)
+    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "align_accuracy.py"
+    run = subprocess.run(
+        [
+            sys.executable,
+            str(bench),
+            "--data",
+            str(tmp_path),
+            "--cache",
+            str(tmp_path / "c.sqlite"),
+            "--models",
+            f"st:{st_model_path}",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=True,
+    )
+    row = next(line for line in run.stdout.splitlines() if line.startswith("| --models |"))
+    cells = [c.strip() for c in row.strip("|").split("|")]
+    assert cells[1] == f"st:{st_model_path}"
+    assert cells[2:4] == ["1.000", "1.000"]  # Text+Berg-like set: five 1-1 paraphrases
+    assert cells[6:8] == ["1.000", "1.000"]  # ParIce-like set: the first four
+    bad = subprocess.run(
+        [sys.executable, str(bench), "--data", str(tmp_path), "--models", "st:/no/such/model"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert bad.returncode == 2 and "could not load sentence-transformers model" in bad.stderr
+    assert "Traceback" not in bad.stderr
