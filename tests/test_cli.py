@@ -123,10 +123,20 @@ def test_align_one_article(workspace):
     assert listing.stdout.count("auto") == 3
     assert "none" not in listing.stdout
 
+    # Re-aligning unchanged texts gives the same alignment: the files are left as they are.
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
     again = run("align", SEED, "--root", workspace)
     assert again.exit_code == 0, again.output
-    assert load_alignment(folder / "ko.team.json").revision == 2
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    assert again.stderr.count("unchanged") == 3
+
+    # A changed text is re-aligned and saved as a new revision.
+    es = workspace / "texts" / SEED / "es.team.txt"
+    es.write_text(es.read_text(encoding="utf-8") + "\nUna frase nueva al final.\n", encoding="utf-8")
+    changed = run("align", SEED, "-t", "es.team", "--root", workspace)
+    assert changed.exit_code == 0, changed.output
     assert load_alignment(folder / "es.team.json").revision == 2
+    assert load_alignment(folder / "ko.team.json").revision == 1
 
 
 def test_align_one_target(workspace):

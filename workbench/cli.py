@@ -250,6 +250,8 @@ def align(
         task = bar.add_task("aligning", total=len(jobs))
         for art, version in jobs:
             bar.update(task, description=f"{art.id} {version}")
+            path = ws.alignment_path(art.id, version)
+            before = path.stat().st_mtime_ns if path.exists() else None
             try:
                 rec = align_version(ws, art, version, aligner, "+".join(names), force=force)
             except USER_ERRORS as exc:
@@ -264,9 +266,10 @@ def align(
                     bar.advance(task)
                     continue
                 low = sum(1 for link in rec.links if link.score < 0.5)
+                same = before is not None and path.stat().st_mtime_ns == before
                 bar.console.print(
                     f"{art.id} {version}: {len(rec.links)} beads, {low} below 0.5 "
-                    f"-> {ws.alignment_path(art.id, version)}"
+                    + (f"(unchanged: {path} left as it is)" if same else f"-> {path}")
                 )
             bar.advance(task)
     err.print(f"aligned {len(jobs) - failures} of {len(jobs)} in {time.perf_counter() - start:.1f}s")

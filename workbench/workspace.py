@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workbench import alignments as store
@@ -156,7 +156,8 @@ def align_version(
     Refuses to overwrite an alignment with reviewed beads unless ``force``; the old file is then kept
     beside the new one as ``<name>.json.bak``. The check comes before the (slow) alignment. A machine
     translation's 1-1 alignment by construction (model ``construction``) is exact: while both texts are
-    unchanged it is returned as it is, unless ``force``.
+    unchanged it is returned as it is, unless ``force``. An alignment that comes out the same as the one
+    on disk is not written again (no new revision).
     """
     path = ws.alignment_path(article.id, target)
     old = None
@@ -184,6 +185,11 @@ def align_version(
     record = store.from_beads(article.id, source, tgt, beads, model_name, aligner.params.to_dict())
     if old is None:
         return store.save_alignment(path, record, force=path.exists())
+    if not reviewed and store.dumps(
+        replace(record, created=old.created, modified=old.modified, revision=old.revision)
+    ) == store.dumps(old):
+        log.info("%s: unchanged, left as it is", path)  # no new revision, no diff in version control
+        return old
     if reviewed:
         path.with_suffix(".json.bak").write_bytes(path.read_bytes())
     record.created = old.created
