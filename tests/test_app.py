@@ -298,6 +298,26 @@ def test_align_now_when_there_is_no_alignment(ws):
     assert [b.key for b in at.button if b.key.startswith("row_")][:3] == ["row_0", "row_1", "row_2"]
 
 
+def test_align_now_refuses_unbalanced_texts_then_aligns_anyway(ws):
+    texts.create_article(ws / "texts", "aaa-lopsided", "A long report")
+    english = "A long report\n" + "\n".join(f"Paragraph {i} reports on item {i}." for i in range(99))
+    texts.add_version(ws / "texts", "aaa-lopsided", english, language="en", kind="source", origin="test")
+    texts.add_version(
+        ws / "texts", "aaa-lopsided", "Un informe largo\n", language="es", kind="human", origin="t"
+    )
+    saved = ws / "alignments" / "aaa-lopsided" / "es.human.json"
+    at = start()
+    assert at.selectbox(key="article").value == "aaa-lopsided"
+    click(at, "align")
+    assert not saved.exists()
+    assert any("100 sentences and es.human 1" in w.value for w in at.warning)
+    assert not [b for b in at.button if b.key == "align"]
+    click(at, "align_anyway")
+    links = load_alignment(saved).links
+    assert sum(len(x.src) for x in links) == 100 and sum(len(x.tgt) for x in links) == 1
+    assert not any("100 sentences" in w.value for w in at.warning)
+
+
 def test_article_without_translations(ws):
     texts.create_article(ws / "texts", "aaa-lonely", "A lonely article")
     texts.add_version(

@@ -231,6 +231,45 @@ def test_align_bad_model(workspace):
     assert not (workspace / "alignments").exists()
 
 
+def _add(workspace: Path, tmp_path: Path, article: str, lang: str, text: str, *options: str):
+    path = tmp_path / f"{article}.{lang}.txt"
+    path.write_text(text, encoding="utf-8")
+    result = run("add", path, "-a", article, "-l", lang, *options, "--root", workspace)
+    assert result.exit_code == 0, result.output
+
+
+def test_align_refuses_one_sentence_against_a_hundred(workspace, tmp_path):
+    english = "A Long Report\n" + "\n".join(f"Paragraph {i} reports on item {i}." for i in range(99))
+    _add(workspace, tmp_path, "lopsided", "en", english, "--kind", "source")
+    _add(workspace, tmp_path, "lopsided", "es", "Un informe largo\n")
+    refused = run("align", "lopsided", "--root", workspace)
+    assert refused.exit_code == 1
+    assert "en.source has 100 sentences and es.human 1" in refused.stderr
+    assert "--unbalanced" in " ".join(refused.stderr.split())
+    assert "Traceback" not in refused.output
+    assert not (workspace / "alignments" / "lopsided").exists()
+
+    forced = run("align", "lopsided", "--unbalanced", "--root", workspace)
+    assert forced.exit_code == 0, forced.output
+    links = load_alignment(workspace / "alignments" / "lopsided" / "es.human.json").links
+    assert sum(len(link.src) for link in links) == 100 and sum(len(link.tgt) for link in links) == 1
+
+
+def test_align_refuses_a_sentence_over_2000_characters_and_keeps_the_old_alignment(workspace):
+    assert run("align", SEED, "-t", "es.team", "--root", workspace).exit_code == 0
+    saved = workspace / "alignments" / SEED / "es.team.json"
+    before = saved.read_bytes()
+    es = workspace / "texts" / SEED / "es.team.txt"
+    es.write_text(es.read_text(encoding="utf-8") + "\n" + "palabra " * 300 + "\n", encoding="utf-8")
+    refused = run("align", SEED, "-t", "es.team", "--root", workspace)
+    assert refused.exit_code == 1
+    message = " ".join(refused.stderr.split())  # rich wraps long lines
+    assert "of es.team has 2,399 characters (at most 2,000)" in message
+    assert str(es) in message.replace(" ", "")
+    assert "Traceback" not in refused.output
+    assert saved.read_bytes() == before
+
+
 # --- show ---------------------------------------------------------------------------------------------
 
 

@@ -225,6 +225,13 @@ def align(
     missing: Annotated[
         bool, typer.Option("--missing", help="Only translations that have no alignment yet.")
     ] = False,
+    unbalanced: Annotated[
+        bool,
+        typer.Option(
+            "--unbalanced",
+            help="Align even when one text has five times as many sentences as the other (and 10 more).",
+        ),
+    ] = False,
     root: RootOpt = None,
 ) -> None:
     """Align each translation of the articles to their source; writes alignments/<article>/<version>.json."""
@@ -253,7 +260,9 @@ def align(
             path = ws.alignment_path(art.id, version)
             before = path.stat().st_mtime_ns if path.exists() else None
             try:
-                rec = align_version(ws, art, version, aligner, "+".join(names), force=force)
+                rec = align_version(
+                    ws, art, version, aligner, "+".join(names), force=force, unbalanced=unbalanced
+                )
             except USER_ERRORS as exc:
                 failures += 1
                 err.print(f"[red]{art.id} {version}:[/] {exc}")

@@ -19,6 +19,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_PRESET = "fast"
 CONSTRUCTION = "construction"  # the model of an alignment that holds by construction (a machine translation)
+MAX_SENTENCE_CHARS = 2000  # a longer "sentence" means a text that was not split (no punctuation or breaks)
+UNBALANCED = 5  # one text with this many times the other's sentences (and 10 more) is refused by default
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,38 @@ def _reviewed(record: store.Alignment) -> int:
     return sum(1 for link in record.links if link.status != "auto")
 
 
+class UnbalancedError(texts.TextsError):
+    """One text has many times the other's sentences: probably not translations of each other."""
+
+
+def check_alignable(
+    article: texts.Article, source: store.AlignedSide, target: store.AlignedSide, *, unbalanced: bool = False
+) -> None:
+    """Raise TextsError, saying what to fix, for two texts that cannot be aligned meaningfully: an empty
+    side, a sentence over ``MAX_SENTENCE_CHARS`` characters, or (unless ``unbalanced``) one text with
+    ``UNBALANCED`` times the other's sentences, such as one sentence against a hundred."""
+    for s in (source, target):
+        file = article.path / article.version(s.version).file
+        if not s.sentences:
+            raise texts.TextsError(f"{s.version} has no sentences ({file})")
+        longest = max(s.sentences, key=lambda x: len(x.text))
+        if len(longest.text) > MAX_SENTENCE_CHARS:
+            raise texts.TextsError(
+                f"sentence {longest.id} of {s.version} has {len(longest.text):,} characters "
+                f'(at most {MAX_SENTENCE_CHARS:,}): "{longest.text[:60]}…". A sentence that long means the '
+                "text was not split, for want of sentence punctuation or line breaks: add them to "
+                f"{file} and align again."
+            )
+    n, m = len(source.sentences), len(target.sentences)
+    few, many = sorted((n, m))
+    if not unbalanced and many >= UNBALANCED * few and many - few >= 10:
+        raise UnbalancedError(
+            f"{source.version} has {n} sentence{'s' * (n != 1)} and {target.version} {m}: "
+            "texts this different are unlikely to be translations of each other (a truncated file, or the "
+            "wrong one?). Check them, or align anyway (workbench align --unbalanced)."
+        )
+
+
 class ReviewedWorkError(RuntimeError):
     """Re-aligning would discard beads a person confirmed or edited."""
 
@@ -150,8 +184,12 @@ def align_version(
     model_name: str,
     *,
     force: bool = False,
+    unbalanced: bool = False,
 ) -> store.Alignment:
     """Align one translation to the article's source and save it under ``alignments/``.
+
+    Texts that cannot be aligned meaningfully (see ``check_alignable``) raise TextsError before anything
+    is computed or written; ``unbalanced`` lets very different sentence counts through.
 
     Refuses to overwrite an alignment with reviewed beads unless ``force``; the old file is then kept
     beside the new one as ``<name>.json.bak``. The check comes before the (slow) alignment. A machine
@@ -177,10 +215,7 @@ def align_version(
         )
     source = side(article, article.source().id)
     tgt = side(article, target)
-    if not source.sentences:
-        raise texts.TextsError(f"{article.id}: the source text {source.version} has no sentences")
-    if not tgt.sentences:
-        raise texts.TextsError(f"{article.id}: {target} has no sentences")
+    check_alignable(article, source, tgt, unbalanced=unbalanced)
     beads = aligner.align([s.text for s in source.sentences], [s.text for s in tgt.sentences])
     record = store.from_beads(article.id, source, tgt, beads, model_name, aligner.params.to_dict())
     if old is None:
