@@ -238,6 +238,38 @@ def _add(workspace: Path, tmp_path: Path, article: str, lang: str, text: str, *o
     assert result.exit_code == 0, result.output
 
 
+def test_add_warns_when_the_text_reads_as_another_language(workspace):
+    english = workspace / "texts" / "kcna-2011-09-02-bunker-buster" / "en.source.txt"
+    result = run(
+        "add",
+        english,
+        "-a",
+        "kcna-2011-09-02-bunker-buster",
+        "-l",
+        "es",
+        "--tag",
+        "oops",
+        "--root",
+        workspace,
+    )
+    assert result.exit_code == 0, result.output  # a warning, not a refusal
+    message = " ".join(result.stderr.split())
+    assert "warning: es.oops: the text is labelled 'es' but reads as 'en'" in message
+    quiet = run(
+        "add",
+        english,
+        "-a",
+        "kcna-2011-09-02-bunker-buster",
+        "-l",
+        "en",
+        "--tag",
+        "copy",
+        "--root",
+        workspace,
+    )
+    assert quiet.exit_code == 0 and "warning" not in quiet.stderr
+
+
 def test_align_refuses_one_sentence_against_a_hundred(workspace, tmp_path):
     english = "A Long Report\n" + "\n".join(f"Paragraph {i} reports on item {i}." for i in range(99))
     _add(workspace, tmp_path, "lopsided", "en", english, "--kind", "source")

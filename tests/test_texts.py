@@ -483,3 +483,22 @@ def test_add_version_refuses_a_text_in_the_wrong_script(tmp_path):
         "zh.human",
         "zh-Hans.cn",
     ]
+
+
+# --- the language a text reads as ----------------------------------------------------------------------
+
+SAMPLE = Path(__file__).resolve().parents[1] / "texts" / "kcna-2011-09-02-bunker-buster"
+
+
+def test_language_warning_flags_a_text_in_another_language():
+    english = (SAMPLE / "en.source.txt").read_text(encoding="utf-8")
+    spanish = (SAMPLE / "es.kcna.txt").read_text(encoding="utf-8")
+    assert texts.guess_language(english)[0] == "en"
+    assert texts.guess_language(spanish)[0] == "es"
+    assert texts.language_warning(english, "en") is None
+    assert texts.language_warning(spanish, "es-419") is None  # a region subtag is fine
+    warning = texts.language_warning(english, "es")
+    assert warning and "labelled 'es' but reads as 'en'" in warning
+    assert "reads as 'es'" in (texts.language_warning(spanish, "en") or "")
+    assert texts.language_warning("Too short to tell.", "es") is None
+    assert texts.language_warning(english, "tlh") is None  # a language the model does not know

@@ -160,7 +160,11 @@ def add(
         bool, typer.Option(help="Replace an existing version with the same file name.")
     ] = False,
     lang_check: Annotated[
-        bool, typer.Option(help="Refuse a text whose script does not fit --lang (e.g. --lang ko on English).")
+        bool,
+        typer.Option(
+            help="Refuse a text whose script does not fit --lang (e.g. --lang ko on English), and warn "
+            "when it reads as another language (e.g. --lang es on English)."
+        ),
     ] = True,
     root: RootOpt = None,
 ) -> None:
@@ -210,6 +214,9 @@ def add(
         f"added [bold]{version.id}[/] ({version.language}, {version.kind}) to {article}: "
         f"{ws.texts / article / version.file}"
     )
+    warning = texts.language_warning(text, lang) if lang_check else None
+    if warning:
+        err.print(f"[yellow]warning:[/] {version.id}: {warning}")
 
 
 @app.command()

@@ -40,6 +40,8 @@ __all__ = [
     "content_hash",
     "create_article",
     "decode_text_file",
+    "guess_language",
+    "language_warning",
     "list_articles",
     "load_article",
     "read_version_text",
@@ -617,6 +619,37 @@ def check_language(text: str, language: str) -> None:
             f"{'/'.join(expected)} and most are {main}: check the language code "
             "(or add it anyway with language checks off)."
         )
+
+
+_IDENTIFIER = None  # py3langid's model, loaded on first use
+
+
+def guess_language(text: str) -> tuple[str, dict[str, float]]:
+    """The most likely language of ``text`` (ISO 639-1) and every language's probability, from the model
+    bundled with py3langid (97 languages, offline; loaded on first use, about a second)."""
+    global _IDENTIFIER
+    if _IDENTIFIER is None:
+        from py3langid.langid import MODEL_FILE, LanguageIdentifier
+
+        _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+    ranked = _IDENTIFIER.rank(text)
+    return ranked[0][0], dict(ranked)
+
+
+def language_warning(text: str, language: str) -> str | None:
+    """A warning when ``text`` reads as another language than ``language``: the guess is at least 95% sure
+    of another language and gives the labelled one under 1%. None when they agree, when the text has fewer
+    than 100 letters, or when the model does not know the labelled language."""
+    if sum(ch.isalpha() for ch in text) < 100:
+        return None
+    base = language.split("-")[0].lower()
+    best, probs = guess_language(text)
+    if base not in probs or best == base or probs[best] < 0.95 or probs[base] >= 0.01:
+        return None
+    return (
+        f"the text is labelled {language!r} but reads as {best!r} ({probs[best]:.0%} sure; "
+        f"{base!r} {probs[base]:.1%}): check --lang, or that this is the file you meant"
+    )
 
 
 def add_version(
