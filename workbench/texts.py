@@ -626,7 +626,7 @@ _IDENTIFIER = None  # py3langid's model, loaded on first use
 
 def guess_language(text: str) -> tuple[str, dict[str, float]]:
     """The most likely language of ``text`` (ISO 639-1) and every language's probability, from the model
-    bundled with py3langid (97 languages, offline; loaded on first use, about a second)."""
+    bundled with py3langid (140 languages, offline; loaded on first use, about a second)."""
     global _IDENTIFIER
     if _IDENTIFIER is None:
         from py3langid.langid import MODEL_FILE, LanguageIdentifier
