@@ -329,3 +329,64 @@ def test_unknown_language_falls_back(lang):
 )
 def test_sentence_separator(lang, sep):
     assert sentence_separator(lang) == sep
+
+
+# --- cases found in the KCNA archive (../shared/corpora/kcna-2011-2012) ---------------------------------
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Ex-U.S. President Jimmy Carter criticized the Middle East policy.",
+        "The DPRK-U.S. military talks were held in Bangkok from Oct. 18.",
+        "The pro-U.S. politicians and conservative media attacked it.",
+        "They shouted anti-U.S. slogans in front of the consulate.",
+        "An all-people rally against the Korea-U.S. FTA took place.",
+        "Vol. 3 consists of 4 chapters on the Songun exploits.",
+        "The U. S. delegation arrived on Monday.",
+    ],
+)
+def test_english_archive_cases_stay_whole(text):
+    assert [s.text for s in split_sentences(text, "en")] == [text]
+
+
+def test_spanish_ee_uu_stays_whole():
+    text = "Criticó a los EE. UU. por sus maniobras. Habló de las conversaciones RPDC-EE.UU.\nTuvo lugar."
+    assert [s.text for s in split_sentences(text, "es")] == [
+        "Criticó a los EE. UU. por sus maniobras.",
+        "Habló de las conversaciones RPDC-EE.UU.",
+        "Tuvo lugar.",
+    ]
+
+
+def test_paragraphs_of_bare_punctuation_give_no_sentences_and_keep_ids():
+    # KCNA stories carry lines of a lone comma (scraping debris): no sentence, and the paragraphs after
+    # them keep their numbers.
+    text = "Kim Yong Nam will visit Tanzania.\n,\n\n* * *\nThe visit starts on Monday.\n-0-\n"
+    assert [(s.id, s.text) for s in split_sentences(text, "en")] == [
+        ("p1.s1", "Kim Yong Nam will visit Tanzania."),
+        ("p4.s1", "The visit starts on Monday."),
+        ("p5.s1", "-0-"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("1. We will strictly preserve and implement the historic inter-Korean declarations.", "en"),
+        ("(2) His bier will be placed at the Kumsusan Memorial Palace.", "en"),
+        ("!Gloria eterna al amado camarada Kim Jong Il!", "es"),  # the archive lost the opening ¡
+        ("3. ?Tiene la decision de arrepentirse de sus crimenes?", "es"),
+    ],
+)
+def test_a_list_number_or_a_lone_mark_starts_the_sentence_it_heads(text, lang):
+    assert [s.text for s in split_sentences(text, lang)] == [text]
+
+
+def test_numbered_items_in_one_paragraph_still_split():
+    text = "The points are these. 1. Peace. 2. Reunification."
+    assert [s.text for s in split_sentences(text, "en")] == [
+        "The points are these.",
+        "1. Peace.",
+        "2. Reunification.",
+    ]

@@ -62,6 +62,15 @@ _TITLES = frozenset(
     | {"maj", "adm", "hon", "messrs", "sr", "sra", "srta", "dra", "lic", "ing", "gral", "excmo", "mt", "mts"}
 )
 _LEAD_PUNCT = "—–-¿¡\"'“‘«‹([{ "
+# Abbreviations that do not end a sentence before a number ("Vol. 3", "No. 5", "pp. 12-14").
+_BEFORE_NUMBERS = frozenset(
+    {"vol", "vols", "no", "nos", "nr", "art", "arts", "fig", "p", "pp", "núm", "pág", "cap"}
+)
+_INITIAL_RE = re.compile(r"(?:^|[-/(])[A-Z]\.$")  # "U." of "U.S.", "anti-U.S.", "Korea-U.S."
+_NEXT_INITIAL_RE = re.compile(r"[A-Z]\.(?:\s|$)")
+_DOUBLED_RE = re.compile(r"(?:^|[-/(])([A-Z])\1\.$")  # Spanish plurals: "EE.UU.", "RPDC-EE.UU.", "FF. AA."
+_NEXT_DOUBLED_RE = re.compile(r"([A-Z])\1\.")
+_LIST_MARK_RE = re.compile(r"^\(?(?:\d{1,3}|[a-z])[.)]")  # "1.", "(2)", "a)" heading a list item
 
 
 def _base_lang(lang: str) -> str:
@@ -118,6 +127,8 @@ def _continues(
     prev: str, nxt: str, start: int, spans: list[tuple[int, int]], closers: frozenset[str]
 ) -> bool:
     """Whether the piece ``nxt`` (starting at offset ``start``) must be glued to ``prev``."""
+    if not any(ch.isalnum() for ch in _LIST_MARK_RE.sub("", prev.strip())):
+        return True  # "1." or a lone "!" (a lost "¡") heads the sentence that follows
     k = bisect_left(spans, (start,)) - 1
     if k >= 0 and start <= spans[k][1]:
         return True  # boundary inside a quote, or right before its closing mark
@@ -128,6 +139,13 @@ def _continues(
     last = prev.rstrip().rsplit(maxsplit=1)[-1].lstrip(_LEAD_PUNCT) if prev.strip() else ""
     if last.endswith(".") and last[:-1].lower() in _TITLES:
         return True  # Dr. Who
+    head = nxt.lstrip()
+    if _INITIAL_RE.search(last) and _NEXT_INITIAL_RE.match(head):
+        return True  # anti-U. | S. slogans
+    if _DOUBLED_RE.search(last) and _NEXT_DOUBLED_RE.match(head):
+        return True  # RPDC-EE. | UU.
+    if last.endswith(".") and last[:-1].lower() in _BEFORE_NUMBERS and head[:1].isdigit():
+        return True  # Vol. | 3
     if prev[-1:] in closers:
         if nxt.startswith(_JA_PARTICLES):
             return True  # 「行く。」と言った。
@@ -162,7 +180,8 @@ def split_paragraphs(text: str) -> list[str]:
 
 
 def split_sentences(text: str, lang: str) -> list[Sentence]:
-    """Split ``text`` into sentences; paragraphs (lines) are hard boundaries.
+    """Split ``text`` into sentences; paragraphs (lines) are hard boundaries, and a paragraph with no letter
+    or digit gives none (its number is still counted).
 
     ``lang`` is a BCP-47 tag; unknown languages use sentencex's generic fallback. Ids are
     "p{paragraph}.s{n}", so editing one paragraph leaves the ids of the others unchanged.
@@ -171,6 +190,7 @@ def split_sentences(text: str, lang: str) -> list[Sentence]:
     return [
         Sentence(f"p{p}.s{n}", sent, p)
         for p, par in enumerate(split_paragraphs(text), 1)
+        if any(ch.isalnum() for ch in par)  # a line of bare punctuation ("," "* * *") is no sentence
         for n, sent in enumerate(_split_paragraph(par, base), 1)
     ]
 
