@@ -298,7 +298,7 @@ def test_align_now_when_there_is_no_alignment(ws):
     assert [b.key for b in at.button if b.key.startswith("row_")][:3] == ["row_0", "row_1", "row_2"]
 
 
-def test_align_now_refuses_unbalanced_texts_then_aligns_anyway(ws):
+def test_align_now_stops_at_unbalanced_texts_then_aligns_anyway(ws):
     texts.create_article(ws / "texts", "aaa-lopsided", "A long report")
     english = "A long report\n" + "\n".join(f"Paragraph {i} reports on item {i}." for i in range(99))
     texts.add_version(ws / "texts", "aaa-lopsided", english, language="en", kind="source", origin="test")

@@ -270,24 +270,24 @@ def test_add_warns_when_the_text_reads_as_another_language(workspace):
     assert quiet.exit_code == 0 and "warning" not in quiet.stderr
 
 
-def test_align_refuses_one_sentence_against_a_hundred(workspace, tmp_path):
+def test_align_stops_at_one_sentence_against_a_hundred(workspace, tmp_path):
     english = "A Long Report\n" + "\n".join(f"Paragraph {i} reports on item {i}." for i in range(99))
     _add(workspace, tmp_path, "lopsided", "en", english, "--kind", "source")
     _add(workspace, tmp_path, "lopsided", "es", "Un informe largo\n")
     refused = run("align", "lopsided", "--root", workspace)
     assert refused.exit_code == 1
     assert "en.source has 100 sentences and es.human 1" in refused.stderr
-    assert "--unbalanced" in " ".join(refused.stderr.split())
+    assert "--anyway" in " ".join(refused.stderr.split())
     assert "Traceback" not in refused.output
     assert not (workspace / "alignments" / "lopsided").exists()
 
-    forced = run("align", "lopsided", "--unbalanced", "--root", workspace)
+    forced = run("align", "lopsided", "--anyway", "--root", workspace)
     assert forced.exit_code == 0, forced.output
     links = load_alignment(workspace / "alignments" / "lopsided" / "es.human.json").links
     assert sum(len(link.src) for link in links) == 100 and sum(len(link.tgt) for link in links) == 1
 
 
-def test_align_refuses_a_sentence_over_2000_characters_and_keeps_the_old_alignment(workspace):
+def test_align_stops_at_a_sentence_over_2000_characters_and_keeps_the_old_alignment(workspace):
     assert run("align", SEED, "-t", "es.team", "--root", workspace).exit_code == 0
     saved = workspace / "alignments" / SEED / "es.team.json"
     before = saved.read_bytes()
@@ -300,6 +300,13 @@ def test_align_refuses_a_sentence_over_2000_characters_and_keeps_the_old_alignme
     assert str(es) in message.replace(" ", "")
     assert "Traceback" not in refused.output
     assert saved.read_bytes() == before
+
+    # A real sentence that long (KCNA's lists of names) is aligned with --anyway.
+    anyway = run("align", SEED, "-t", "es.team", "--anyway", "--root", workspace)
+    assert anyway.exit_code == 0, anyway.output
+    record = load_alignment(saved)
+    assert record.revision == 2
+    assert any(len(s.text) == 2399 for s in record.target.sentences)
 
 
 # --- show ---------------------------------------------------------------------------------------------

@@ -24,8 +24,8 @@ from workbench.embed import EmbeddingError, get_embedder
 from workbench.workspace import (
     CONSTRUCTION,
     DEFAULT_PRESET,
+    OddTextsError,
     ReviewedWorkError,
-    UnbalancedError,
     Workspace,
     align_version,
     changed_texts,
@@ -306,15 +306,15 @@ def _similarities(src: tuple[str, ...], tgt: tuple[str, ...], model: str) -> Sim
 # --- long jobs -----------------------------------------------------------------------------------------
 
 
-def _align_now(ws: Workspace, article: texts.Article, target: str, unbalanced: bool = False) -> None:
+def _align_now(ws: Workspace, article: texts.Article, target: str, anyway: bool = False) -> None:
     names, params = PRESETS[st.session_state.get("preset", DEFAULT_PRESET)]
     with st.status(f"Aligning {target} with {'+'.join(names)}…", expanded=True) as box:
         bar = st.progress(0.0, text="loading the model")
         try:
             aligner = _aligner(names, params, bar)
-            record = align_version(ws, article, target, aligner, "+".join(names), unbalanced=unbalanced)
-        except UnbalancedError as exc:  # the page offers to align anyway
-            st.session_state["unbalanced"] = (article.id, target, str(exc))
+            record = align_version(ws, article, target, aligner, "+".join(names), anyway=anyway)
+        except OddTextsError as exc:  # the page offers to align anyway
+            st.session_state["odd_texts"] = (article.id, target, str(exc))
             st.rerun()
         except FAILURES as exc:
             box.update(label="Alignment failed", state="error")
@@ -843,21 +843,21 @@ def _pick_article(ws: Workspace) -> texts.Article | None:
 
 def _not_aligned(ws: Workspace, article: texts.Article, target: str) -> None:
     st.info(f"**{target}** is not aligned to the English yet.")
-    if not _offer_unbalanced(ws, article, target) and st.button(
+    if not _offer_anyway(ws, article, target) and st.button(
         "Align now", key="align", type="primary", icon=":material/join:"
     ):
         _align_now(ws, article, target)
 
 
-def _offer_unbalanced(ws: Workspace, article: texts.Article, target: str) -> bool:
-    """After an alignment refused for very different sentence counts: say why and offer to align anyway."""
-    held = st.session_state.get("unbalanced")
+def _offer_anyway(ws: Workspace, article: texts.Article, target: str) -> bool:
+    """After an alignment refused because the texts look wrong for it: say why and offer to align anyway."""
+    held = st.session_state.get("odd_texts")
     if not held or held[:2] != (article.id, target):
         return False
     st.warning(held[2])
     if st.button("Align anyway", key="align_anyway", icon=":material/join:"):
-        del st.session_state["unbalanced"]
-        _align_now(ws, article, target, unbalanced=True)
+        del st.session_state["odd_texts"]
+        _align_now(ws, article, target, anyway=True)
     return True
 
 
@@ -873,7 +873,7 @@ def _corrupt(ws: Workspace, article: texts.Article, target: str, path: Path, exc
         f"A copy of it is kept as `{copy}`. Fix the file by hand and reload, or start again: align "
         f"{target} from scratch (this replaces the broken file)."
     )
-    if _offer_unbalanced(ws, article, target):
+    if _offer_anyway(ws, article, target):
         return
     row = st.container(horizontal=True)
     if row.button("Start again", key="start_again", type="primary", icon=":material/restart_alt:"):

@@ -232,11 +232,12 @@ def align(
     missing: Annotated[
         bool, typer.Option("--missing", help="Only translations that have no alignment yet.")
     ] = False,
-    unbalanced: Annotated[
+    anyway: Annotated[
         bool,
         typer.Option(
-            "--unbalanced",
-            help="Align even when one text has five times as many sentences as the other (and 10 more).",
+            "--anyway",
+            help="Align texts that look wrong for it: one with five times the other's sentences (and 10 "
+            "more), or a sentence over 2,000 characters.",
         ),
     ] = False,
     root: RootOpt = None,
@@ -267,9 +268,7 @@ def align(
             path = ws.alignment_path(art.id, version)
             before = path.stat().st_mtime_ns if path.exists() else None
             try:
-                rec = align_version(
-                    ws, art, version, aligner, "+".join(names), force=force, unbalanced=unbalanced
-                )
+                rec = align_version(ws, art, version, aligner, "+".join(names), force=force, anyway=anyway)
             except USER_ERRORS as exc:
                 failures += 1
                 err.print(f"[red]{art.id} {version}:[/] {exc}")

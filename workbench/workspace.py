@@ -140,35 +140,40 @@ def _reviewed(record: store.Alignment) -> int:
     return sum(1 for link in record.links if link.status != "auto")
 
 
-class UnbalancedError(texts.TextsError):
-    """One text has many times the other's sentences: probably not translations of each other."""
+class OddTextsError(texts.TextsError):
+    """Texts that look wrong for aligning (very different lengths, a sentence over 2,000 characters): the
+    user may check them, or align them anyway."""
 
 
 def check_alignable(
-    article: texts.Article, source: store.AlignedSide, target: store.AlignedSide, *, unbalanced: bool = False
+    article: texts.Article, source: store.AlignedSide, target: store.AlignedSide, *, anyway: bool = False
 ) -> None:
-    """Raise TextsError, saying what to fix, for two texts that cannot be aligned meaningfully: an empty
-    side, a sentence over ``MAX_SENTENCE_CHARS`` characters, or (unless ``unbalanced``) one text with
-    ``UNBALANCED`` times the other's sentences, such as one sentence against a hundred."""
+    """Raise TextsError, saying what to fix, for a side with no sentences; unless ``anyway``, raise
+    OddTextsError for a sentence over ``MAX_SENTENCE_CHARS`` characters (a text that was not split) or for
+    one text with ``UNBALANCED`` times the other's sentences, such as one sentence against a hundred."""
     for s in (source, target):
-        file = article.path / article.version(s.version).file
         if not s.sentences:
+            file = article.path / article.version(s.version).file
             raise texts.TextsError(f"{s.version} has no sentences ({file})")
+    if anyway:
+        return
+    for s in (source, target):
         longest = max(s.sentences, key=lambda x: len(x.text))
         if len(longest.text) > MAX_SENTENCE_CHARS:
-            raise texts.TextsError(
+            file = article.path / article.version(s.version).file
+            raise OddTextsError(
                 f"sentence {longest.id} of {s.version} has {len(longest.text):,} characters "
-                f'(at most {MAX_SENTENCE_CHARS:,}): "{longest.text[:60]}…". A sentence that long means the '
-                "text was not split, for want of sentence punctuation or line breaks: add them to "
-                f"{file} and align again."
+                f'(at most {MAX_SENTENCE_CHARS:,}): "{longest.text[:60]}…". A sentence that long usually '
+                "means the text was not split, for want of sentence punctuation or line breaks: add them to "
+                f"{file}, or align anyway (workbench align --anyway) if it really is one sentence."
             )
     n, m = len(source.sentences), len(target.sentences)
     few, many = sorted((n, m))
-    if not unbalanced and many >= UNBALANCED * few and many - few >= 10:
-        raise UnbalancedError(
+    if many >= UNBALANCED * few and many - few >= 10:
+        raise OddTextsError(
             f"{source.version} has {n} sentence{'s' * (n != 1)} and {target.version} {m}: "
             "texts this different are unlikely to be translations of each other (a truncated file, or the "
-            "wrong one?). Check them, or align anyway (workbench align --unbalanced)."
+            "wrong one?). Check them, or align anyway (workbench align --anyway)."
         )
 
 
@@ -184,12 +189,12 @@ def align_version(
     model_name: str,
     *,
     force: bool = False,
-    unbalanced: bool = False,
+    anyway: bool = False,
 ) -> store.Alignment:
     """Align one translation to the article's source and save it under ``alignments/``.
 
     Texts that cannot be aligned meaningfully (see ``check_alignable``) raise TextsError before anything
-    is computed or written; ``unbalanced`` lets very different sentence counts through.
+    is computed or written; ``anyway`` lets texts through that only look wrong (OddTextsError).
 
     Refuses to overwrite an alignment with reviewed beads unless ``force``; the old file is then kept
     beside the new one as ``<name>.json.bak``. The check comes before the (slow) alignment. A machine
@@ -215,7 +220,7 @@ def align_version(
         )
     source = side(article, article.source().id)
     tgt = side(article, target)
-    check_alignable(article, source, tgt, unbalanced=unbalanced)
+    check_alignable(article, source, tgt, anyway=anyway)
     beads = aligner.align([s.text for s in source.sentences], [s.text for s in tgt.sentences])
     record = store.from_beads(article.id, source, tgt, beads, model_name, aligner.params.to_dict())
     if old is None:
