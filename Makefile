@@ -52,6 +52,7 @@ bench: setup
 	$(BIN)/python benchmarks/align_errors.py
 	$(BIN)/python benchmarks/align_speed.py
 	$(BIN)/python benchmarks/calibrate_confidence.py --preset accurate
+	$(BIN)/python benchmarks/segment_archive.py
 	$(BIN)/python benchmarks/translate_throughput.py
 	$(BIN)/python benchmarks/export_scale.py
 	$(BIN)/python benchmarks/app_edit_speed.py --browser

@@ -377,6 +377,7 @@ def test_paragraphs_of_bare_punctuation_give_no_sentences_and_keep_ids():
         ("(2) His bier will be placed at the Kumsusan Memorial Palace.", "en"),
         ("!Gloria eterna al amado camarada Kim Jong Il!", "es"),  # the archive lost the opening ¡
         ("3. ?Tiene la decision de arrepentirse de sus crimenes?", "es"),
+        (", 1. We courteously propose having wide-ranging dialogue.", "en"),  # scraping debris
     ],
 )
 def test_a_list_number_or_a_lone_mark_starts_the_sentence_it_heads(text, lang):

@@ -70,7 +70,7 @@ _INITIAL_RE = re.compile(r"(?:^|[-/(])[A-Z]\.$")  # "U." of "U.S.", "anti-U.S.",
 _NEXT_INITIAL_RE = re.compile(r"[A-Z]\.(?:\s|$)")
 _DOUBLED_RE = re.compile(r"(?:^|[-/(])([A-Z])\1\.$")  # Spanish plurals: "EE.UU.", "RPDC-EE.UU.", "FF. AA."
 _NEXT_DOUBLED_RE = re.compile(r"([A-Z])\1\.")
-_LIST_MARK_RE = re.compile(r"^\(?(?:\d{1,3}|[a-z])[.)]")  # "1.", "(2)", "a)" heading a list item
+_LIST_MARK_RE = re.compile(r"^[^\w(]*\(?(?:\d{1,3}|[a-z])[.)]")  # "1.", "(2)", "a)" heading a list item
 
 
 def _base_lang(lang: str) -> str:
