@@ -4,7 +4,9 @@ Each non-empty line of a text is a paragraph and a hard boundary. Paragraphs are
 ``sentencex`` and its output is then repaired: no split inside a matched bracket/quote pair
 (「」, 《》, “”, ...), a closing quote stays with the sentence it ends, and a piece that cannot
 start a sentence (a lowercase word, a Japanese particle after a quote, Hangul glued to a
-closing quote, bare punctuation) is joined to the previous one.
+closing quote, bare punctuation) is joined to the previous one. Abbreviations sentencex misses in
+news text stay whole ("anti-U.S.", "RPDC-EE.UU.", "Vol. 3"), a list number ("1.") heads the item it
+numbers, and a line of bare punctuation gives no sentence.
 """
 
 from __future__ import annotations
