@@ -350,15 +350,6 @@ def test_english_archive_cases_stay_whole(text):
     assert [s.text for s in split_sentences(text, "en")] == [text]
 
 
-def test_spanish_ee_uu_stays_whole():
-    text = "Criticó a los EE. UU. por sus maniobras. Habló de las conversaciones RPDC-EE.UU.\nTuvo lugar."
-    assert [s.text for s in split_sentences(text, "es")] == [
-        "Criticó a los EE. UU. por sus maniobras.",
-        "Habló de las conversaciones RPDC-EE.UU.",
-        "Tuvo lugar.",
-    ]
-
-
 def test_paragraphs_of_bare_punctuation_give_no_sentences_and_keep_ids():
     # KCNA stories carry lines of a lone comma (scraping debris): no sentence, and the paragraphs after
     # them keep their numbers.
@@ -384,10 +375,24 @@ def test_a_list_number_or_a_lone_mark_starts_the_sentence_it_heads(text, lang):
     assert [s.text for s in split_sentences(text, lang)] == [text]
 
 
-def test_numbered_items_in_one_paragraph_still_split():
-    text = "The points are these. 1. Peace. 2. Reunification."
-    assert [s.text for s in split_sentences(text, "en")] == [
-        "The points are these.",
-        "1. Peace.",
-        "2. Reunification.",
-    ]
+@pytest.mark.parametrize(
+    ("text", "lang", "expected"),
+    [
+        (
+            "Criticó a los EE. UU. por sus maniobras. Habló de las conversaciones RPDC-EE.UU.\nTuvo lugar.",
+            "es",
+            [
+                "Criticó a los EE. UU. por sus maniobras.",
+                "Habló de las conversaciones RPDC-EE.UU.",
+                "Tuvo lugar.",
+            ],
+        ),
+        (
+            "The points are these. 1. Peace. 2. Reunification.",
+            "en",
+            ["The points are these.", "1. Peace.", "2. Reunification."],
+        ),
+    ],
+)
+def test_archive_paragraphs_split_only_between_sentences(text, lang, expected):
+    assert [s.text for s in split_sentences(text, lang)] == expected
