@@ -3,26 +3,29 @@
     python benchmarks/align_accuracy.py                       # every configuration, each from a cold cache
     python benchmarks/align_accuracy.py --config fast --config accurate --cache ~/.cache/workbench
     python benchmarks/align_accuracy.py --models use-m3+e5-small+st:/models/LaBSE   # any combination
+    python benchmarks/align_accuracy.py --config accurate --param max_align=7 --param max_side=6
 
 Scores Text+Berg de-fr ``test0..test6`` and ParIce en-is (all 10 documents) the field's standard way
 (strict and lax F1, see workbench.evaluate), and prints embedding seconds, alignment seconds and the
 process's peak memory. ``--models`` scores any combination of models (a model on disk included) with
-the accurate preset's settings, or the fast preset's for a single model. Reads ../shared/evaldata (or
+the accurate preset's settings, or the fast preset's for a single model; ``--param`` changes any
+``AlignParams`` setting in every configuration. Reads ../shared/evaldata (or
 ``--data``); skips cleanly when it is absent.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
 import sys
 import tempfile
 import time
-from dataclasses import replace
+from dataclasses import fields, replace
 from pathlib import Path
 
 from workbench import evaluate as ev
-from workbench.align import PRESETS, Aligner
+from workbench.align import PRESETS, Aligner, AlignParams
 from workbench.embed import EmbeddingError, get_embedder, span_texts
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
@@ -99,6 +102,21 @@ def run(config: str, models: list[str], overrides: dict, cache: Path, data: Path
     return out
 
 
+def parse_params(items: list[str]) -> dict:
+    """``["prior=0.03", "windows=near"]`` -> ``{"prior": 0.03, "windows": "near"}``, names checked."""
+    known = {f.name for f in fields(AlignParams)}
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or key not in known:
+            raise ValueError(f"--param {item!r}: use KEY=VALUE with KEY one of {', '.join(sorted(known))}")
+        try:
+            out[key] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key] = value
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
@@ -114,15 +132,28 @@ def main() -> int:
         metavar="SPEC",
         help="'+'-joined models (use-m3, e5-small, st:<name-or-path>) to score as one more configuration",
     )
+    ap.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an AlignParams setting for every configuration, e.g. prior=0.03 (repeatable)",
+    )
     ap.add_argument("--cache", type=Path, help="embedding cache file to reuse (default: a new, cold one)")
     ap.add_argument("--data", type=Path, default=DATA, help=f"evaluation data (default: {DATA})")
     args = ap.parse_args()
+    try:
+        changes = parse_params(args.param)
+    except ValueError as exc:
+        ap.error(str(exc))
     if not args.data.is_dir():
         print(f"skipped: {args.data} not found")
         return 0
     named = args.config or ([] if args.models else list(CONFIGS))
-    configs = [(name, *{**CONFIGS, **EXTRA}[name]) for name in named]
-    configs += [("--models", spec.split("+"), {}) for spec in args.models]
+    configs = [
+        (name, models, {**over, **changes}) for name in named for models, over in [{**CONFIGS, **EXTRA}[name]]
+    ]
+    configs += [("--models", spec.split("+"), changes) for spec in args.models]
     with tempfile.TemporaryDirectory() as tmp:
         rows = []
         for k, (config, models, overrides) in enumerate(configs):

@@ -129,3 +129,27 @@ def test_accuracy_benchmark_scores_a_model_on_disk(tmp_path, st_model_path):
     )
     assert bad.returncode == 2 and "could not load sentence-transformers model" in bad.stderr
     assert "Traceback" not in bad.stderr
+    typo = subprocess.run(
+        [sys.executable, str(bench), "--data", str(tmp_path), "--param", "prior0.03"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert typo.returncode == 2 and "use KEY=VALUE" in typo.stderr
+
+
+def test_accuracy_benchmark_parses_param_settings():
+    import importlib.util
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "align_accuracy.py"
+    spec = importlib.util.spec_from_file_location("align_accuracy", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.parse_params(["prior=0.03", "windows=near", "margin=false", "max_side=6"]) == {
+        "prior": 0.03,
+        "windows": "near",
+        "margin": False,
+        "max_side": 6,
+    }
+    with pytest.raises(ValueError, match="KEY one of"):
+        bench.parse_params(["priors=0.03"])
