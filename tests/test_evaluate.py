@@ -99,42 +99,23 @@ def test_accuracy_benchmark_scores_a_model_on_disk(tmp_path, st_model_path):
     _write_set(tmp_path / "textberg-de-fr", ("de", "fr"), "test0", src, tgt, gold)
     first4 = "".join(f"[{i}]:[{i}]\n" for i in range(4))
     _write_set(tmp_path / "parice-en-is", ("en", "is"), "doc1", src[:4], tgt[:4], first4)
-    bench = Path(__file__).resolve().parents[1] / "benchmarks" / "align_accuracy.py"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(bench),
-            "--data",
-            str(tmp_path),
-            "--cache",
-            str(tmp_path / "c.sqlite"),
-            "--models",
-            f"st:{st_model_path}",
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=True,
-    )
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "align_accuracy.py"
+
+    def bench(*args: str) -> subprocess.CompletedProcess:
+        cmd = [sys.executable, str(path), "--data", str(tmp_path), *args]
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+    run = bench("--cache", str(tmp_path / "c.sqlite"), "--models", f"st:{st_model_path}")
+    assert run.returncode == 0, run.stderr
     row = next(line for line in run.stdout.splitlines() if line.startswith("| --models |"))
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert cells[1] == f"st:{st_model_path}"
     assert cells[2:4] == ["1.000", "1.000"]  # Text+Berg-like set: five 1-1 paraphrases
     assert cells[6:8] == ["1.000", "1.000"]  # ParIce-like set: the first four
-    bad = subprocess.run(
-        [sys.executable, str(bench), "--data", str(tmp_path), "--models", "st:/no/such/model"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    bad = bench("--models", "st:/no/such/model")
     assert bad.returncode == 2 and "could not load sentence-transformers model" in bad.stderr
     assert "Traceback" not in bad.stderr
-    typo = subprocess.run(
-        [sys.executable, str(bench), "--data", str(tmp_path), "--param", "prior0.03"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    typo = bench("--param", "prior0.03")
     assert typo.returncode == 2 and "use KEY=VALUE" in typo.stderr
 
 
