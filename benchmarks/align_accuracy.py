@@ -9,8 +9,8 @@ Scores Text+Berg de-fr ``test0..test6`` and ParIce en-is (all 10 documents) the 
 (strict and lax F1, see workbench.evaluate), and prints embedding seconds, alignment seconds and the
 process's peak memory. ``--models`` scores any combination of models (a model on disk included) with
 the accurate preset's settings, or the fast preset's for a single model; ``--param`` changes any
-``AlignParams`` setting in every configuration. Reads ../shared/evaldata (or
-``--data``); skips cleanly when it is absent.
+``AlignParams`` setting in every configuration. Reads ../shared/evaldata (or ``--data``); skips cleanly
+when it is absent.
 """
 
 from __future__ import annotations
@@ -150,9 +150,8 @@ def main() -> int:
         print(f"skipped: {args.data} not found")
         return 0
     named = args.config or ([] if args.models else list(CONFIGS))
-    configs = [
-        (name, models, {**over, **changes}) for name in named for models, over in [{**CONFIGS, **EXTRA}[name]]
-    ]
+    table = {**CONFIGS, **EXTRA}
+    configs = [(name, table[name][0], {**table[name][1], **changes}) for name in named]
     configs += [("--models", spec.split("+"), changes) for spec in args.models]
     with tempfile.TemporaryDirectory() as tmp:
         rows = []

@@ -6,12 +6,11 @@
 For each document: strict F1, the wrong beads by kind (system beads not in the gold, gold beads the
 system missed), the gold beads no monotonic aligner can produce (and, over all documents, the score of
 the gold as far as a monotonic aligner can follow it: a reference point for what is left), and the search
-check: the score the
-aligner's objective gives its own path against the score it gives the gold beads. When the aligner's
-path scores at least as high as the gold, the search found what the objective asked for, and the errors
-come from the evidence (the models' similarities, length, priors), not from the band or the dynamic
-programme. Reads ../shared/evaldata; skips cleanly when it is absent. Uses the workbench's embedding
-cache unless ``--cache`` names another.
+check: the score the aligner's objective gives its own path against the score it gives the gold beads.
+When the aligner's path scores at least as high as the gold, the search found what the objective asked
+for, and the errors come from the evidence (the models' similarities, length, priors), not from the band
+or the dynamic programme. Reads ../shared/evaldata; skips cleanly when it is absent. Uses the workbench's
+embedding cache unless ``--cache`` names another.
 """
 
 from __future__ import annotations
