@@ -236,38 +236,17 @@ def _add(workspace: Path, tmp_path: Path, article: str, lang: str, text: str, *o
     path.write_text(text, encoding="utf-8")
     result = run("add", path, "-a", article, "-l", lang, *options, "--root", workspace)
     assert result.exit_code == 0, result.output
+    return result
 
 
-def test_add_warns_when_the_text_reads_as_another_language(workspace):
-    english = workspace / "texts" / "kcna-2011-09-02-bunker-buster" / "en.source.txt"
-    result = run(
-        "add",
-        english,
-        "-a",
-        "kcna-2011-09-02-bunker-buster",
-        "-l",
-        "es",
-        "--tag",
-        "oops",
-        "--root",
-        workspace,
-    )
-    assert result.exit_code == 0, result.output  # a warning, not a refusal
+def test_add_warns_when_the_text_reads_as_another_language(workspace, tmp_path):
+    article = "kcna-2011-09-02-bunker-buster"
+    english = (workspace / "texts" / article / "en.source.txt").read_text(encoding="utf-8")
+    result = _add(workspace, tmp_path, article, "es", english, "--tag", "oops")  # a warning, not a refusal
     message = " ".join(result.stderr.split())
     assert "warning: es.oops: the text is labelled 'es' but reads as 'en'" in message
-    quiet = run(
-        "add",
-        english,
-        "-a",
-        "kcna-2011-09-02-bunker-buster",
-        "-l",
-        "en",
-        "--tag",
-        "copy",
-        "--root",
-        workspace,
-    )
-    assert quiet.exit_code == 0 and "warning" not in quiet.stderr
+    quiet = _add(workspace, tmp_path, article, "en", english, "--tag", "copy")
+    assert "warning" not in quiet.stderr
 
 
 def test_align_stops_at_one_sentence_against_a_hundred(workspace, tmp_path):
