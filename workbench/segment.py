@@ -125,16 +125,21 @@ def _quote_spans(par: str, pairs: dict[str, str]) -> list[tuple[int, int]]:
     return outer
 
 
+def _bare(text: str) -> bool:
+    """No letter or digit: bare punctuation."""
+    return not any(ch.isalnum() for ch in text)
+
+
 def _continues(
     prev: str, nxt: str, start: int, spans: list[tuple[int, int]], closers: frozenset[str]
 ) -> bool:
     """Whether the piece ``nxt`` (starting at offset ``start``) must be glued to ``prev``."""
-    if not any(ch.isalnum() for ch in _LIST_MARK_RE.sub("", prev.strip())):
+    if _bare(_LIST_MARK_RE.sub("", prev.strip())):
         return True  # "1." or a lone "!" (a lost "¡") heads the sentence that follows
     k = bisect_left(spans, (start,)) - 1
     if k >= 0 and start <= spans[k][1]:
         return True  # boundary inside a quote, or right before its closing mark
-    if not any(ch.isalnum() for ch in nxt):
+    if _bare(nxt):
         return True  # bare punctuation
     if nxt[0] in closers and not prev[-1:].isspace():
         return True  # stray closing mark
@@ -192,7 +197,7 @@ def split_sentences(text: str, lang: str) -> list[Sentence]:
     return [
         Sentence(f"p{p}.s{n}", sent, p)
         for p, par in enumerate(split_paragraphs(text), 1)
-        if any(ch.isalnum() for ch in par)  # a line of bare punctuation ("," "* * *") is no sentence
+        if not _bare(par)  # a line of bare punctuation ("," "* * *") is no sentence
         for n, sent in enumerate(_split_paragraph(par, base), 1)
     ]
 
