@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib.util
 import os
 import shutil
 import tempfile
@@ -54,6 +55,20 @@ def workspace(tmp_path: Path) -> Path:
     """A workbench folder holding a copy of the sample articles (no alignments yet)."""
     shutil.copytree(SAMPLES, tmp_path / "texts")
     return tmp_path
+
+
+@pytest.fixture(scope="session")
+def load_benchmark():
+    """Import a script from benchmarks/ by name (they are scripts, not a package), e.g. "align_errors"."""
+
+    def load(name: str):
+        path = Path(__file__).resolve().parents[1] / "benchmarks" / f"{name}.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+    return load
 
 
 @pytest.fixture(scope="session")

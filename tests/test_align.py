@@ -9,7 +9,6 @@ alignments written by reading the texts.
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
 from pathlib import Path
@@ -468,22 +467,14 @@ def test_crossed_pair_with_colons_keeps_its_2_2_bead():
     assert sum(found) >= 4
 
 
-def _error_benchmark():
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "align_errors.py"
-    spec = importlib.util.spec_from_file_location("align_errors", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _recording_aligner(params: AlignParams):
+def _recording_aligner(load_benchmark, params: AlignParams):
     """The error benchmark's aligner, which scores any path with the dynamic programme's own gains."""
-    return _error_benchmark().Recording({"fake": fake_encode}, params)
+    return load_benchmark("align_errors").Recording({"fake": fake_encode}, params)
 
 
-def test_gold_path_follows_the_gold_as_far_as_a_monotonic_aligner_can():
-    bench = _error_benchmark()
-    aligner = _recording_aligner(AlignParams(max_side=2, max_align=3))
+def test_gold_path_follows_the_gold_as_far_as_a_monotonic_aligner_can(load_benchmark):
+    bench = load_benchmark("align_errors")
+    aligner = _recording_aligner(load_benchmark, AlignParams(max_side=2, max_align=3))
     gold = [
         ((0,), (0,)),
         ((1,), (2,)),  # crossed with the next bead: only one of the two can be kept
@@ -502,11 +493,11 @@ def test_gold_path_follows_the_gold_as_far_as_a_monotonic_aligner_can():
 
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("seed", range(3))
-def test_path_is_optimal_against_merged_neighbours(mode, seed):
+def test_path_is_optimal_against_merged_neighbours(mode, seed, load_benchmark):
     # Merging two neighbouring beads keeps the path's boundaries, so it stays in the band: the dynamic
     # programme's path must score at least as high, by the gains align_errors.py reports.
     params = AlignParams(windows=mode, numbers=0.1)
-    aligner = _recording_aligner(params)
+    aligner = _recording_aligner(load_benchmark, params)
     doc = structured_doc(seed, 60, 66)
     path = pairs(aligner.align(doc.src, doc.tgt))
     best = aligner.objective(path)

@@ -119,13 +119,8 @@ def test_accuracy_benchmark_scores_a_model_on_disk(tmp_path, st_model_path):
     assert typo.returncode == 2 and "use KEY=VALUE" in typo.stderr
 
 
-def test_accuracy_benchmark_parses_param_settings():
-    import importlib.util
-
-    path = Path(__file__).resolve().parents[1] / "benchmarks" / "align_accuracy.py"
-    spec = importlib.util.spec_from_file_location("align_accuracy", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
+def test_accuracy_benchmark_parses_param_settings(load_benchmark):
+    bench = load_benchmark("align_accuracy")
     assert bench.parse_params(["prior=0.03", "windows=near", "margin=false", "max_side=6"]) == {
         "prior": 0.03,
         "windows": "near",
