@@ -18,7 +18,6 @@ from workbench import texts
 from workbench.texts import (
     TextsError,
     add_version,
-    atomic_write_text,
     content_hash,
     create_article,
     decode_text_file,
@@ -413,31 +412,6 @@ def test_content_hash():
     assert h.startswith("sha256:") and len(h) == len("sha256:") + 64
     assert content_hash("a\r\nb\r\n") == h == content_hash("a\rb\r")
     assert content_hash("a\nb") != h
-
-
-# --- atomic writes ---------------------------------------------------------------------------
-
-
-def test_atomic_write_leaves_no_temp_files(tmp_path: Path):
-    target = tmp_path / "out.txt"
-    atomic_write_text(target, "one\n")
-    atomic_write_text(target, "two\n")
-    assert target.read_text("utf-8") == "two\n"
-    assert os.listdir(tmp_path) == ["out.txt"]
-
-
-def test_atomic_write_failure_keeps_old_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    target = tmp_path / "out.txt"
-    atomic_write_text(target, "old\n")
-
-    def boom(src, dst):
-        raise OSError("disk full")
-
-    monkeypatch.setattr(os, "replace", boom)
-    with pytest.raises(OSError, match="disk full"):
-        atomic_write_text(target, "new\n")
-    assert target.read_text("utf-8") == "old\n"
-    assert os.listdir(tmp_path) == ["out.txt"]
 
 
 def test_add_version_failure_keeps_metadata(article_with_source: Path, monkeypatch: pytest.MonkeyPatch):

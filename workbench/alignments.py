@@ -20,7 +20,7 @@ from pathlib import Path
 
 from workbench.align import Bead
 from workbench.segment import Sentence
-from workbench.texts import atomic_write_text
+from workbench.storage import atomic_write_text
 
 __all__ = [
     "FORMAT",

@@ -18,7 +18,7 @@ from pathlib import Path
 import streamlit as st
 
 from workbench import alignments as store
-from workbench import review, texts
+from workbench import review, storage, texts
 from workbench.align import PRESETS, Aligner, AlignError, AlignParams, Similarities
 from workbench.embed import EmbeddingError, get_embedder
 from workbench.workspace import (
@@ -191,7 +191,7 @@ def _changed(doc: Doc) -> None:
 def _keep_both(doc: Doc) -> None:
     """Write this tab's version next to the file as a copy, then load the file on disk."""
     copy = doc.path.with_name(f"{doc.path.name}.mine-{datetime.now():%Y%m%d-%H%M%S}")
-    texts.atomic_write_text(copy, store.dumps(doc.history.present))
+    storage.atomic_write_text(copy, store.dumps(doc.history.present))
     _reload(doc, f"Your version is kept as `{copy}`; the editor now shows the file on disk.")
 
 
@@ -867,7 +867,7 @@ def _corrupt(ws: Workspace, article: texts.Article, target: str, path: Path, exc
     if copy.exists() and copy.read_bytes() != data:
         copy = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%d-%H%M%S}")
     if not copy.exists():
-        texts.atomic_write_bytes(copy, data)
+        storage.atomic_write_bytes(copy, data)
     st.error(
         f"**The alignment file cannot be read.** {exc}\n\n"
         f"A copy of it is kept as `{copy}`. Fix the file by hand and reload, or start again: align "

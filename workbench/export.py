@@ -59,7 +59,7 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from workbench import __version__, texts
+from workbench import __version__, storage, texts
 from workbench import alignments as store
 from workbench.segment import sentence_separator
 from workbench.texts import Article, TextVersion
@@ -802,7 +802,7 @@ def _load_record(ws, article, versions, version_id, options, report, hashes) -> 
 
 
 def _temp_beside(path: Path) -> tuple[Path, BinaryIO]:
-    tmp = texts.temp_beside(path)
+    tmp = storage.temp_beside(path)
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     except OSError as exc:

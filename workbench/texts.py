@@ -14,9 +14,7 @@ import codecs
 import difflib
 import hashlib
 import logging
-import os
 import re
-import secrets
 import tomllib
 import unicodedata
 from collections.abc import Iterable
@@ -27,6 +25,8 @@ from pathlib import Path
 import tomli_w
 from charset_normalizer import from_bytes
 
+from workbench.storage import atomic_write_text
+
 __all__ = [
     "KINDS",
     "MAX_TEXT_BYTES",
@@ -35,8 +35,6 @@ __all__ = [
     "TextVersion",
     "TextsError",
     "add_version",
-    "atomic_write_bytes",
-    "atomic_write_text",
     "content_hash",
     "create_article",
     "decode_text_file",
@@ -269,58 +267,6 @@ def decode_text_file(data: bytes, name: str) -> str:
     text = _normalize_newlines(text.removeprefix("\ufeff"))
     _check_text(text, name)
     return text
-
-
-# --- atomic writes ---------------------------------------------------------------------------
-
-
-TEMP_NAME_RE = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")  # what temp_beside names: .<name>.<hex>.tmp
-
-
-def temp_beside(path: Path) -> Path:
-    """A fresh temp file name in ``path``'s folder (hidden, matching TEMP_NAME_RE), for an atomic write."""
-    return path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-
-
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` atomically: temp file in the same folder, fsync, ``os.replace``.
-
-    Readers see either the old file or the new one, never a partial write; on failure the old
-    file is left untouched and the temp file is removed.
-    """
-    path = Path(path)
-    tmp = temp_beside(path)
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    fd = os.open(tmp, flags, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    _fsync_dir(path.parent)
-
-
-def atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` as UTF-8 (no newline translation) to ``path`` atomically."""
-    atomic_write_bytes(path, text.encode("utf-8"))
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make the rename durable (POSIX only; best effort)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 # --- reading metadata ------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from workbench import alignments as store
-from workbench import texts
+from workbench import storage, texts
 from workbench.align import Bead
 from workbench.segment import Sentence, sentence_separator, split_sentences
 from workbench.workspace import CONSTRUCTION
@@ -397,7 +397,7 @@ def install_from_index(
         raise ModelError(
             f"The Argos package index {url} is not valid JSON ({exc}). Try again later."
         ) from None
-    texts.atomic_write_bytes(Path(settings.local_package_index), raw)
+    storage.atomic_write_bytes(Path(settings.local_package_index), raw)
     available = [
         AvailablePackage(m)
         for m in index
@@ -430,7 +430,7 @@ def install_from_index(
             raise ModelError(
                 f"Download of {pkg.from_code}->{pkg.to_code} failed ({'; '.join(errors)}). {offline_hint}"
             )
-        texts.atomic_write_bytes(target, data)
+        storage.atomic_write_bytes(target, data)
         try:
             installed.append(install_from_file(target))
         finally:
@@ -852,7 +852,7 @@ def _remove_temp_files(ws: Workspace, article: texts.Article, version_id: str) -
         if not folder.is_dir():
             continue
         for path in folder.glob(".*.tmp"):
-            match = texts.TEMP_NAME_RE.fullmatch(path.name)
+            match = storage.TEMP_NAME_RE.fullmatch(path.name)
             if match and match["name"] in names:
                 log.info("removing %s, left by an interrupted run", path)
                 path.unlink(missing_ok=True)
@@ -873,7 +873,7 @@ def _keep_edited_text(ws: Workspace, article: texts.Article, version_id: str) ->
     ):
         return
     backup = path.with_name(path.name + ".bak")
-    texts.atomic_write_bytes(backup, path.read_bytes())
+    storage.atomic_write_bytes(backup, path.read_bytes())
     log.warning("%s changed since it was translated: the old text is kept as %s", path, backup.name)
 
 
