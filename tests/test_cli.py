@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from cli_run import run
 
-from workbench import __version__
+from workbench import __version__, cli, texts
 from workbench.alignments import load_alignment, save_alignment
 
 SEED = "rodong-2024-08-09-general-offensive"
@@ -57,6 +57,34 @@ def test_list(workspace):
         assert version in result.stdout
     assert result.stdout.count("none") == 7  # seven translations, none aligned (texts/ only)
     assert "auto" not in result.stdout
+
+
+def test_user_errors_share_one_base_and_bugs_show_their_traceback(workspace, monkeypatch):
+    from workbench import align, alignments, embed, evaluate, export, review, translate
+    from workbench import workspace as wsp
+    from workbench.errors import WorkbenchError
+
+    for cls in (
+        texts.TextsError,
+        alignments.AlignmentError,
+        align.AlignError,
+        embed.EmbeddingError,
+        evaluate.GoldFormatError,
+        wsp.ReviewedWorkError,
+        translate.TranslateError,
+        export.ExportError,
+        review.ReviewError,
+    ):
+        assert issubclass(cls, WorkbenchError), cls
+    assert (WorkbenchError,) == cli.USER_ERRORS
+
+    def bug(self):
+        raise ValueError("a bug, not the user's doing")
+
+    monkeypatch.setattr(wsp.Workspace, "articles", bug)
+    result = run("list", "--root", workspace)
+    assert isinstance(result.exception, ValueError)  # not turned into "error: ..." and exit code 1
+    assert "error:" not in result.output
 
 
 def test_list_without_texts_folder(tmp_path):

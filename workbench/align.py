@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from workbench.embed import span_texts
+from workbench.errors import WorkbenchError
 
 log = logging.getLogger(__name__)
 
@@ -111,7 +112,7 @@ PRESETS: dict[str, tuple[list[str], AlignParams]] = {
 }
 
 
-class AlignError(ValueError):
+class AlignError(WorkbenchError, ValueError):
     """Alignment input that cannot be aligned."""
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from workbench.align import Bead
+from workbench.errors import WorkbenchError
 from workbench.segment import Sentence
 from workbench.storage import atomic_write_text
 
@@ -49,7 +50,7 @@ FORMAT = "workbench.alignment/1"
 STATUSES = ("auto", "confirmed", "edited")
 
 
-class AlignmentError(ValueError):
+class AlignmentError(WorkbenchError):
     """Base class for alignment storage errors."""
 
 

@@ -19,13 +19,13 @@ import streamlit as st
 
 from workbench import alignments as store
 from workbench import review, storage, texts
-from workbench.align import PRESETS, Aligner, AlignError, AlignParams, Similarities
-from workbench.embed import EmbeddingError, get_embedder
+from workbench.align import PRESETS, Aligner, AlignParams, Similarities
+from workbench.embed import get_embedder
+from workbench.errors import WorkbenchError
 from workbench.workspace import (
     CONSTRUCTION,
     DEFAULT_PRESET,
     OddTextsError,
-    ReviewedWorkError,
     Workspace,
     align_version,
     changed_texts,
@@ -37,7 +37,7 @@ log = logging.getLogger("workbench.app")
 
 PAGE_SIZES = (10, 20, 50)
 VIEWS = ("Review", "Similarity matrix", "Machine vs human", "Translate")
-FAILURES = (texts.TextsError, store.AlignmentError, AlignError, EmbeddingError, ReviewedWorkError, OSError)
+FAILURES = (WorkbenchError, OSError)  # shown as a message; anything else is a bug and shows its traceback
 
 # Keyboard shortcuts of the frequent actions, by button key (Streamlit shows them on the buttons).
 KEYS = {

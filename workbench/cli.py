@@ -17,11 +17,10 @@ from rich.table import Table
 
 from workbench import __version__, alignments, texts
 from workbench import evaluate as ev
-from workbench.align import PRESETS, AlignError
-from workbench.embed import EmbeddingError
+from workbench.align import PRESETS
+from workbench.errors import WorkbenchError
 from workbench.workspace import (
     CONSTRUCTION,
-    ReviewedWorkError,
     Workspace,
     align_version,
     alignment_status,
@@ -34,19 +33,11 @@ app = typer.Typer(
     "align every translation to the English sentence by sentence, review and export.",
     no_args_is_help=True,
     add_completion=False,
+    pretty_exceptions_show_locals=False,  # a bug's traceback without every local (texts can be large)
 )
 console = Console()
 err = Console(stderr=True)
-USER_ERRORS = (
-    texts.TextsError,
-    alignments.AlignmentError,
-    AlignError,
-    EmbeddingError,
-    ReviewedWorkError,
-    FileNotFoundError,
-    ev.GoldFormatError,
-    ValueError,
-)
+USER_ERRORS = (WorkbenchError,)  # anything else is a bug: it shows its traceback
 
 RootOpt = Annotated[
     Path | None,
@@ -94,6 +85,13 @@ def _chosen_articles(ws: Workspace, articles: list[str] | None, all_: bool) -> l
     if articles:
         return [ws.article(a) for a in articles]
     raise texts.TextsError("name one or more articles, or use --all")
+
+
+def _parse_date(value: str) -> Date:
+    try:
+        return Date.fromisoformat(value)
+    except ValueError:
+        raise texts.TextsError(f"--date {value!r} is not a date: use YYYY-MM-DD, e.g. 2011-12-15") from None
 
 
 def _print_version(value: bool) -> None:
@@ -188,7 +186,7 @@ def add(
                 ws.texts,
                 article,
                 title or first,
-                date=Date.fromisoformat(date) if date else None,
+                date=_parse_date(date) if date else None,
                 publisher=publisher,
                 source_url=url,
             ).path
@@ -404,7 +402,7 @@ def eval_cmd(
                     (output / name).write_text(ev.format_beads(system), encoding="utf-8")
                 bar.advance(task)
         seconds = time.perf_counter() - start
-    except USER_ERRORS as exc:
+    except (*USER_ERRORS, FileNotFoundError, ValueError) as exc:  # evaluate.py's are not WorkbenchErrors yet
         raise _fail(exc) from exc
     table = Table(title=f"{'+'.join(model_names)} on {len(names)} document(s), {seconds:.1f}s")
     for col in ("document", "strict P", "strict R", "strict F1", "lax P", "lax R", "lax F1"):

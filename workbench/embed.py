@@ -23,13 +23,15 @@ from pathlib import Path
 
 import numpy as np
 
+from workbench.errors import WorkbenchError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "use-m3"
 BATCH_SIZE = 64
 
 
-class EmbeddingError(RuntimeError):
+class EmbeddingError(WorkbenchError, RuntimeError):
     """A model could not be loaded or used."""
 
 

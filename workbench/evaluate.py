@@ -13,10 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from workbench.errors import WorkbenchError
+
 BeadIds = tuple[tuple[int, ...], tuple[int, ...]]
 
 
-class GoldFormatError(ValueError):
+class GoldFormatError(WorkbenchError, ValueError):
     """A gold file line that is not ``[..]:[..]``."""
 
 

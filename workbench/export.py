@@ -61,6 +61,7 @@ from typing import TYPE_CHECKING, BinaryIO
 
 from workbench import __version__, storage, texts
 from workbench import alignments as store
+from workbench.errors import WorkbenchError
 from workbench.segment import sentence_separator
 from workbench.texts import Article, TextVersion
 
@@ -144,7 +145,7 @@ _XML_SPECIAL = re.compile(f"[&<>\r]|{_XML_FORBIDDEN.pattern}")
 _LINE_BREAKS = re.compile("[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029 ]+")
 
 
-class ExportError(ValueError):
+class ExportError(WorkbenchError):
     """An export that cannot be done as asked: bad options, an unwritable path."""
 
 

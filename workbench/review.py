@@ -15,6 +15,7 @@ from dataclasses import replace
 
 from workbench.align import Aligner
 from workbench.alignments import AlignedSide, Alignment, Link, validate
+from workbench.errors import WorkbenchError
 from workbench.segment import Sentence
 
 __all__ = [
@@ -50,7 +51,7 @@ SIDES = ("src", "tgt")
 DITTO = "〃"  # in a version column: the same text as the row above (one link spanning several rows)
 
 
-class ReviewError(ValueError):
+class ReviewError(WorkbenchError):
     """An edit that cannot be made here; the message says why and what to do instead."""
 
 

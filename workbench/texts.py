@@ -25,6 +25,7 @@ from pathlib import Path
 import tomli_w
 from charset_normalizer import from_bytes
 
+from workbench.errors import WorkbenchError
 from workbench.storage import atomic_write_text
 
 __all__ = [
@@ -76,7 +77,7 @@ _VERSION_KEYS = {
 }
 
 
-class TextsError(ValueError):
+class TextsError(WorkbenchError):
     """A problem with the texts the user can fix; the message says which file, what and how."""
 
 

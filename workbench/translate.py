@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Protocol
 from workbench import alignments as store
 from workbench import storage, texts
 from workbench.align import Bead
+from workbench.errors import WorkbenchError
 from workbench.segment import Sentence, sentence_separator, split_sentences
 from workbench.workspace import CONSTRUCTION
 
@@ -86,7 +87,7 @@ _ISO639_1 = frozenset(_ISO639_1_CODES.split())
 _WHITESPACE_RE = re.compile(r"\s+")
 
 
-class TranslateError(ValueError):
+class TranslateError(WorkbenchError):
     """A translation cannot be made as asked; the message says what to do."""
 
 

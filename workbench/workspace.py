@@ -13,6 +13,7 @@ from workbench import alignments as store
 from workbench import texts
 from workbench.align import PRESETS, Aligner, AlignParams
 from workbench.embed import get_embedder
+from workbench.errors import WorkbenchError
 from workbench.segment import split_sentences
 
 log = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class Workspace:
 def resolve_models(preset: str | None = None, models: str | None = None) -> tuple[list[str], AlignParams]:
     """Model names and parameters from a preset name and/or a ``+``-joined model list."""
     if preset and preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
+        raise WorkbenchError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
     names, params = PRESETS[preset or DEFAULT_PRESET]
     if models:
         names = [m.strip() for m in models.split("+") if m.strip()]
@@ -177,7 +178,7 @@ def check_alignable(
         )
 
 
-class ReviewedWorkError(RuntimeError):
+class ReviewedWorkError(WorkbenchError):
     """Re-aligning would discard beads a person confirmed or edited."""
 
 
