@@ -1,7 +1,9 @@
-"""Tests for workbench.texts: loading the samples, writing articles, encodings, atomic writes."""
+"""Tests for workbench.texts, workbench.encoding and workbench.language: loading the samples, writing
+articles, ids, encodings (and the files that are refused), the language checks."""
 
 from __future__ import annotations
 
+import codecs
 import io
 import logging
 import os
@@ -14,13 +16,13 @@ from pathlib import Path
 
 import pytest
 
-from workbench import texts
+from workbench import encoding, language, texts
+from workbench.encoding import decode_text, decode_text_file
 from workbench.texts import (
     TextsError,
     add_version,
     content_hash,
     create_article,
-    decode_text_file,
     list_articles,
     load_article,
     read_version_text,
@@ -246,7 +248,12 @@ def test_bcp47_region_tag(article_with_source: Path):
 
 
 @pytest.mark.parametrize(
-    "bad", ["", "../x", "a/b", "a\\b", "has space", "Upper", ".hidden", "-dash", "a" * 101, "ok\n", "é"]
+    "bad",
+    [
+        *["", "../x", "a/b", "a\\b", "has space", "Upper", ".hidden", "-dash", "ok\n", "é"],
+        *["a" * 101, "a" * 300],
+        *["con", "nul", "aux.txt", "com1", "lpt9", "a."],  # Windows device names, a trailing dot
+    ],
 )
 def test_odd_ids_rejected(bad: str, root: Path):
     with pytest.raises(TextsError, match="Invalid article id"):
@@ -397,7 +404,7 @@ def test_reject_bad_utf8_after_bom():
 
 
 def test_reject_oversize(monkeypatch: pytest.MonkeyPatch, article_with_source: Path):
-    monkeypatch.setattr(texts, "MAX_TEXT_BYTES", 10)
+    monkeypatch.setattr(encoding, "MAX_TEXT_BYTES", 10)
     with pytest.raises(TextsError, match="too large"):
         decode_text_file(b"a" * 11, "big.txt")
     assert decode_text_file(b"a" * 10, "ok.txt") == "a" * 10
@@ -467,12 +474,80 @@ SAMPLE = Path(__file__).resolve().parents[1] / "texts" / "kcna-2011-09-02-bunker
 def test_language_warning_flags_a_text_in_another_language():
     english = (SAMPLE / "en.source.txt").read_text(encoding="utf-8")
     spanish = (SAMPLE / "es.kcna.txt").read_text(encoding="utf-8")
-    assert texts.guess_language(english)[0] == "en"
-    assert texts.guess_language(spanish)[0] == "es"
-    assert texts.language_warning(english, "en") is None
-    assert texts.language_warning(spanish, "es-419") is None  # a region subtag is fine
-    warning = texts.language_warning(english, "es")
+    assert language.guess_language(english)[0] == "en"
+    assert language.guess_language(spanish)[0] == "es"
+    assert language.language_warning(english, "en") is None
+    assert language.language_warning(spanish, "es-419") is None  # a region subtag is fine
+    warning = language.language_warning(english, "es")
     assert warning and "labelled 'es' but reads as 'en'" in warning
-    assert "reads as 'es'" in (texts.language_warning(spanish, "en") or "")
-    assert texts.language_warning("Too short to tell.", "es") is None
-    assert texts.language_warning(english, "tlh") is None  # a language the model does not know
+    assert "reads as 'es'" in (language.language_warning(spanish, "en") or "")
+    assert language.language_warning("Too short to tell.", "es") is None
+    assert language.language_warning(english, "tlh") is None  # a language the model does not know
+
+
+def test_the_language_checks_read_a_sample_of_a_long_text():
+    english = (SAMPLE / "en.source.txt").read_text(encoding="utf-8")
+    long = english * (3_000_000 // len(english))
+    piece = language.sample(long)
+    assert len(piece) <= language.SAMPLE_CHARS + language.SAMPLE_PARTS and piece.split()[0] in english.split()
+    assert language.sample(english) == english
+    korean_tail = long + KOREAN * 2000  # the sample reaches the end of the text too
+    assert language.guess_language(long)[0] == "en" and language.language_warning(long, "es")
+    with pytest.raises(TextsError, match="declared as 'ko'"):
+        language.check_language(long, "ko")
+    language.check_language(korean_tail[-200_000:], "ko")
+
+
+# --- files that are not what they seem (the reliability campaign's cases) -----------------------------
+
+UTF8_WITH_A_LATIN1_LINE = SPANISH.encode() + "Línea en latín-1\n".encode("latin-1") + SPANISH.encode()
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (UTF8_WITH_A_LATIN1_LINE, "is mostly UTF-8, but line 3 is not"),
+        (SPANISH.encode() + b"\xed\xa0\x80 surrogate\n", "surrogate"),  # no cp1125 mojibake
+        (b"plain ASCII\n\xed\xa0\x80\n", "surrogate"),
+        ("\u200b\u200b\u200b\n\u200b".encode(), "is empty"),  # zero-width spaces only
+        ("\ufeff\u2060\u00ad \u3000\n".encode(), "is empty"),
+    ],
+)
+def test_files_that_would_decode_to_damaged_text_are_refused(data: bytes, message: str):
+    with pytest.raises(TextsError, match=message):
+        decode_text(data, "x.txt")
+
+
+def test_a_mixed_file_decodes_as_the_user_says():
+    decoded = decode_text(UTF8_WITH_A_LATIN1_LINE, "x.txt", encoding="latin-1")
+    assert decoded.encoding == "iso8859-1" and "Línea en latín-1" in decoded.text
+    with pytest.raises(TextsError, match="not valid utf-8"):
+        decode_text(UTF8_WITH_A_LATIN1_LINE, "x.txt", encoding="utf-8")
+    with pytest.raises(TextsError, match="Unknown encoding 'klingon'"):
+        decode_text(b"abc", "x.txt", encoding="klingon")
+
+
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+@pytest.mark.parametrize("text", [KOREAN, CHINESE, JAPANESE, SPANISH])
+def test_bomless_utf16_of_cjk_text(text: str, codec: str):
+    assert decode_text(text.encode(codec), "x.txt") == (text, codec)
+
+
+@pytest.mark.parametrize(
+    ("text", "codec"), [(KOREAN, "cp949"), (CHINESE, "gb18030"), (SPANISH, "cp1252"), (SPANISH, "utf-8")]
+)
+def test_decode_says_which_encoding_it_used(text: str, codec: str):
+    decoded = decode_text(text.encode(codec), "x.txt")
+    assert decoded.text == text and codecs.lookup(decoded.encoding) == codecs.lookup(codec)
+
+
+def test_legacy_korean_of_the_development_set_is_never_taken_for_mostly_utf8():
+    """The mixed-file rule, checked on Korean news (nk-ko-en pairs 0-499): in CP949 about one syllable in ten
+    is a valid UTF-8 byte pair by chance, never most of a file."""
+    dev = Path(__file__).resolve().parents[2] / "shared" / "evaldata" / "nk-ko-en" / "dev.ko"
+    if not dev.is_file():
+        pytest.skip(f"{dev} is not here")
+    lines = dev.read_text(encoding="utf-8").split("\n")[:500]
+    for start in range(0, 500, 25):  # files of 25 lines, and of one line
+        for chunk in ("\n".join(lines[start : start + 25]), lines[start]):
+            assert decode_text(chunk.encode("cp949"), "ko.txt").text == chunk

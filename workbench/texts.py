@@ -6,11 +6,12 @@ Layout (see ``texts/README.md``)::
     texts/<article-id>/<lang>.<tag>.txt     # version id = file name without ".txt"
 
 Only the functions meant for it touch the disk; every problem a user can fix raises :class:`TextsError`.
+Reading a file's bytes as text is :mod:`workbench.encoding`; the language checks are
+:mod:`workbench.language`.
 """
 
 from __future__ import annotations
 
-import codecs
 import difflib
 import hashlib
 import logging
@@ -23,9 +24,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import tomli_w
-from charset_normalizer import from_bytes
 
-from workbench.errors import WorkbenchError
+from workbench.encoding import MAX_TEXT_BYTES, check_size, check_text, decode_text_file, normalize_newlines
+from workbench.errors import TextsError
+from workbench.language import check_language, guess_language, language_warning  # noqa: F401 (old home)
 from workbench.storage import atomic_write_text
 
 __all__ = [
@@ -38,9 +40,6 @@ __all__ = [
     "add_version",
     "content_hash",
     "create_article",
-    "decode_text_file",
-    "guess_language",
-    "language_warning",
     "list_articles",
     "load_article",
     "read_version_text",
@@ -53,16 +52,14 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 METADATA_FILE = "article.toml"
-MAX_TEXT_BYTES = 20 * 1024 * 1024
 KINDS = ("source", "human", "machine")
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 _TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 _DEFAULT_TAGS = {"source": "source", "human": "human", "machine": "machine"}
-# Control characters that never occur in real text (tab, CR, LF, form feed and ESC are allowed).
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0e-\x1a\x1c-\x1f\x7f-\x9f]")
-_MAX_CONTROL_SHARE = 0.01
+# Names Windows reserves for devices, with any extension ("nul.txt"): refused, since corpora travel.
+_WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.IGNORECASE)
 _VERSION_KEYS = {
     "id",
     "file",
@@ -75,10 +72,6 @@ _VERSION_KEYS = {
     "model",
     "model_version",
 }
-
-
-class TextsError(WorkbenchError):
-    """A problem with the texts the user can fix; the message says which file, what and how."""
 
 
 @dataclass(slots=True)
@@ -146,17 +139,25 @@ def slugify(text: str) -> str:
 
 def validate_id(article_id: str) -> str:
     """Return ``article_id`` if it is a valid article id, else raise TextsError."""
-    if not isinstance(article_id, str) or not _ID_RE.fullmatch(article_id):
+    if not isinstance(article_id, str) or not _ID_RE.fullmatch(article_id) or article_id.endswith("."):
+        shown = article_id if not isinstance(article_id, str) or len(article_id) <= 120 else article_id[:100]
         raise TextsError(
-            f"Invalid article id {article_id!r}: use 1-100 characters a-z, 0-9, '.', '_' or '-', "
-            "starting with a letter or digit (no spaces, slashes or capitals), e.g. 'kcna-2011-08-30-topic'."
+            f"Invalid article id {shown!r}{'...' if shown != article_id else ''}: use 1-100 characters "
+            "a-z, 0-9, '.', '_' or '-', starting with a letter or digit and not ending with '.' (no spaces, "
+            "slashes or capitals), e.g. 'kcna-2011-08-30-topic'."
+        )
+    if _WINDOWS_RESERVED.fullmatch(article_id):
+        raise TextsError(
+            f"Invalid article id {article_id!r}: Windows reserves that name for a device, and a corpus "
+            "should open anywhere. Choose another id, e.g. 'story-con'."
         )
     return article_id
 
 
 def validate_language(language: str) -> str:
     """Return ``language`` if it looks like a BCP-47 tag ("en", "ko", "zh-Hant"), else raise TextsError."""
-    if not isinstance(language, str) or not _LANG_RE.fullmatch(language):
+    bad = not isinstance(language, str) or not _LANG_RE.fullmatch(language)
+    if bad or _WINDOWS_RESERVED.fullmatch(language):
         raise TextsError(
             f"Invalid language {language!r}: use a BCP-47 tag such as 'en', 'ko', 'es' or 'zh-Hant'."
         )
@@ -172,102 +173,9 @@ def _validate_kind(kind: str) -> str:
 # --- text content ----------------------------------------------------------------------------
 
 
-def _normalize_newlines(text: str) -> str:
-    return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
 def content_hash(text: str) -> str:
     """ "sha256:<hex>" of the UTF-8 text with newlines normalised to "\\n"."""
-    return "sha256:" + hashlib.sha256(_normalize_newlines(text).encode("utf-8")).hexdigest()
-
-
-def _check_size(size: int, name: str) -> None:
-    if size > MAX_TEXT_BYTES:
-        raise TextsError(
-            f"{name} is too large ({size / 1024 / 1024:.1f} MiB; the limit is "
-            f"{MAX_TEXT_BYTES / 1024 / 1024:.0f} MiB). Split it into several articles."
-        )
-
-
-def _binary_error(name: str) -> TextsError:
-    return TextsError(f"{name} looks like a binary file, not text. Choose a plain-text (.txt) file.")
-
-
-def _check_text(text: str, name: str) -> None:
-    """Reject empty or whitespace-only text and text full of control characters."""
-    if not text.strip():
-        raise TextsError(f"{name} is empty (or only whitespace). Choose a file that contains the text.")
-    if "\x00" in text or len(_CONTROL_RE.findall(text)) > max(2, _MAX_CONTROL_SHARE * len(text)):
-        raise _binary_error(name)
-
-
-def _guess_bomless_utf16(data: bytes) -> str | None:
-    """Decode BOM-less UTF-16 when the NUL bytes sit in every other position, else None."""
-    if len(data) % 2:
-        return None
-    half = len(data) // 2
-    nul_even, nul_odd = data[0::2].count(0), data[1::2].count(0)
-    for codec, nul_high, nul_low in (("utf-16-le", nul_odd, nul_even), ("utf-16-be", nul_even, nul_odd)):
-        if nul_high >= 0.3 * half and nul_low == 0:
-            try:
-                return data.decode(codec)
-            except UnicodeDecodeError:
-                return None
-    return None
-
-
-def _detect_legacy(data: bytes, name: str) -> str:
-    """Best guess with charset-normalizer; on ties prefer cp1252 (the most common Western code page)."""
-    matches = from_bytes(data)
-    best = matches.best()
-    if best is None:
-        if len(_CONTROL_RE.findall(data.decode("latin-1"))) > max(2, _MAX_CONTROL_SHARE * len(data)):
-            raise _binary_error(name)
-        raise TextsError(
-            f"Could not work out the text encoding of {name}. Save it as UTF-8 in your editor and try again."
-        )
-    for match in matches:
-        if match.encoding == "cp1252" and match.chaos <= best.chaos and match.coherence >= best.coherence:
-            best = match
-            break
-    log.info("%s: not UTF-8, decoded as %s", name, best.encoding)
-    return str(best)
-
-
-def decode_text_file(data: bytes, name: str) -> str:
-    """Decode the bytes of a text file of any common encoding to str, BOM removed, newlines "\\n".
-
-    UTF-8 (with or without BOM) and UTF-16 with BOM are recognised exactly; anything else is
-    charset-normalizer's best guess (EUC-KR/CP949, GB18030, Shift-JIS, CP1252, ...). ``name`` is
-    only used in error messages. Raises TextsError for files that are empty, too large, binary or
-    undecodable.
-    """
-    _check_size(len(data), name)
-    if not data.strip():
-        raise TextsError(f"{name} is empty (or only whitespace). Choose a file that contains the text.")
-    try:
-        if data.startswith(codecs.BOM_UTF8):
-            text = data[len(codecs.BOM_UTF8) :].decode("utf-8")
-        elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-            text = data.decode("utf-16")
-        elif b"\x00" in data:
-            guessed = _guess_bomless_utf16(data)
-            if guessed is None:
-                raise _binary_error(name)
-            text = guessed
-        else:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = _detect_legacy(data, name)
-    except UnicodeDecodeError as exc:
-        raise TextsError(
-            f"{name} starts with a Unicode byte-order mark but is not valid {exc.encoding} "
-            f"(bad bytes at position {exc.start}). Re-save it as UTF-8 and try again."
-        ) from exc
-    text = _normalize_newlines(text.removeprefix("\ufeff"))
-    _check_text(text, name)
-    return text
+    return "sha256:" + hashlib.sha256(normalize_newlines(text).encode("utf-8")).hexdigest()
 
 
 # --- reading metadata ------------------------------------------------------------------------
@@ -427,7 +335,7 @@ def read_version_text(article: Article, version_id: str) -> str:
     version = article.version(version_id)
     path = article.path / version.file
     try:
-        _check_size(path.stat().st_size, str(path))
+        check_size(path.stat().st_size, str(path))
         data = path.read_bytes()
     except FileNotFoundError as exc:
         raise TextsError(
@@ -510,95 +418,6 @@ def create_article(
     return article
 
 
-_SCRIPTS = {  # script name -> code point ranges
-    "Hangul": ((0xAC00, 0xD7A3), (0x1100, 0x11FF), (0x3130, 0x318F)),
-    "Han": ((0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0xF900, 0xFAFF)),
-    "Kana": ((0x3040, 0x30FF),),
-    "Cyrillic": ((0x0400, 0x04FF),),
-    "Arabic": ((0x0600, 0x06FF),),
-    "Greek": ((0x0370, 0x03FF),),
-    "Hebrew": ((0x0590, 0x05FF),),
-    "Thai": ((0x0E00, 0x0E7F),),
-    "Latin": ((0x0041, 0x005A), (0x0061, 0x007A), (0x00C0, 0x024F)),
-}
-_LATIN_LANGUAGES = ("en", "es", "fr", "de", "it", "pt", "nl", "pl", "tr", "is", "ca", "gl", "eu", "cs", "sk")
-_LANGUAGE_SCRIPTS = {
-    "ko": ("Hangul", "Han"),
-    "zh": ("Han",),
-    "ja": ("Han", "Kana"),
-    "ru": ("Cyrillic",),
-    "uk": ("Cyrillic",),
-    "bg": ("Cyrillic",),
-    "mk": ("Cyrillic",),
-    "ar": ("Arabic",),
-    "fa": ("Arabic",),
-    "el": ("Greek",),
-    "he": ("Hebrew",),
-    "th": ("Thai",),
-    **{code: ("Latin",) for code in _LATIN_LANGUAGES},
-}
-
-
-def _script_of(ch: str) -> str | None:
-    cp = ord(ch)
-    for name, ranges in _SCRIPTS.items():
-        if any(lo <= cp <= hi for lo, hi in ranges):
-            return name
-    return None
-
-
-def check_language(text: str, language: str) -> None:
-    """Refuse a text whose letters are mostly not in the script of ``language`` (a wrong --lang)."""
-    expected = _LANGUAGE_SCRIPTS.get(language.split("-")[0].lower())
-    counts: dict[str, int] = {}
-    for ch in text:
-        if ch.isalpha():
-            script = _script_of(ch) or "other"
-            counts[script] = counts.get(script, 0) + 1
-    letters = sum(counts.values())
-    if not expected or letters < 20:
-        return
-    share = sum(counts.get(s, 0) for s in expected) / letters
-    if share < 0.3:
-        main = max(counts, key=counts.get)
-        raise TextsError(
-            f"The text is declared as {language!r}, but only {share:.0%} of its letters are "
-            f"{'/'.join(expected)} and most are {main}: check the language code "
-            "(or add it anyway with language checks off)."
-        )
-
-
-_IDENTIFIER = None  # py3langid's model, loaded on first use
-
-
-def guess_language(text: str) -> tuple[str, dict[str, float]]:
-    """The most likely language of ``text`` (ISO 639-1) and every language's probability, from the model
-    bundled with py3langid (140 languages, offline; loaded on first use, about a second)."""
-    global _IDENTIFIER
-    if _IDENTIFIER is None:
-        from py3langid.langid import MODEL_FILE, LanguageIdentifier
-
-        _IDENTIFIER = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
-    ranked = _IDENTIFIER.rank(text)
-    return ranked[0][0], dict(ranked)
-
-
-def language_warning(text: str, language: str) -> str | None:
-    """A warning when ``text`` reads as another language than ``language``: the guess is at least 95% sure
-    of another language and gives the labelled one under 1%. None when they agree, when the text has fewer
-    than 100 letters, or when the model does not know the labelled language."""
-    if sum(ch.isalpha() for ch in text) < 100:
-        return None
-    base = language.split("-")[0].lower()
-    best, probs = guess_language(text)
-    if base not in probs or best == base or probs[best] < 0.95 or probs[base] >= 0.01:
-        return None
-    return (
-        f"the text is labelled {language!r} but reads as {best!r} ({probs[best]:.0%} sure; "
-        f"{base!r} {probs[base]:.1%}): check --lang, or that this is the file you meant"
-    )
-
-
 def add_version(
     root: Path,
     article_id: str,
@@ -667,13 +486,13 @@ def add_version(
             "Pass replace=True to overwrite it, or choose another tag."
         )
 
-    body = _normalize_newlines(text.removeprefix("\ufeff"))
-    _check_text(body, f"The text for {vid}")
+    body = normalize_newlines(text.removeprefix("\ufeff"))
+    check_text(body, f"The text for {vid}")
     if check_script:
         check_language(body, language)
     if not body.endswith("\n"):
         body += "\n"
-    _check_size(len(body.encode("utf-8")), f"The text for {vid}")
+    check_size(len(body.encode("utf-8")), f"The text for {vid}")
 
     atomic_write_text(path, body)
     if exists:
