@@ -1,24 +1,36 @@
 import json
+import multiprocessing
 import os
 import re
+from collections import Counter
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
 from workbench import alignments as al
 from workbench.align import Bead
 from workbench.alignments import (
+    STATUSES,
     AlignedSide,
     Alignment,
+    AlignmentError,
     ConflictError,
     CorruptAlignmentError,
     Link,
     alignment_path,
+    check_disk,
+    confidence_level,
     dumps,
+    file_mtime,
     from_beads,
+    is_reviewed,
     is_stale,
+    keep_both,
     list_alignments,
     load_alignment,
     loads,
+    reviewed_count,
     save_alignment,
     to_beads,
     validate,
@@ -212,7 +224,7 @@ def test_failed_write_keeps_old_file_and_no_temp(tmp_path, alignment, monkeypatc
     monkeypatch.setattr(os, "replace", boom)
     edited = load_alignment(path)
     edited.links[0].status = "confirmed"
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(AlignmentError, match="cannot write .*ko.v1.json: disk full"):
         save_alignment(path, edited, expected_revision=1)
     assert path.read_bytes() == before
     assert os.listdir(path.parent) == ["ko.v1.json"]
@@ -245,3 +257,170 @@ def test_empty_sides_round_trip():
         [], "use-m3", {}, "2026-01-01T00:00:00Z", "2026-01-01T00:00:00Z",
     )  # fmt: skip
     assert loads(dumps(empty)) == empty
+
+
+# --- the campaign's corrupt files: each is an error naming the file, never a crash ---------------------
+
+CAMPAIGN_CORRUPTIONS = {
+    "a score of 401 digits": lambda t: t.replace('"score": 0.5,', '"score": ' + "9" * 401 + ",", 1),
+    "a score of 5,000 digits": lambda t: t.replace('"score": 0.5,', '"score": ' + "9" * 5000 + ",", 1),
+    "arrays nested 100,000 deep": lambda t: t.replace(
+        '"params": {', '"deep": ' + "[" * 100_000 + "]" * 100_000 + ', "params": {', 1
+    ),
+    "a lone surrogate escape": lambda t: t.replace("Weather was bad.", "Weather \\ud800 was bad."),
+    "a low surrogate alone": lambda t: t.replace("Weather was bad.", "Weather \\udc00 was bad."),
+    "a revision of 30 digits": lambda t: t.replace('"revision": 1,', '"revision": ' + "9" * 30 + ","),
+    "empty": lambda t: "",
+    "NUL bytes": lambda t: "\x00" * 100,
+}
+
+
+@pytest.mark.parametrize("name", CAMPAIGN_CORRUPTIONS)
+def test_campaign_corruptions_are_errors_not_crashes(tmp_path, alignment, name):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    save_alignment(path, alignment)
+    path.write_text(CAMPAIGN_CORRUPTIONS[name](path.read_text(encoding="utf-8")), encoding="utf-8")
+    with pytest.raises(CorruptAlignmentError) as e:
+        load_alignment(path)
+    assert str(path) in str(e.value)
+    with pytest.raises(CorruptAlignmentError):
+        save_alignment(path, alignment, expected_revision=1)
+
+
+def test_a_surrogate_pair_escape_is_fine(tmp_path, alignment):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    save_alignment(path, alignment)
+    path.write_text(path.read_text(encoding="utf-8").replace("🎉", "\\ud83c\\udf89"), encoding="utf-8")
+    assert load_alignment(path).source.sentences[3].text == "Talks resumed 🎉."
+
+
+def test_an_alignment_path_that_is_a_folder(tmp_path, alignment):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    (path / "inside").mkdir(parents=True)
+    with pytest.raises(CorruptAlignmentError, match="a folder, not an alignment file"):
+        load_alignment(path)
+    with pytest.raises(CorruptAlignmentError):
+        save_alignment(path, alignment)
+    assert save_alignment(path, alignment, force=True).revision == 1  # the folder is moved aside, kept
+    (aside,) = [p for p in path.parent.iterdir() if p.name.startswith("ko.v1.json.corrupt-")]
+    assert (aside / "inside").is_dir()
+
+
+def test_an_alignment_that_no_file_can_hold_is_an_error(tmp_path, alignment):
+    alignment.source.sentences[0] = replace(alignment.source.sentences[0], text="bad \ud800 text")
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    with pytest.raises(AlignmentError, match="cannot be saved"):
+        save_alignment(path, alignment)
+    assert not path.exists()
+
+
+# --- nothing a save replaces is lost --------------------------------------------------------------------
+
+
+def test_forced_saves_keep_every_corrupt_file_and_every_reviewed_one(tmp_path, alignment):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    saved = save_alignment(
+        path, replace(alignment, links=[replace(x, status="confirmed") for x in alignment.links])
+    )
+    reviewed = path.read_bytes()
+    saved = save_alignment(path, alignment, expected_revision=saved.revision, backup=True)
+    (bak,) = path.parent.glob("ko.v1.json.bak-*")
+    assert bak.read_bytes() == reviewed
+    path.write_bytes(b"")  # truncated: the repro of the lost backup
+    save_alignment(path, alignment, force=True, backup=True)
+    assert bak.read_bytes() == reviewed  # the earlier backup is untouched
+    (corrupt,) = path.parent.glob("ko.v1.json.corrupt-*")
+    assert corrupt.read_bytes() == b""
+    path.write_bytes(b"{broken")
+    save_alignment(path, alignment, force=True)
+    assert sorted(p.read_bytes() for p in path.parent.glob("ko.v1.json.corrupt-*")) == [b"", b"{broken"]
+    assert list_alignments(tmp_path) == [path]
+
+
+def test_keep_both_twice_in_the_same_second_keeps_both(tmp_path, alignment):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    save_alignment(path, alignment)
+    mine = [
+        replace(alignment, links=[replace(alignment.links[0], status=s), *alignment.links[1:]])
+        for s in STATUSES
+    ]
+    copies = [keep_both(path, a) for a in mine]
+    assert len(set(copies)) == 3
+    assert [loads(c.read_text(encoding="utf-8")).links[0].status for c in copies] == list(STATUSES)
+
+
+def test_check_disk(tmp_path, alignment):
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    saved = save_alignment(path, alignment)
+    mtime = file_mtime(path)
+    assert check_disk(path, saved.revision, mtime).state == "unchanged"
+    os.utime(path, ns=(mtime + 10**9, mtime + 10**9))  # touched, same revision
+    touched = check_disk(path, saved.revision, mtime)
+    assert touched.state == "unchanged" and touched.mtime == mtime + 10**9
+    save_alignment(path, alignment, expected_revision=saved.revision)
+    changed = check_disk(path, saved.revision, mtime)
+    assert changed.state == "changed" and changed.revision == 2
+    assert changed.reload(unsaved=False) and not changed.reload(unsaved=True)
+    assert changed.conflict(path, unsaved=True).endswith("(revision 2 there, 1 here).")
+    path.write_text("{", encoding="utf-8")
+    unreadable = check_disk(path, saved.revision, mtime)
+    assert unreadable.state == "unreadable" and "cannot be read now" in unreadable.conflict(
+        path, unsaved=False
+    )
+    path.unlink()
+    assert check_disk(path, saved.revision, mtime).conflict(path, unsaved=False) == f"{path} was deleted."
+
+
+def test_one_definition_of_reviewed_and_of_the_confidence_bands(alignment):
+    a = replace(
+        alignment,
+        links=[
+            replace(x, status=s)
+            for x, s in zip(alignment.links, ["confirmed", "edited", "auto"] * 2, strict=True)
+        ],
+    )
+    assert [is_reviewed(x) for x in a.links] == [True, True, False] * 2 and reviewed_count(a) == 4
+    assert [confidence_level(x) for x in (0.0, 0.49, 0.5, 0.79, 0.8, 1.0)] == ["low"] * 2 + ["medium"] * 2 + [
+        "high"
+    ] * 2
+
+
+# --- two processes saving at once ------------------------------------------------------------------------
+
+
+def _save_at_the_barrier(path, alignment, revision, barrier, results) -> None:
+    barrier.wait()
+    try:
+        save_alignment(path, alignment, expected_revision=revision)
+    except ConflictError:
+        results.put("conflict")
+    else:
+        results.put("saved")
+
+
+def two_simultaneous_saves(tmp_path: Path, alignment: Alignment, trials: int) -> Counter:
+    """``trials`` times, two processes load the same revision and save at the same instant (a barrier);
+    counts how many of the two succeeded each time."""
+    ctx = multiprocessing.get_context("fork")
+    path = alignment_path(tmp_path, "kcna-test", "ko.v1")
+    outcomes: Counter = Counter()
+    revision = save_alignment(path, alignment, force=True).revision
+    for _ in range(trials):
+        barrier, results = ctx.Barrier(2), ctx.Queue()
+        procs = [
+            ctx.Process(target=_save_at_the_barrier, args=(path, alignment, revision, barrier, results))
+            for _ in range(2)
+        ]
+        for proc in procs:
+            proc.start()
+        for proc in procs:
+            proc.join(60)
+        got = sorted(results.get(timeout=10) for _ in procs)
+        outcomes[got.count("saved")] += 1
+        revision = load_alignment(path).revision
+    return outcomes
+
+
+def test_two_simultaneous_saves_exactly_one_succeeds(tmp_path, alignment):
+    assert two_simultaneous_saves(tmp_path, alignment, 25) == Counter({1: 25})
+    assert load_alignment(alignment_path(tmp_path, "kcna-test", "ko.v1")).revision == 26

@@ -151,7 +151,8 @@ def test_confirm_unconfirm_and_confirm_through():
     assert [x.status for x in review.unconfirm(c, 2).links] == ["auto"] * 5
     t = review.confirm_through(review.merge_next(a, 3), 1)
     assert [x.status for x in t.links] == ["confirmed", "confirmed", "auto", "edited"]
-    assert review.progress(t) == (2, 4)
+    assert review.progress(t) == (3, 4)  # reviewed beads, confirmed or edited: as `workbench list` counts
+    assert review.next_unconfirmed(t, 1) == 2 and review.next_unconfirmed(t, 2) == 2  # the edited one is done
     assert [x.score for x in t.links[:2]] == [x.score for x in a.links[:2]]
 
 

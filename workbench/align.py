@@ -99,6 +99,26 @@ class AlignParams:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, data: dict) -> AlignParams:
+        """The parameters ``to_dict`` gave (as saved in an alignment file). Keys this version does not know
+        are dropped with a warning, missing ones take their default; AlignError for a wrong type."""
+        defaults = cls()
+        unknown = sorted(k for k in data if k not in cls.__dataclass_fields__)
+        if unknown:
+            log.warning("ignoring aligner parameters this version does not know: %s", ", ".join(unknown))
+        values = {}
+        for key, value in data.items():
+            if key in unknown:
+                continue
+            kind = type(getattr(defaults, key))
+            if kind is float and type(value) is int:
+                value = float(value)
+            if type(value) is not kind:
+                raise AlignError(f"aligner parameter {key} = {value!r} should be a {kind.__name__}")
+            values[key] = value
+        return cls(**values)
+
 
 # fast: use-m3 embeds every window (cheap). accurate: use-m3 embeds every window, e5-small (slow) only
 # those near non-1-1 beads; with two models in agreement, fewer unaligned sentences and more merges pay,

@@ -6,7 +6,13 @@ is meant for ``git diff``: keys in a fixed order, one sentence and one link per 
 
 Saving is optimistic: every save bumps ``revision``, and a save whose caller loaded an older revision
 than the one on disk is refused with :class:`ConflictError` instead of silently losing the other
-writer's edits.
+writer's edits. The revision check and the write are one step (a lock file is held across both), so of
+two processes saving at the same instant exactly one succeeds.
+
+The file rules both shells share live here too: what counts as reviewed (:data:`REVIEWED`) and the
+confidence bands, the copies kept beside a file (``.bak-<time>`` before reviewed beads are replaced,
+``.corrupt-<time>`` of an unreadable file, ``.mine-<time>`` for "keep both"), none ever overwriting an
+earlier one, and the check for a file that changed on disk since it was loaded (:func:`check_disk`).
 """
 
 from __future__ import annotations
@@ -14,31 +20,44 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from workbench import storage
 from workbench.align import Bead
 from workbench.errors import WorkbenchError
 from workbench.segment import Sentence
-from workbench.storage import atomic_write_text
 
 __all__ = [
     "FORMAT",
+    "HIGH_CONFIDENCE",
+    "LOW_CONFIDENCE",
+    "REVIEWED",
     "STATUSES",
     "AlignedSide",
     "Alignment",
     "AlignmentError",
     "ConflictError",
     "CorruptAlignmentError",
+    "DiskCheck",
     "Link",
     "alignment_path",
+    "check_disk",
+    "confidence_level",
     "dumps",
+    "file_mtime",
     "from_beads",
+    "is_reviewed",
     "is_stale",
+    "keep_backup",
+    "keep_both",
+    "keep_corrupt",
     "list_alignments",
     "load_alignment",
     "loads",
+    "reviewed_count",
     "save_alignment",
     "to_beads",
     "validate",
@@ -48,6 +67,11 @@ log = logging.getLogger(__name__)
 
 FORMAT = "workbench.alignment/1"
 STATUSES = ("auto", "confirmed", "edited")
+REVIEWED = ("confirmed", "edited")  # statuses a person set: reviewed beads (kept, exported, counted)
+LOW_CONFIDENCE = 0.5  # below: a bead worth a look (red)
+HIGH_CONFIDENCE = 0.8  # from here: a confident bead (green); amber in between
+_MAX_REVISION = 2**63 - 1
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # a \ud800-\udfff escape in JSON text
 
 
 class AlignmentError(WorkbenchError):
@@ -91,6 +115,21 @@ class Alignment:
     created: str  # ISO 8601 UTC, e.g. "2026-11-26T15:00:00Z"
     modified: str
     revision: int = 0  # bumped by every save
+
+
+def is_reviewed(link: Link) -> bool:
+    """True for a bead a person confirmed or edited."""
+    return link.status in REVIEWED
+
+
+def reviewed_count(alignment: Alignment) -> int:
+    """How many beads a person confirmed or edited."""
+    return sum(1 for link in alignment.links if link.status in REVIEWED)
+
+
+def confidence_level(score: float) -> str:
+    """``low`` (below LOW_CONFIDENCE), ``medium`` or ``high`` (from HIGH_CONFIDENCE): the colours."""
+    return "low" if score < LOW_CONFIDENCE else "medium" if score < HIGH_CONFIDENCE else "high"
 
 
 def _now() -> str:
@@ -259,7 +298,11 @@ def _link(obj: object, n: int) -> Link:
     if not all(isinstance(i, str) for i in src + tgt):
         raise CorruptAlignmentError(f"{what}: sentence ids must be strings")
     score = _field(obj, "score", (int, float), what)
-    if not math.isfinite(score):
+    try:
+        finite = math.isfinite(score)
+    except OverflowError:  # an integer too large for a float
+        finite = False
+    if not finite:
         raise CorruptAlignmentError(f"{what}: score is not a finite number")
     return Link(src, tgt, float(score), _field(obj, "status", str, what))
 
@@ -273,8 +316,8 @@ def loads(text: str, where: object = "") -> Alignment:
         if data.get("format") != FORMAT:
             raise CorruptAlignmentError(f"format is {data.get('format')!r}, expected {FORMAT!r}")
         revision = _field(data, "revision", int, "file")
-        if revision < 0:
-            raise CorruptAlignmentError(f"negative revision {revision}")
+        if not 0 <= revision <= _MAX_REVISION:
+            raise CorruptAlignmentError(f"revision {revision} is out of range")
         alignment = Alignment(
             article=_field(data, "article", str, "file"),
             source=_side(data, "source"),
@@ -286,12 +329,28 @@ def loads(text: str, where: object = "") -> Alignment:
             modified=_field(data, "modified", str, "file"),
             revision=revision,
         )
+        if _SURROGATE_ESCAPE.search(text):
+            _check_no_lone_surrogates(data)
     except json.JSONDecodeError as e:
+        raise CorruptAlignmentError(f"{_where(where)}not valid JSON ({e})") from None
+    except RecursionError:
+        raise CorruptAlignmentError(f"{_where(where)}not an alignment (nested too deeply)") from None
+    except ValueError as e:  # e.g. an integer of more than 4,300 digits
         raise CorruptAlignmentError(f"{_where(where)}not valid JSON ({e})") from None
     except CorruptAlignmentError as e:
         raise CorruptAlignmentError(f"{_where(where)}{e}") from None
     validate(alignment, where)
     return alignment
+
+
+def _check_no_lone_surrogates(data: object) -> None:
+    """Raise CorruptAlignmentError for a \\ud800-style escape that is not half of a pair: no UTF-8 text
+    can hold it, so it would fail every save and every print."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError as e:
+        bad = e.object[e.start : e.end].encode("unicode_escape").decode("ascii")
+        raise CorruptAlignmentError(f"holds a lone surrogate ({bad}), which no UTF-8 text can hold") from None
 
 
 # --- files --------------------------------------------------------------------------------------------
@@ -311,48 +370,154 @@ def alignment_path(root: Path, article_id: str, target_version: str) -> Path:
 
 
 def load_alignment(path: Path) -> Alignment:
+    """Read and check a stored alignment: CorruptAlignmentError naming the file if it is not one,
+    AlignmentError if it cannot be read at all (FileNotFoundError if it does not exist)."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as e:
         raise CorruptAlignmentError(f"{path}: not UTF-8 ({e})") from None
+    except IsADirectoryError:
+        raise CorruptAlignmentError(f"{path}: a folder, not an alignment file") from None
+    except FileNotFoundError:
+        raise
+    except OSError as e:
+        raise AlignmentError(f"cannot read {path}: {e.strerror or e}") from None
     return loads(text, path)
 
 
 def save_alignment(
-    path: Path, alignment: Alignment, *, expected_revision: int | None = None, force: bool = False
+    path: Path,
+    alignment: Alignment,
+    *,
+    expected_revision: int | None = None,
+    force: bool = False,
+    backup: bool = False,
 ) -> Alignment:
     """Write ``alignment`` atomically and return it with ``revision`` bumped and ``modified`` set.
 
     ``expected_revision`` is the revision the caller loaded (0 or None for a new alignment); a missing
     file counts as revision 0. If the file on disk has another revision, or exists when None was given,
-    :class:`ConflictError` is raised, unless ``force``. The check and the write are not one atomic step:
-    this guards against stale editors, not against two processes saving in the same instant.
+    :class:`ConflictError` is raised, unless ``force``. The check and the write are one step: a lock
+    (``storage.locked``) is held across both, so of two processes saving the same revision at once,
+    exactly one succeeds.
+
+    Nothing is lost by a save: with ``backup``, a replaced file that holds reviewed beads is kept as
+    ``<name>.bak-<time>``; a ``force``-d save over an unreadable file keeps it as ``<name>.corrupt-<time>``
+    (a plain save over one raises CorruptAlignmentError). AlignmentError when the file cannot be written.
     """
     path = Path(path)
-    on_disk = 0
-    if path.exists():
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with storage.locked(path):
+            return _save_locked(path, alignment, expected_revision, force, backup)
+    except UnicodeEncodeError as e:
+        raise AlignmentError(f"{path}: cannot be saved: a text holds {e.reason} characters") from None
+    except OSError as e:
+        raise AlignmentError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+def _save_locked(
+    path: Path, alignment: Alignment, expected_revision: int | None, force: bool, backup: bool
+) -> Alignment:
+    on_disk, old = 0, None
+    if path.exists() or path.is_symlink():
         try:
-            on_disk = load_alignment(path).revision
-        except CorruptAlignmentError:
+            old = load_alignment(path)
+        except (CorruptAlignmentError, FileNotFoundError):
             if not force:
                 raise
-            log.warning("overwriting unreadable alignment %s", path)
-        if expected_revision is None and not force:
-            raise ConflictError(
-                f"{path}: already exists (revision {on_disk}); load it first or pass force=True"
-            )
+            kept = keep_corrupt(path)
+            log.warning("replacing unreadable alignment %s (kept as %s)", path, kept.name)
+        else:
+            on_disk = old.revision
+            if expected_revision is None and not force:
+                raise ConflictError(
+                    f"{path}: already exists (revision {on_disk}); load it first or pass force=True"
+                )
     if expected_revision is not None and on_disk != expected_revision and not force:
         raise ConflictError(
             f"{path}: file changed on disk since it was loaded "
             f"(revision on disk {on_disk}, expected {expected_revision})"
         )
+    if old is not None and backup and reviewed_count(old):
+        kept = keep_backup(path)
+        log.warning("%s had %d reviewed beads: kept as %s", path, reviewed_count(old), kept.name)
     saved = replace(alignment, revision=on_disk + 1, modified=_now())
     validate(saved, path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(path, dumps(saved))
+    storage.atomic_write_text(path, dumps(saved))
     log.info("saved %s (revision %d)", path, saved.revision)
     return saved
+
+
+# --- copies kept beside a file, and changes on disk ---------------------------------------------------
+
+
+def keep_backup(path: Path) -> Path:
+    """Keep the file's bytes as ``<name>.bak-<time>`` (never overwriting an earlier backup)."""
+    return storage.keep_copy(path, "bak")
+
+
+def keep_corrupt(path: Path) -> Path:
+    """Keep an unreadable file as ``<name>.corrupt-<time>``, or return the copy of the same bytes kept
+    before; a folder where the file belongs is moved aside under that name."""
+    return storage.keep_copy(path, "corrupt")
+
+
+def keep_both(path: Path, alignment: Alignment) -> Path:
+    """Write ``alignment`` beside the file ``path`` as ``<name>.mine-<time>`` ("keep both" after a
+    conflict): a new file every time, created exclusively, never overwriting another copy."""
+    return storage.keep_copy(Path(path), "mine", dumps(alignment).encode("utf-8"))
+
+
+def file_mtime(path: Path) -> int:
+    """``st_mtime_ns`` of the file, -1 if it does not exist."""
+    try:
+        return Path(path).stat().st_mtime_ns
+    except FileNotFoundError:
+        return -1
+
+
+@dataclass(frozen=True, slots=True)
+class DiskCheck:
+    """What became of an alignment file since revision ``loaded`` of it was read (see check_disk)."""
+
+    state: str  # "unchanged", "changed" (another revision), "gone" or "unreadable"
+    mtime: int  # the file's st_mtime_ns now (-1: gone)
+    loaded: int  # the revision the caller holds
+    revision: int | None = None  # the revision on disk now, where readable
+    reason: str = ""  # why it cannot be read
+
+    def reload(self, unsaved: bool) -> bool:
+        """Whether the caller should simply load the file again: it changed, and nothing is unsaved."""
+        return self.state == "changed" and not unsaved
+
+    def conflict(self, path: Path, unsaved: bool) -> str:
+        """Why the caller's copy and the file disagree, or "" when they do not (or a reload settles it)."""
+        if self.state == "gone":
+            return f"{path} was deleted."
+        if self.state == "unreadable":
+            return f"{path} was changed on disk and cannot be read now ({self.reason})."
+        if self.state == "changed" and unsaved:
+            return f"{path} changed on disk (revision {self.revision} there, {self.loaded} here)."
+        return ""
+
+
+def check_disk(path: Path, revision: int, mtime: int) -> DiskCheck:
+    """Compare the file with revision ``revision``, read when its ``st_mtime_ns`` was ``mtime``: a file
+    touched but with the same revision (a re-save of the same content) counts as unchanged."""
+    now = file_mtime(path)
+    if now == mtime:
+        return DiskCheck("unchanged", now, revision, revision)
+    if now < 0:
+        return DiskCheck("gone", now, revision)
+    try:
+        on_disk = load_alignment(path).revision
+    except FileNotFoundError:
+        return DiskCheck("gone", -1, revision)
+    except AlignmentError as exc:
+        return DiskCheck("unreadable", now, revision, reason=str(exc))
+    return DiskCheck("unchanged" if on_disk == revision else "changed", now, revision, on_disk)
 
 
 def is_stale(alignment: Alignment, source_hash: str, target_hash: str) -> bool:

@@ -14,7 +14,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 from workbench.align import Aligner
-from workbench.alignments import AlignedSide, Alignment, Link, validate
+from workbench.alignments import (
+    LOW_CONFIDENCE,
+    REVIEWED,
+    AlignedSide,
+    Alignment,
+    Link,
+    is_reviewed,
+    reviewed_count,
+    validate,
+)
 from workbench.errors import WorkbenchError
 from workbench.segment import Sentence
 
@@ -45,8 +54,7 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-REVIEWED = ("confirmed", "edited")  # statuses a person set: kept as anchors when re-aligning
-LOW_CONFIDENCE = 0.5  # beads below this confidence are worth a look
+# REVIEWED (confirmed or edited: kept as anchors when re-aligning) and LOW_CONFIDENCE come from alignments.
 SIDES = ("src", "tgt")
 DITTO = "〃"  # in a version column: the same text as the row above (one link spanning several rows)
 
@@ -288,26 +296,27 @@ def _next(alignment: Alignment, start: int, wanted) -> int | None:
 
 
 def next_unconfirmed(alignment: Alignment, start: int = -1) -> int | None:
-    """Index of the next bead after ``start`` not yet confirmed, wrapping around; None if all are."""
-    return _next(alignment, start, lambda x: x.status != "confirmed")
+    """Index of the next bead after ``start`` not yet reviewed (confirmed or edited), wrapping around; None
+    if all are."""
+    return _next(alignment, start, lambda x: not is_reviewed(x))
 
 
 def next_low_confidence(
     alignment: Alignment, start: int = -1, threshold: float = LOW_CONFIDENCE
 ) -> int | None:
-    """Index of the next unconfirmed bead after ``start`` with confidence below ``threshold``, wrapping
+    """Index of the next unreviewed bead after ``start`` with confidence below ``threshold``, wrapping
     around; None if there is none."""
-    return _next(alignment, start, lambda x: x.status != "confirmed" and x.score < threshold)
+    return _next(alignment, start, lambda x: not is_reviewed(x) and x.score < threshold)
 
 
 def low_confidence(alignment: Alignment, threshold: float = LOW_CONFIDENCE) -> list[int]:
-    """Indices of the unconfirmed beads with confidence below ``threshold``."""
-    return [k for k, x in enumerate(alignment.links) if x.status != "confirmed" and x.score < threshold]
+    """Indices of the unreviewed beads with confidence below ``threshold``."""
+    return [k for k, x in enumerate(alignment.links) if not is_reviewed(x) and x.score < threshold]
 
 
 def progress(alignment: Alignment) -> tuple[int, int]:
-    """(confirmed beads, all beads)."""
-    return sum(1 for x in alignment.links if x.status == "confirmed"), len(alignment.links)
+    """(reviewed beads, all beads): the count ``workbench list`` shows too."""
+    return reviewed_count(alignment), len(alignment.links)
 
 
 # --- re-aligning around reviewed beads ------------------------------------------------------------------

@@ -133,12 +133,8 @@ def alignment_status(ws: Workspace, article: texts.Article, target: str) -> str:
     except texts.TextsError as exc:  # a text file is missing or unreadable: report it, do not crash
         log.warning("%s", exc)
         return "text unreadable"
-    reviewed = _reviewed(record)
+    reviewed = store.reviewed_count(record)
     return f"reviewed {reviewed}/{len(record.links)}" if reviewed else "auto"
-
-
-def _reviewed(record: store.Alignment) -> int:
-    return sum(1 for link in record.links if link.status != "auto")
 
 
 class OddTextsError(texts.TextsError):
@@ -198,26 +194,32 @@ def align_version(
     is computed or written; ``anyway`` lets texts through that only look wrong (OddTextsError).
 
     Refuses to overwrite an alignment with reviewed beads unless ``force``; the old file is then kept
-    beside the new one as ``<name>.json.bak``. The check comes before the (slow) alignment. A machine
+    beside the new one as ``<name>.json.bak-<time>`` (earlier backups stay). An unreadable alignment file
+    may hold reviewed beads too: it is replaced only with ``force``, and kept as
+    ``<name>.json.corrupt-<time>``. These checks come before the (slow) alignment. A machine
     translation's 1-1 alignment by construction (model ``construction``) is exact: while both texts are
     unchanged it is returned as it is, unless ``force``. An alignment that comes out the same as the one
     on disk is not written again (no new revision).
     """
     path = ws.alignment_path(article.id, target)
-    old = None
-    if path.exists():
+    old, corrupt = None, False
+    if path.exists() or path.is_symlink():
         try:
             old = store.load_alignment(path)
-        except store.AlignmentError:
-            log.warning("replacing unreadable alignment %s (a copy is kept as .bak)", path)
-            path.with_suffix(".json.bak").write_bytes(path.read_bytes())
+        except (store.CorruptAlignmentError, FileNotFoundError) as exc:
+            if not force:
+                raise store.CorruptAlignmentError(
+                    f"{exc}. It may hold reviewed beads: fix it by hand, or re-align with --force "
+                    f"(which keeps it as {path.name}.corrupt-<time>)"
+                ) from None
+            corrupt = True
     if old is not None and old.model == CONSTRUCTION and not force and not changed_texts(article, old):
         return old
-    reviewed = _reviewed(old) if old else 0
+    reviewed = store.reviewed_count(old) if old else 0
     if reviewed and not force:
         raise ReviewedWorkError(
             f"{path} has {reviewed} reviewed beads; re-aligning would discard them. "
-            "Use --force to re-align anyway (the old file is kept as .bak)."
+            f"Use --force to re-align anyway (the old file is kept as {path.name}.bak-<time>)."
         )
     source = side(article, article.source().id)
     tgt = side(article, target)
@@ -225,13 +227,22 @@ def align_version(
     beads = aligner.align([s.text for s in source.sentences], [s.text for s in tgt.sentences])
     record = store.from_beads(article.id, source, tgt, beads, model_name, aligner.params.to_dict())
     if old is None:
-        return store.save_alignment(path, record, force=path.exists())
+        return store.save_alignment(path, record, force=corrupt)  # a corrupt file is kept, then replaced
     if not reviewed and store.dumps(
         replace(record, created=old.created, modified=old.modified, revision=old.revision)
     ) == store.dumps(old):
         log.info("%s: unchanged, left as it is", path)  # no new revision, no diff in version control
         return old
-    if reviewed:
-        path.with_suffix(".json.bak").write_bytes(path.read_bytes())
     record.created = old.created
-    return store.save_alignment(path, record, expected_revision=old.revision)
+    return store.save_alignment(path, record, expected_revision=old.revision, backup=True)
+
+
+def models_of(record: store.Alignment) -> tuple[list[str], AlignParams]:
+    """The embedding models and aligner parameters ``record`` was made with, to align again the same way
+    (the default preset's for an alignment by construction). Parameters of another workbench version are
+    dropped with a warning; AlignError for a saved value of the wrong type."""
+    names, params = PRESETS[DEFAULT_PRESET]
+    if record.model and record.model != CONSTRUCTION:
+        names = [m for m in record.model.split("+") if m]
+        params = AlignParams.from_dict(record.params)
+    return list(names), params

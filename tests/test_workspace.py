@@ -1,0 +1,43 @@
+"""The rules the CLI and the app share about aligning again: the models and parameters an alignment was
+made with (``workspace.models_of``, ``AlignParams.from_dict``)."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from workbench.align import PRESETS, AlignError, AlignParams
+from workbench.alignments import AlignedSide, Alignment
+from workbench.workspace import CONSTRUCTION, DEFAULT_PRESET, models_of
+
+
+def test_align_params_round_trip_through_a_dict():
+    for _, params in PRESETS.values():
+        assert AlignParams.from_dict(params.to_dict()) == params
+    assert AlignParams.from_dict({}) == AlignParams()
+    assert AlignParams.from_dict({"skip": -1, "window": 8}) == AlignParams(
+        skip=-1.0, window=8
+    )  # JSON's 1.0 is 1
+
+
+def test_align_params_from_another_version(caplog: pytest.LogCaptureFixture):
+    with caplog.at_level(logging.WARNING):
+        params = AlignParams.from_dict({"window": 9, "beam": 4})  # a key this version does not know
+    assert params == AlignParams(window=9) and "beam" in caplog.text
+    for bad in ({"window": "9"}, {"margin": 1}, {"skip": None}, {"window": 9.5}):
+        with pytest.raises(AlignError, match="should be a"):
+            AlignParams.from_dict(bad)
+
+
+def _record(model: str, params: dict) -> Alignment:
+    side = AlignedSide("en.source", "en", "sha256:x", [])
+    return Alignment("a", side, side, [], model, params, "t", "t")
+
+
+def test_models_of_an_alignment():
+    accurate_names, accurate = PRESETS["accurate"]
+    names, params = models_of(_record("+".join(accurate_names), accurate.to_dict()))
+    assert names == accurate_names and params == accurate
+    construction = models_of(_record(CONSTRUCTION, {"engine": "apertium", "model": "apertium-eng-spa"}))
+    assert construction == (PRESETS[DEFAULT_PRESET][0], PRESETS[DEFAULT_PRESET][1])
