@@ -708,3 +708,103 @@ def test_interrupted_export_leaves_no_file(ws, tmp_path):
         with pytest.raises(KeyboardInterrupt):
             ex.export_workspace(ws, None, fmt, tmp_path / name, ex.ExportOptions(status="any"), interrupt)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ws"]
+
+
+# --- a set of files, and the temp files of killed exports ------------------------------------------------
+
+
+def test_a_moses_export_that_fails_leaves_the_old_set_whole(ws, tmp_path, monkeypatch):
+    """The repro: an export whose second rename fails left PATH.en-es.en new beside the old .es and .ids."""
+    import os
+
+    review_sample(ws)
+    out = tmp_path / "corpus"
+    ex.export_workspace(ws, [SEED], "moses", out, ex.ExportOptions(status="confirmed"))
+    old = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    replace, calls = os.replace, []
+
+    def fail_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+    with pytest.raises(ex.ExportError, match="No space left"):
+        ex.export_workspace(ws, [SEED], "moses", out, ex.ExportOptions(status="any"))  # more lines
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == old
+
+
+def test_a_target_that_is_a_folder_fails_before_anything_is_renamed(ws, tmp_path):
+    review_sample(ws)
+    out = tmp_path / "corpus"
+    (tmp_path / "corpus.en-ko.ko").mkdir()
+    with pytest.raises(ex.ExportError, match="corpus.en-ko.ko"):
+        ex.export_workspace(ws, [SEED], "moses", out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.en-ko.ko", "ws"]
+
+
+KILLED_EXPORT = """
+import sys, time
+from pathlib import Path
+from workbench import export as ex, storage
+from workbench.workspace import Workspace
+
+def stall(files):  # every file written, none renamed yet, when the kill comes
+    print("exporting", flush=True)
+    time.sleep(60)
+
+storage.AtomicFiles.commit = stall
+ex.export_workspace(Workspace(Path(sys.argv[1])), None, sys.argv[2], Path(sys.argv[3]),
+                    ex.ExportOptions(status="any"))
+"""
+
+
+@pytest.mark.parametrize(("fmt", "name"), [("moses", "c"), ("tmx", "c.tmx"), ("parquet", "c.parquet")])
+def test_a_killed_export_leaves_the_old_files_and_the_next_one_its_temp_files(ws, tmp_path, fmt, name):
+    import subprocess
+    import sys
+
+    review_sample(ws)
+    out = tmp_path / "out"
+    out.mkdir()
+    ex.export_workspace(ws, [SEED], fmt, out / name)
+    old = {p.name: p.read_bytes() for p in out.iterdir()}
+    for _ in range(2):  # two killed runs
+        proc = subprocess.Popen(
+            [sys.executable, "-c", KILLED_EXPORT, str(ws.root), fmt, str(out / name)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        assert proc.stdout.readline() == "exporting\n"
+        proc.kill()
+        proc.wait()
+        proc.stdout.close()
+    left = [p.name for p in out.iterdir() if p.name.startswith(".")]
+    assert left and {p.name: p.read_bytes() for p in out.iterdir() if p.name in old} == old
+    report = ex.export_workspace(ws, [SEED], fmt, out / name, ex.ExportOptions(status="any"))
+    assert sorted(p.name for p in out.iterdir()) == sorted(Path(f).name for f in report.files)
+
+
+def test_jsonl_escapes_the_characters_line_readers_break_on(tmp_path):
+    text = "one\u2028two\u2029three\x85four"
+    record = ex.Record(_tiny_alignment(text), None, None)
+    data, _ = ex.export_bytes([record], "jsonl", ex.ExportOptions(status="any"))
+    assert not any(ch in data.decode("utf-8") for ch in "\u2028\u2029\x85")
+    (line,) = data.decode("utf-8").splitlines()
+    assert json.loads(line)["target_text"] == text
+    frame = pd.read_json(io.BytesIO(data), lines=True, dtype=False)
+    assert frame["target_text"][0] == text
+
+
+def _tiny_alignment(target_text: str) -> Alignment:
+    src = AlignedSide("en.source", "en", "sha256:a", [Sentence("p1.s1", "007", 1)])
+    tgt = AlignedSide("es.human", "es", "sha256:b", [Sentence("p1.s1", target_text, 1)])
+    return Alignment("a", src, tgt, [Link(["p1.s1"], ["p1.s1"], 0.5)], "m", {}, "2026-01-01T00:00:00Z", "x")
+
+
+def test_the_readme_way_to_read_jsonl_keeps_number_like_texts(tmp_path):
+    record = ex.Record(_tiny_alignment("nan"), None, None)
+    data, _ = ex.export_bytes([record], "jsonl", ex.ExportOptions(status="any"))
+    frame = pd.read_json(io.BytesIO(data), lines=True, dtype=False)  # as README.md says
+    assert frame["source_text"][0] == "007" and frame["target_text"][0] == "nan"

@@ -106,7 +106,7 @@ FORMATS = {
 }
 STATUS_FILTERS = ("confirmed", "any")
 KIND_FILTERS = ("any", "human", "machine")
-REVIEWED = ("confirmed", "edited")
+REVIEWED = store.REVIEWED
 COLUMNS = (
     "article",
     "source_lang",
@@ -143,6 +143,7 @@ _XML_FORBIDDEN = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010
 _TSV_QUOTE = re.compile('[\t\n\r"]')
 _XML_SPECIAL = re.compile(f"[&<>\r]|{_XML_FORBIDDEN.pattern}")
 _LINE_BREAKS = re.compile("[\t\n\v\f\r\x1c-\x1e\x85\u2028\u2029 ]+")
+_JSONL_BREAKS = re.compile("[\x85\u2028\u2029]")  # json.dumps leaves them raw (ensure_ascii=False)
 
 
 class ExportError(WorkbenchError):
@@ -326,7 +327,7 @@ def _rows(record: Record, options: ExportOptions, report: ExportReport) -> Itera
         target_text = _join([tgt_text[i] for i in link.tgt], a.target.language)
         if not source_text.strip() or not target_text.strip():
             report.skipped[EMPTY_SIDE] += 1
-        elif options.status == "confirmed" and link.status not in REVIEWED:
+        elif options.status == "confirmed" and not store.is_reviewed(link):
             report.skipped[NOT_REVIEWED] += 1
         elif options.min_score is not None and round(link.score, 4) < options.min_score:
             report.skipped[low] += 1
@@ -404,7 +405,10 @@ class _TableWriter:
             )
         elif self.fmt == "jsonl":
             lines = (json.dumps({c: getattr(r, c) for c in COLUMNS}, ensure_ascii=False) for r in rows)
-            self.out.write("".join(f"{line}\n" for line in lines).encode("utf-8"))
+            text = "".join(f"{line}\n" for line in lines)
+            if _JSONL_BREAKS.search(text):  # line breaks to Python's str.splitlines and some JSON readers
+                text = _JSONL_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+            self.out.write(text.encode("utf-8"))
         else:
             for r in rows:
                 for c in COLUMNS:
@@ -802,15 +806,6 @@ def _load_record(ws, article, versions, version_id, options, report, hashes) -> 
     return Record(rec, versions.get(rec.source.version), version)
 
 
-def _temp_beside(path: Path) -> tuple[Path, BinaryIO]:
-    tmp = storage.temp_beside(path)
-    try:
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    except OSError as exc:
-        raise ExportError(f"cannot write {path}: {exc.strerror}") from None
-    return tmp, open(fd, "wb", buffering=1 << 20)  # noqa: SIM115 (closed by the caller)
-
-
 def _check_out(out: Path) -> None:
     if out.is_dir():
         raise ExportError(f"cannot write {out}: it is a folder; give a file name, e.g. {out / 'corpus'}")
@@ -830,10 +825,12 @@ def export_workspace(
 ) -> ExportReport:
     """Export the alignments of ``article_ids`` (None: all) of workspace ``ws`` to ``out``.
 
-    Every file is written to a temp file beside it and renamed into place at the end; on any failure,
-    and when nothing matched (:class:`NothingToExportError`), no output is left and an existing file is
-    untouched. Moses: ``out`` ending in ``.zip`` gives a zip, otherwise ``out`` is the prefix of the
-    files (``<out>.en-es.en``, ``<out>.en-es.es``, ``<out>.en-es.ids``, one set per language pair).
+    Every file is written to a temp file beside it and renamed into place at the end, all of them
+    together (``storage.atomic_files``): on any failure, and when nothing matched
+    (:class:`NothingToExportError`), no output is left and existing files are untouched; a run killed while
+    renaming is completed by the next export to ``out``, which also removes the temp files of killed
+    runs. Moses: ``out`` ending in ``.zip`` gives a zip, otherwise ``out`` is the prefix of the files
+    (``<out>.en-es.en``, ``<out>.en-es.es``, ``<out>.en-es.ids``, one set per language pair).
     """
     options = options or ExportOptions()
     options.check()
@@ -854,33 +851,16 @@ def export_workspace(
                 f"{', '.join(available)} (--langs names target languages; the source side always comes along)"
             )
     records = _iter_jobs(ws, jobs, options, report, progress)
-    temps: dict[str, tuple[Path, BinaryIO]] = {}
     try:
-        if fmt == "moses" and out.suffix.lower() != ".zip":
-
-            def open_file(name: str) -> BinaryIO:
-                temps[name] = _temp_beside(out.parent / name)
-                return temps[name][1]
-
-            writer = _MosesWriter(out.name, open_file, report)
-            _write(writer, records, options, report)
-        else:
-            temps[out.name] = _temp_beside(out)
-            export_alignments(records, fmt, temps[out.name][1], options, report=report, name=out.stem)
-        if report.written == 0:
-            raise NothingToExportError(report.nothing_message(options), report)
-        for name in sorted(temps):
-            tmp, fh = temps[name]
-            fh.flush()
-            os.fsync(fh.fileno())
-            fh.close()
-        for name in sorted(temps):
-            os.replace(temps[name][0], out.parent / name)
-        report.files = [str(out.parent / name) for name in sorted(temps)]
+        with storage.atomic_files(out.parent, out.name) as files:
+            if fmt == "moses" and out.suffix.lower() != ".zip":
+                _write(_MosesWriter(out.name, files.open, report), records, options, report)
+            else:
+                export_alignments(records, fmt, files.open(out.name), options, report=report, name=out.stem)
+            if report.written == 0:
+                raise NothingToExportError(report.nothing_message(options), report)
+            names = files.names
     except OSError as exc:
-        raise ExportError(f"cannot write {out}: {exc.strerror or exc}") from exc
-    finally:
-        for tmp, fh in temps.values():
-            fh.close()
-            tmp.unlink(missing_ok=True)
+        raise ExportError(f"cannot write {exc.filename or out}: {exc.strerror or exc}") from exc
+    report.files = [str(out.parent / name) for name in names]
     return report
