@@ -24,6 +24,7 @@ from workbench import texts
 from workbench import translate as mt
 from workbench.alignments import load_alignment
 from workbench.segment import split_paragraphs, split_sentences
+from workbench.storage import copies_of
 from workbench.workspace import Workspace, alignment_status
 
 SAMPLES = Path(__file__).resolve().parents[1] / "texts"
@@ -281,8 +282,13 @@ def test_force_keeps_a_post_edited_machine_text(en_es, workspace, caplog):
     forced = run("translate", BUNKER, "--to", "es", "--force", "--root", workspace)
     assert forced.exit_code == 0, forced.output
     assert "(revisado)" not in path.read_text(encoding="utf-8")
-    assert path.with_name("es.argos.txt.bak").read_text(encoding="utf-8") == edited
-    assert any("the old text is kept as es.argos.txt.bak" in r.getMessage() for r in caplog.records)
+    (backup,) = copies_of(path, "bak")
+    assert backup.read_text(encoding="utf-8") == edited
+    assert any(f"the old text is kept as {backup.name}" in r.getMessage() for r in caplog.records)
+    edited_again = path.read_text(encoding="utf-8").replace("\n", " (otra vez)\n", 1)
+    path.write_text(edited_again, encoding="utf-8")
+    assert run("translate", BUNKER, "--to", "es", "--force", "--root", workspace).exit_code == 0
+    assert [b.read_text(encoding="utf-8") for b in copies_of(path, "bak")] == [edited, edited_again]
 
 
 def test_translate_all_resumes_after_the_process_is_killed(en_es, tmp_path):

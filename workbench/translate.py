@@ -53,6 +53,7 @@ __all__ = [
     "Pair",
     "Provenance",
     "TranslateError",
+    "TranslationBatch",
     "TranslationPlan",
     "argos_packages_dir",
     "find_route",
@@ -60,7 +61,9 @@ __all__ = [
     "install_from_file",
     "install_from_index",
     "installed_packages",
+    "plan_batch",
     "plan_translation",
+    "run_batch",
     "run_translation",
     "run_translations",
     "write_translation",
@@ -838,29 +841,9 @@ def plan_translation(
     return TranslationPlan(article, version_id, language, sentences, text, skip=done and not force)
 
 
-def _remove_temp_files(ws: Workspace, article: texts.Article, version_id: str) -> None:
-    """Remove the temp files a killed run left while writing this version's files.
-
-    Only the files a translation writes are concerned: the text, article.toml and the alignment. Another
-    process writing article.toml at this very instant would lose its write, as it already can to any
-    other read-modify-write of article.toml.
-    """
-    alignment = ws.alignment_path(article.id, version_id)
-    for folder, names in (
-        (article.path, {f"{version_id}.txt", texts.METADATA_FILE}),
-        (alignment.parent, {alignment.name}),
-    ):
-        if not folder.is_dir():
-            continue
-        for path in folder.glob(".*.tmp"):
-            match = storage.TEMP_NAME_RE.fullmatch(path.name)
-            if match and match["name"] in names:
-                log.info("removing %s, left by an interrupted run", path)
-                path.unlink(missing_ok=True)
-
-
 def _keep_edited_text(ws: Workspace, article: texts.Article, version_id: str) -> None:
-    """Copy a machine text someone edited since it was written to ``<file>.bak`` before it is replaced."""
+    """Keep a machine text someone edited since it was written as ``<file>.bak-<time>`` before it is
+    replaced (never overwriting an earlier backup)."""
     path = article.path / f"{version_id}.txt"
     if not path.is_file():
         return
@@ -873,8 +856,7 @@ def _keep_edited_text(ws: Workspace, article: texts.Article, version_id: str) ->
         and texts.content_hash(path.read_text(encoding="utf-8", errors="replace")) == written
     ):
         return
-    backup = path.with_name(path.name + ".bak")
-    storage.atomic_write_bytes(backup, path.read_bytes())
+    backup = storage.keep_copy(path, "bak")
     log.warning("%s changed since it was translated: the old text is kept as %s", path, backup.name)
 
 
@@ -897,7 +879,7 @@ def _groups(plans: Sequence[TranslationPlan], size: int) -> Iterator[list[Transl
         yield group
 
 
-_WRITE_ERRORS = (texts.TextsError, store.AlignmentError, TranslateError, OSError)
+_WRITE_ERRORS = (WorkbenchError, OSError)
 
 
 def _write_or_error(
@@ -956,6 +938,92 @@ def run_translations(
             yield p, future.result()
 
 
+@dataclass(slots=True)
+class TranslationBatch:
+    """Articles planned for translation into one language with one engine (see :func:`plan_batch`)."""
+
+    language: str
+    engine: str
+    engines: dict[str, Engine] = field(default_factory=dict)  # by source language
+    todo: list[tuple[TranslationPlan, Engine]] = field(default_factory=list)
+    skipped: list[TranslationPlan] = field(default_factory=list)  # translated already
+    failed: list[tuple[str, WorkbenchError]] = field(default_factory=list)  # article id, why not
+
+    @property
+    def sentences(self) -> int:
+        return sum(len(plan.sentences) for plan, _ in self.todo)
+
+
+def plan_batch(
+    ws: Workspace,
+    articles: Sequence[texts.Article],
+    language: str,
+    engine: str = "argos",
+    *,
+    force: bool = False,
+    every: bool = False,
+    options: dict | None = None,
+) -> TranslationBatch:
+    """Check the request and plan the translation of ``articles`` into ``language`` with ``engine``
+    ("argos" or "apertium"; ``options`` go to the argos engine: beam_size, batch_size, ...).
+
+    Articles translated already are ``skipped`` unless ``force``. With ``every`` (a batch over the whole
+    workspace) articles already in ``language`` are passed over and an article that cannot be translated
+    goes to ``failed`` instead of stopping the batch; without it, that raises. A missing model
+    (ModelError) always raises."""
+    if not language:
+        raise TranslateError("say which language to translate into with --to, e.g. --to ko")
+    check_language_code(language)
+    if engine not in ENGINES:
+        raise TranslateError(f"unknown engine {engine!r}: choose one of {', '.join(ENGINES)}")
+    options = dict(options or {}) if engine == "argos" else {}
+    batch = TranslationBatch(language, engine)
+    for article in articles:
+        try:
+            source = article.source()
+            if argos_code(source.language) == argos_code(language):
+                if every:
+                    continue
+                raise TranslateError(f"{article.id}: the source {source.id} is already in {language}")
+            if source.language not in batch.engines:
+                batch.engines[source.language] = get_engine(engine, source.language, language, **options)
+            eng = batch.engines[source.language]
+            plan = plan_translation(ws, article, language, eng, force=force)
+        except ModelError:
+            raise
+        except WorkbenchError as exc:
+            if not every:
+                raise
+            batch.failed.append((article.id, exc))
+            continue
+        if plan.skip:
+            batch.skipped.append(plan)
+        else:
+            batch.todo.append((plan, eng))
+    return batch
+
+
+def run_batch(
+    ws: Workspace, batch: TranslationBatch, progress: Progress | None = None
+) -> Iterator[tuple[TranslationPlan, MachineTranslation | Exception]]:
+    """Translate a planned batch engine by engine (see :func:`run_translations`), yielding ``(plan, result
+    or error)`` as each article is written; ``progress(done, total)`` counts sentences over the batch."""
+    by_engine: dict[int, tuple[Engine, list[TranslationPlan]]] = {}
+    for plan, eng in batch.todo:
+        by_engine.setdefault(id(eng), (eng, []))[1].append(plan)
+    total, finished = batch.sentences, 0
+    for eng, plans in by_engine.values():
+
+        def report(done: int, _: int, base: int = finished) -> None:
+            if progress is not None:
+                progress(base + done, total)
+
+        yield from run_translations(ws, plans, eng, report)
+        finished += sum(len(p.sentences) for p in plans)
+        if progress is not None:
+            progress(finished, total)
+
+
 def write_translation(
     ws: Workspace, plan: TranslationPlan, engine: Engine, translated: Sequence[str]
 ) -> MachineTranslation:
@@ -985,8 +1053,7 @@ def write_translation(
         paragraphs.setdefault(s.paragraph, []).append(s.text)
     body = "".join(sep.join(parts) + "\n" for parts in paragraphs.values())
 
-    _remove_temp_files(ws, article, plan.version_id)
-    _keep_edited_text(ws, article, plan.version_id)
+    _keep_edited_text(ws, article, plan.version_id)  # (temp files of a killed run go with the next write)
     prov = engine.provenance()
     version = texts.add_version(
         ws.texts,
@@ -1011,15 +1078,7 @@ def write_translation(
     params = {"engine": prov.engine, "model": prov.model, "model_version": prov.model_version}
     record = store.from_beads(article.id, source_side, target_side, beads, CONSTRUCTION, params)
     path = ws.alignment_path(article.id, version.id)
-    if path.exists():
-        try:
-            old = store.load_alignment(path)
-            if any(link.status != "auto" for link in old.links):
-                path.with_suffix(".json.bak").write_bytes(path.read_bytes())
-                log.warning("%s had reviewed links; the old file is kept as %s.bak", path, path.name)
-        except store.AlignmentError:
-            path.with_suffix(".json.bak").write_bytes(path.read_bytes())
-    store.save_alignment(path, record, force=True)
+    store.save_alignment(path, record, force=True, backup=True)  # reviewed or unreadable: a copy is kept
     return MachineTranslation(
         article.id, version, article.path / version.file, path, len(out_sentences), len(paragraphs)
     )
