@@ -3,6 +3,8 @@ and is checked in the file on disk."""
 
 from __future__ import annotations
 
+import json
+import re
 import shutil
 from dataclasses import replace
 from html import escape
@@ -13,6 +15,7 @@ from streamlit.testing.v1 import AppTest
 
 from workbench import review, texts
 from workbench.alignments import Link, dumps, load_alignment, loads, save_alignment
+from workbench.storage import copies_of
 
 REPO = Path(__file__).resolve().parents[1]
 APP = REPO / "workbench" / "app.py"
@@ -69,7 +72,7 @@ def test_shows_beads_with_confidence_and_progress(ws):
     assert escape(record.source.sentences[0].text) in page and escape(record.target.sentences[0].text) in page
     assert f"{record.links[0].score:.2f}" in page  # confidence as a number, in a coloured badge
     assert "#d64541" in page  # bead 1 is below 0.5: red
-    assert "0 of 7 beads confirmed" in at.get("progress")[0].proto.text
+    assert "0 of 7 beads reviewed" in at.get("progress")[0].proto.text
     assert [b.key for b in at.button if b.key.startswith("row_")] == [f"row_{k}" for k in range(7)]
 
 
@@ -154,7 +157,7 @@ def test_confirm_and_confirm_through(ws):
     click(at, "row_3")
     click(at, "confirm_through")
     assert [s for *_, s in shape(path_of(ws))] == ["confirmed"] * 4 + ["auto"] * 3
-    assert "4 of 7 beads confirmed" in at.get("progress")[0].proto.text
+    assert "4 of 7 beads reviewed" in at.get("progress")[0].proto.text
     click(at, "unconfirm")
     assert [s for *_, s in shape(path_of(ws))][3] == "auto"
 
@@ -340,12 +343,37 @@ def test_corrupt_alignment_file(ws):
     at = start()
     message = " ".join(e.value for e in at.error)
     assert "cannot be read" in message and "not valid JSON" in message
-    copy = path_of(ws).with_name("es.kcna.json.corrupt")
+    (copy,) = copies_of(path_of(ws), "corrupt")
     assert copy.read_bytes() == broken and str(copy) in message
+    at.run()  # every run shows the screen again: still one copy
     click(at, "start_again")
     assert len(load_alignment(path_of(ws)).links) >= 6
-    assert copy.read_bytes() == broken
+    assert copies_of(path_of(ws), "corrupt") == [copy] and copy.read_bytes() == broken
     assert not at.error
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+CAMPAIGN_CORRUPTIONS = {
+    "a score of 401 digits": lambda t: re.sub(r'"score": [0-9.]+', '"score": ' + "9" * 401, t, count=1),
+    "arrays nested 100,000 deep": lambda t: t.replace('"params": {', f'"x": {DEEP}, "params": {{'),
+    "a lone surrogate escape": lambda t: t.replace('"text": "', '"text": "\\ud800', 1),
+}
+
+
+@pytest.mark.parametrize("name", [*CAMPAIGN_CORRUPTIONS, "a folder"])
+def test_corrupt_files_of_the_campaign_show_the_start_again_screen(ws, name):
+    path = path_of(ws)
+    if name == "a folder":
+        path.unlink()
+        (path / "inside").mkdir(parents=True)
+    else:
+        path.write_text(CAMPAIGN_CORRUPTIONS[name](path.read_text(encoding="utf-8")), encoding="utf-8")
+    at = start()  # no exception
+    assert any("cannot be read" in e.value for e in at.error)
+    click(at, "start_again")
+    assert len(load_alignment(path).links) >= 6 and not at.error
+    (kept,) = copies_of(path, "corrupt")
+    assert (kept / "inside").is_dir() if name == "a folder" else kept.read_bytes() != path.read_bytes()
 
 
 def test_stale_alignment_is_rebased_keeping_reviewed_beads(ws):
@@ -529,3 +557,63 @@ def test_folder_without_texts(tmp_path, monkeypatch):
     (tmp_path / "texts").mkdir()
     at.run()
     assert any("No articles" in i.value for i in at.info)
+
+
+# --- the campaign's other cases --------------------------------------------------------------------------
+
+HOSTILE = '<img src=x onerror="alert(1)">'
+
+
+def test_ids_and_version_names_from_the_file_are_escaped(ws):
+    path = path_of(ws)
+    text = path.read_text(encoding="utf-8").replace('"p1.s1"', json.dumps("p1.s1" + HOSTILE))
+    path.write_text(
+        text.replace('"version": "en.source"', json.dumps("version") + ": " + json.dumps(HOSTILE))
+    )
+    at = start()
+    html_shown = texts_of(at)
+    assert escape("p1.s1" + HOSTILE) in html_shown and HOSTILE not in html_shown
+    at.segmented_control(key="view").set_value("Similarity matrix").run()
+    assert not at.exception, at.exception
+    html_shown = texts_of(at)
+    assert escape(HOSTILE) in html_shown and HOSTILE not in html_shown
+
+
+def test_the_similarity_view_uses_the_saved_parameters(ws, monkeypatch):
+    from workbench.align import Aligner
+
+    path = path_of(ws)
+    record = load_alignment(path)
+    record.params = {**record.params, "window": 9, "length_weight": 0.5}
+    save_alignment(path, record, expected_revision=record.revision)
+    used = []
+    real = Aligner.similarities
+
+    def spy(self, src, tgt):
+        used.append(self.params)
+        return real(self, src, tgt)
+
+    monkeypatch.setattr(Aligner, "similarities", spy)
+    at = start()
+    at.segmented_control(key="view").set_value("Similarity matrix").run()
+    assert not at.exception, at.exception
+    assert [(p.window, p.length_weight) for p in used] == [(9, 0.5)]
+
+
+def test_keep_both_in_two_tabs_in_the_same_second_keeps_both(ws):
+    """The repro: two tabs press Keep both 0.26 s apart; one .mine-<time> copy overwrote the other."""
+    a, b, c = start(), start(), start()
+    for tab, row in ((b, "row_0"), (c, "row_3")):
+        tab.toggle(key="autosave").set_value(False).run()
+        click(tab, row)
+        click(tab, "confirm")  # unsaved
+    click(a, "merge_next")  # saved: b and c now hold an old revision
+    for tab in (b, c):
+        click(tab, "save")
+        assert any("Not saved" in e.value for e in tab.error)
+    mine = [doc(t).history.present for t in (b, c)]
+    click(b, "keep_both")
+    click(c, "keep_both")  # well within the same second
+    copies = sorted(path_of(ws).parent.glob("es.kcna.json.mine-*"))
+    assert len(copies) == 2
+    assert sorted(dumps(loads(p.read_text(encoding="utf-8"))) for p in copies) == sorted(map(dumps, mine))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from cli_run import run
 
 from workbench import __version__, cli, texts
 from workbench.alignments import load_alignment, save_alignment
+from workbench.storage import copies_of
 
 SEED = "rodong-2024-08-09-general-offensive"
 ARTICLES = [
@@ -187,14 +189,27 @@ def test_align_protects_reviewed_work(workspace):
     assert "--force" in refused.stderr
     assert "reviewed" in refused.stderr
     assert path.read_bytes() == reviewed
-    assert not path.with_name("ko.team.json.bak").exists()
+    assert not copies_of(path, "bak")
 
     forced = run("align", SEED, "-t", "ko.team", "--force", "--root", workspace)
     assert forced.exit_code == 0, forced.output
-    assert path.with_name("ko.team.json.bak").read_bytes() == reviewed
+    (backup,) = copies_of(path, "bak")
+    assert backup.read_bytes() == reviewed
     new = load_alignment(path)
     assert new.revision == 3
     assert all(link.status == "auto" for link in new.links)
+
+    # The campaign's repro: the file is truncated, then aligned again. The backup is never overwritten,
+    # and a corrupt file (it may hold reviewed beads) is replaced only with --force, and kept.
+    path.write_bytes(b"")
+    refused = run("align", SEED, "-t", "ko.team", "--root", workspace)
+    assert refused.exit_code == 1 and "--force" in refused.stderr and "Traceback" not in refused.output
+    assert path.read_bytes() == b"" and backup.read_bytes() == reviewed
+    forced = run("align", SEED, "-t", "ko.team", "--force", "--root", workspace)
+    assert forced.exit_code == 0, forced.output
+    assert backup.read_bytes() == reviewed and copies_of(path, "bak") == [backup]
+    (corrupt,) = copies_of(path, "corrupt")
+    assert corrupt.read_bytes() == b"" and load_alignment(path).revision == 1
 
 
 def test_align_all(workspace):
@@ -556,3 +571,143 @@ def test_eval_bad_gold_line(eval_set):
     result = run("eval", "--gold", eval_set / "gold", "--src", eval_set / "src", "--tgt", eval_set / "tgt")
     assert result.exit_code == 1
     assert "doc1:2" in result.stderr and "expected '[0, 1]:[2]'" in result.stderr
+
+
+# --- the reliability campaign's cases: markup, corrupt files, bad input ---------------------------------
+
+MARKUP = ["O [/]", "[bold red]loud[/]", "[link=https://example.com]click[/link]", "back\\", "\x1b[31mred"]
+
+
+def test_user_text_with_markup_prints_as_it_is(workspace, tmp_path):
+    for i, origin in enumerate(MARKUP):
+        path = tmp_path / f"es{i}.txt"
+        path.write_text(
+            f"Texto {i} [/] con [bold]marcas[/bold].\nOtra frase [red]aquí[/].\n", encoding="utf-8"
+        )
+        added = run(
+            "add", path, "-a", SEED, "-l", "es", "--tag", f"m{i}", "--origin", origin, "--root", workspace
+        )
+        assert added.exit_code == 0, added.output
+    listing = run("list", "--root", workspace)  # the whole workspace, not a crash
+    assert listing.exit_code == 0, listing.output
+    for origin in MARKUP[:4]:
+        assert origin in listing.stdout
+    assert "\x1b" not in listing.stdout and "\\x1b[31mred" in listing.stdout
+    aligned = run("align", SEED, "-t", "es.m0", "--root", workspace)
+    assert aligned.exit_code == 0, aligned.output
+    shown = run("show", SEED, "-t", "es.m0", "--root", workspace)
+    assert shown.exit_code == 0, shown.output
+    assert "Texto 0 [/] con [bold]marcas[/bold]." in shown.stdout and "[red]aquí[/]" in shown.stdout
+
+
+def test_escape_characters_in_an_alignment_never_reach_the_terminal(workspace):
+    assert run("align", SEED, "-t", "es.team", "--root", workspace).exit_code == 0
+    path = workspace / "alignments" / SEED / "es.team.json"
+    record = load_alignment(path)
+    s = record.target.sentences[0]
+    record.target.sentences[0] = type(s)(s.id, "\x1b]0;owned\x07\x1b[2J" + s.text, s.paragraph)
+    save_alignment(path, record, expected_revision=record.revision)
+    shown = run("show", SEED, "-t", "es.team", "--root", workspace)
+    assert shown.exit_code == 0, shown.output
+    assert "\x1b" not in shown.output and "\x07" not in shown.output
+    assert "\\x1b]0;owned\\x07\\x1b[2J" in shown.stdout
+
+
+def test_error_messages_quoting_user_text_print_as_they_are(workspace, tmp_path):
+    missing = tmp_path / "[/]missing[bold].txt"
+    result = run("add", missing, "-a", SEED, "-l", "es", "--root", workspace)
+    assert result.exit_code == 1 and f"{missing}: no such file" in result.stderr
+    long = tmp_path / "long.txt"
+    long.write_text("Título\n" + "[/] palabra " * 300 + "\n", encoding="utf-8")
+    assert run("add", long, "-a", SEED, "-l", "es", "--tag", "long", "--root", workspace).exit_code == 0
+    refused = run("align", SEED, "-t", "es.long", "--root", workspace)
+    assert refused.exit_code == 1 and "Traceback" not in refused.output
+    assert '"[/] palabra [/] palabra' in refused.stderr
+
+
+CORRUPT_FILES = {
+    "a score of 401 digits": lambda t: re.sub(r'"score": [0-9.]+', '"score": ' + "9" * 401, t, count=1),
+    "arrays nested 100,000 deep": lambda t: t.replace(
+        '"params": {', '"x": ' + "[" * 10**5 + "]" * 10**5 + ', "params": {'
+    ),
+    "a lone surrogate escape": lambda t: t.replace('"text": "', '"text": "\\ud800', 1),
+    "truncated": lambda t: t[: len(t) // 3],
+    "empty": lambda t: "",
+    "not UTF-8": lambda t: t.replace("Ofensiva", "Ofensiva \udcff"),
+    "a folder": None,
+}
+
+
+@pytest.mark.parametrize("name", CORRUPT_FILES)
+def test_corrupt_alignment_files_are_reported_by_every_command(workspace, tmp_path, name):
+    assert run("align", SEED, "-t", "es.team", "-t", "ko.team", "--root", workspace).exit_code == 0
+    path = workspace / "alignments" / SEED / "es.team.json"
+    if CORRUPT_FILES[name] is None:
+        path.unlink()
+        (path / "inside").mkdir(parents=True)
+    else:
+        text = CORRUPT_FILES[name](path.read_text(encoding="utf-8"))
+        path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    listing = run("list", "--root", workspace)
+    assert listing.exit_code == 0, listing.output
+    assert "corrupt" in listing.stdout
+    for args in (["show", SEED, "-t", "es.team"], ["align", SEED, "-t", "es.team"]):
+        result = run(*args, "--root", workspace)
+        assert result.exit_code == 1 and result.exception.__class__ is SystemExit, (args, result.output)
+        assert (
+            str(path) in " ".join(result.stderr.split()).replace(" ", "") or "es.team.json" in result.stderr
+        )
+    exported = run("export", SEED, "--status", "any", "-o", tmp_path / "c.tsv", "--root", workspace)
+    assert exported.exit_code == 0, exported.output
+    assert "corrupt alignment file" in exported.stdout
+
+
+BAD_ADDS = {
+    "a 300-character id": (["-a", "a" * 300], "Invalid article id"),
+    "a Windows device name": (["-a", "con"], "Windows reserves"),
+    "another one": (["-a", "nul"], "Windows reserves"),
+    "a trailing dot": (["-a", "story."], "not ending with '.'"),
+    "a bad date": (["-a", "new-story", "--date", "2011-13-45", "--kind", "source"], "not a date"),
+    "an unknown encoding": (["-a", "new-story", "--encoding", "klingon"], "Unknown encoding 'klingon'"),
+}
+
+
+@pytest.mark.parametrize("case", BAD_ADDS)
+def test_add_refuses_bad_options_with_a_message(workspace, tmp_path, case):
+    good = tmp_path / "good.txt"
+    good.write_text("Title\nA sentence.\n", encoding="utf-8")
+    options, message = BAD_ADDS[case]
+    before = snapshot(workspace)
+    result = run("add", good, "-l", "en", *options, "--root", workspace)
+    assert result.exit_code == 1 and result.exception.__class__ is SystemExit, result.output
+    assert message in " ".join(result.stderr.split())
+    assert snapshot(workspace) == before
+
+
+def test_add_what_the_campaign_found(workspace, tmp_path):
+    folder = tmp_path / "a-folder.txt"
+    folder.mkdir()
+    result = run("add", folder, "-a", SEED, "-l", "ko", "--root", workspace)
+    assert result.exit_code == 1 and "is a folder, not a text file" in result.stderr
+    zw = tmp_path / "zw.txt"
+    zw.write_text("\u200b" * 50 + "\n", encoding="utf-8")
+    assert "is empty" in run("add", zw, "-a", SEED, "-l", "ko", "--root", workspace).stderr
+    mixed = tmp_path / "mixed.txt"
+    mixed.write_bytes("Año nuevo en la capital.\n".encode() + "Línea vieja.\n".encode("latin-1"))
+    refused = run("add", mixed, "-a", SEED, "-l", "es", "--tag", "mixed", "--root", workspace)
+    assert refused.exit_code == 1 and "mostly UTF-8, but line 2 is not" in " ".join(refused.stderr.split())
+    korean = tmp_path / "ko16.txt"
+    korean.write_bytes(KOREAN.encode("utf-16-le"))  # no byte-order mark
+    added = run("add", korean, "-a", SEED, "-l", "ko", "--tag", "u16", "--root", workspace)
+    assert added.exit_code == 0, added.output
+    assert (workspace / "texts" / SEED / "ko.u16.txt").read_text(encoding="utf-8") == KOREAN
+    legacy = tmp_path / "cp949.txt"
+    legacy.write_bytes(KOREAN.encode("cp949"))
+    noted = run("add", legacy, "-a", SEED, "-l", "ko", "--tag", "legacy", "--root", workspace)
+    assert noted.exit_code == 0 and "is not UTF-8: read as" in noted.stderr  # a guess, said out loud
+    big = tmp_path / "big.txt"
+    big.write_bytes(b"a" * (21 * 1024 * 1024))
+    assert (
+        "(21.0 MiB; the limit is 20 MiB)"
+        in run("add", big, "-a", SEED, "-l", "ko", "--root", workspace).stderr
+    )

@@ -2,34 +2,35 @@
 save. A thin Streamlit shell: every change goes through ``workbench.review`` and ``workbench.alignments``;
 this file holds only what is on the screen.
 
-Start it with ``workbench app`` (or ``streamlit run workbench/app.py``); ``WORKBENCH_ROOT`` names the
-workbench folder (default: the current folder).
+Start it with ``workbench app``, which serves it on 127.0.0.1 only (or ``streamlit run workbench/app.py
+--server.address 127.0.0.1``: without that option Streamlit listens on every network interface);
+``WORKBENCH_ROOT`` names the workbench folder (default: the current folder). The rules about the files
+(saving, conflicts, copies kept beside a file) are ``workbench.alignments``'; the CLI follows them too.
 """
 
 from __future__ import annotations
 
-import contextlib
 import html
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import streamlit as st
 
 from workbench import alignments as store
-from workbench import review, storage, texts
+from workbench import review, texts
 from workbench.align import PRESETS, Aligner, AlignParams, Similarities
 from workbench.embed import get_embedder
 from workbench.errors import WorkbenchError
 from workbench.workspace import (
-    CONSTRUCTION,
     DEFAULT_PRESET,
     OddTextsError,
     Workspace,
     align_version,
     changed_texts,
     make_aligner,
+    models_of,
     side,
 )
 
@@ -131,16 +132,13 @@ def _docs() -> dict[tuple[str, str], Doc]:
     return st.session_state.setdefault("docs", {})
 
 
-def _mtime(path: Path) -> int:
-    try:
-        return path.stat().st_mtime_ns
-    except FileNotFoundError:
-        return -1
+_mtime = store.file_mtime
 
 
 def _open(path: Path, article: str, target: str) -> Doc:
+    mtime = _mtime(path)  # before reading: a change after it is noticed by the next check
     record = store.load_alignment(path)
-    return Doc(article, target, path, review.History(record), record.revision, _mtime(path))
+    return Doc(article, target, path, review.History(record), record.revision, mtime)
 
 
 def _reload(doc: Doc, note: str = "") -> None:
@@ -172,7 +170,7 @@ def _save(doc: Doc, auto: bool = False) -> bool:
     except store.CorruptAlignmentError as exc:
         doc.conflict = f"the file on disk cannot be read any more ({exc})"
         return False
-    except OSError as exc:
+    except (store.AlignmentError, OSError) as exc:
         _flash("error", f"Could not save {doc.path}: {exc}")
         return False
     doc.revision, doc.mtime, doc.dirty, doc.conflict = saved.revision, _mtime(doc.path), False, ""
@@ -189,9 +187,12 @@ def _changed(doc: Doc) -> None:
 
 
 def _keep_both(doc: Doc) -> None:
-    """Write this tab's version next to the file as a copy, then load the file on disk."""
-    copy = doc.path.with_name(f"{doc.path.name}.mine-{datetime.now():%Y%m%d-%H%M%S}")
-    storage.atomic_write_text(copy, store.dumps(doc.history.present))
+    """Write this tab's version next to the file as a copy of its own, then load the file on disk."""
+    try:
+        copy = store.keep_both(doc.path, doc.history.present)
+    except (WorkbenchError, OSError) as exc:
+        _flash("error", f"Could not keep your version beside {doc.path}: {exc}")
+        return
     _reload(doc, f"Your version is kept as `{copy}`; the editor now shows the file on disk.")
 
 
@@ -286,33 +287,30 @@ def _aligner(names: list[str], params: AlignParams, bar=None) -> Aligner:
 
 
 def _record_aligner(record: store.Alignment, bar=None) -> Aligner:
-    """An aligner with the models and parameters this alignment was made with (else the default)."""
-    names, params = PRESETS[DEFAULT_PRESET]
-    known = {f.name for f in fields(AlignParams)}
-    if record.model and record.model != CONSTRUCTION:
-        names = record.model.split("+")
-        with contextlib.suppress(TypeError):  # parameters of another version: use the default ones
-            params = AlignParams(**{k: v for k, v in record.params.items() if k in known})
-    return _aligner(names, params, bar)
+    """An aligner with the models and parameters this alignment was made with (see models_of)."""
+    return _aligner(*models_of(record), bar)
 
 
 @st.cache_resource(max_entries=4, show_spinner="Computing sentence similarities…")
-def _similarities(src: tuple[str, ...], tgt: tuple[str, ...], model: str) -> Similarities:
+def _similarities(
+    src: tuple[str, ...], tgt: tuple[str, ...], names: tuple[str, ...], params: AlignParams
+) -> Similarities:
     """The pair's rescaled sentence vectors (linear in length); the view computes only the cells it shows."""
-    names = model.split("+") if model and model != CONSTRUCTION else PRESETS[DEFAULT_PRESET][0]
-    return _aligner(names, AlignParams()).similarities(list(src), list(tgt))
+    return _aligner(list(names), params).similarities(list(src), list(tgt))
 
 
 # --- long jobs -----------------------------------------------------------------------------------------
 
 
-def _align_now(ws: Workspace, article: texts.Article, target: str, anyway: bool = False) -> None:
+def _align_now(
+    ws: Workspace, article: texts.Article, target: str, anyway: bool = False, force: bool = False
+) -> None:
     names, params = PRESETS[st.session_state.get("preset", DEFAULT_PRESET)]
     with st.status(f"Aligning {target} with {'+'.join(names)}…", expanded=True) as box:
         bar = st.progress(0.0, text="loading the model")
         try:
             aligner = _aligner(names, params, bar)
-            record = align_version(ws, article, target, aligner, "+".join(names), anyway=anyway)
+            record = align_version(ws, article, target, aligner, "+".join(names), anyway=anyway, force=force)
         except OddTextsError as exc:  # the page offers to align anyway
             st.session_state["odd_texts"] = (article.id, target, str(exc))
             st.rerun()
@@ -360,12 +358,13 @@ def _sentences_html(sentences: list, empty: str = "unaligned") -> str:
     if not sentences:
         return f'<p class="wb-none">{empty}</p>'
     return "".join(
-        f'<p class="wb-sent"><span class="wb-sid">{s.id}</span>{html.escape(s.text)}</p>' for s in sentences
+        f'<p class="wb-sent"><span class="wb-sid">{html.escape(s.id)}</span>{html.escape(s.text)}</p>'
+        for s in sentences
     )
 
 
 def _conf_colour(score: float) -> str:
-    return "#d64541" if score < review.LOW_CONFIDENCE else "#d99400" if score < 0.8 else "#2f9d5a"
+    return {"low": "#d64541", "medium": "#d99400", "high": "#2f9d5a"}[store.confidence_level(score)]
 
 
 def _badge(link: store.Link) -> str:
@@ -572,7 +571,8 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
 
     src, tgt = a.source.sentences, a.target.sentences
     try:
-        every = _similarities(tuple(s.text for s in src), tuple(s.text for s in tgt), a.model)
+        names, params = models_of(a)  # the models and parameters the alignment was made with
+        every = _similarities(tuple(s.text for s in src), tuple(s.text for s in tgt), tuple(names), params)
     except FAILURES as exc:
         st.error(f"Cannot compute the similarities: {exc}")
         return
@@ -660,9 +660,9 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
     with right:
         link = a.links[doc.cur]
         st.markdown(f"**Bead {doc.cur + 1} of {len(a.links)}** &nbsp; {_badge(link)}", unsafe_allow_html=True)
-        st.markdown(f'<span class="wb-head">{a.source.version}</span>', unsafe_allow_html=True)
+        st.markdown(f'<span class="wb-head">{html.escape(a.source.version)}</span>', unsafe_allow_html=True)
         st.markdown(_sentences_html([s for s in src if s.id in link.src]), unsafe_allow_html=True)
-        st.markdown(f'<span class="wb-head">{a.target.version}</span>', unsafe_allow_html=True)
+        st.markdown(f'<span class="wb-head">{html.escape(a.target.version)}</span>', unsafe_allow_html=True)
         st.markdown(_sentences_html([s for s in tgt if s.id in link.tgt]), unsafe_allow_html=True)
         _nav_buttons(doc, st.container(horizontal=True, gap="small"))
         st.slider("sentences shown", 10, 120, 40, 10, key="heat_span")
@@ -726,7 +726,7 @@ def _compare_view(ws: Workspace, article: texts.Article) -> None:
             c = st.columns([1, 4, 4, 4])
             c[0].markdown(
                 f'<span class="wb-conf" style="background:{_chrf_colour(r.chrf)}">{r.chrf:.0f}</span>'
-                f'<span class="wb-kind">{" ".join(r.source_ids)}</span>',
+                f'<span class="wb-kind">{html.escape(" ".join(r.source_ids))}</span>',
                 unsafe_allow_html=True,
             )
             for col, text in zip(c[1:], (r.source, r.human, r.machine), strict=True):
@@ -761,7 +761,7 @@ def _translate_view(ws: Workspace, article: texts.Article) -> None:
     source = article.source()
     try:
         packages = mt.installed_packages()
-    except FAILURES + (mt.TranslateError,) as exc:
+    except FAILURES as exc:
         st.warning(f"Cannot list the Argos models: {exc}")
         packages = []
     pairs = [p for p in mt.served_pairs(packages) if p.from_code == mt.argos_code(source.language)]
@@ -794,18 +794,17 @@ def _translate_view(ws: Workspace, article: texts.Article) -> None:
     with st.status(f"Translating {source.id} into {lang} with {engine_name}…", expanded=True) as box:
         bar = st.progress(0.0, text="loading the model")
         try:
-            engine = mt.get_engine(engine_name, source.language, lang)
-            plan = mt.plan_translation(ws, article, lang, engine, force=force)
-            if plan.skip:
-                box.update(label=f"{plan.version_id} exists already", state="complete")
-                st.info(
-                    f"{article.id} already has {plan.version_id}; switch on *Translate again* to redo it."
-                )
+            batch = mt.plan_batch(ws, [article], lang, engine_name, force=force)
+            if batch.skipped:
+                version_id = batch.skipped[0].version_id
+                box.update(label=f"{version_id} exists already", state="complete")
+                st.info(f"{article.id} already has {version_id}; switch on *Translate again* to redo it.")
                 return
-            done = mt.run_translation(
-                ws, plan, engine, lambda d, t: bar.progress(d / max(t, 1), text=f"{d} of {t}")
-            )
-        except FAILURES + (mt.TranslateError,) as exc:
+            progress = lambda d, t: bar.progress(d / max(t, 1), text=f"{d} of {t}")  # noqa: E731
+            ((_, done),) = mt.run_batch(ws, batch, progress)
+            if isinstance(done, Exception):
+                raise done
+        except FAILURES as exc:
             box.update(label="Translation failed", state="error")
             st.error(str(exc))
             return
@@ -862,45 +861,34 @@ def _offer_anyway(ws: Workspace, article: texts.Article, target: str) -> bool:
 
 
 def _corrupt(ws: Workspace, article: texts.Article, target: str, path: Path, exc: Exception) -> None:
-    copy = path.with_name(path.name + ".corrupt")
-    data = path.read_bytes()
-    if copy.exists() and copy.read_bytes() != data:
-        copy = path.with_name(f"{path.name}.corrupt-{datetime.now():%Y%m%d-%H%M%S}")
-    if not copy.exists():
-        storage.atomic_write_bytes(copy, data)
-    st.error(
-        f"**The alignment file cannot be read.** {exc}\n\n"
-        f"A copy of it is kept as `{copy}`. Fix the file by hand and reload, or start again: align "
-        f"{target} from scratch (this replaces the broken file)."
-    )
+    if path.is_dir():  # nothing to copy: Start again moves it aside
+        kept = f"Start again moves it aside (as `{path.name}.corrupt-<time>`) and aligns {target} afresh."
+    else:
+        try:
+            kept = f"A copy of it is kept as `{store.keep_corrupt(path)}`."
+        except (WorkbenchError, OSError) as why:
+            kept = f"No copy could be kept ({why})."
+        kept += f" Fix the file by hand and reload, or start again: align {target} from scratch."
+    st.error(f"**The alignment file cannot be read.** {exc}\n\n{kept}")
     if _offer_anyway(ws, article, target):
         return
     row = st.container(horizontal=True)
     if row.button("Start again", key="start_again", type="primary", icon=":material/restart_alt:"):
-        _align_now(ws, article, target)
+        _align_now(ws, article, target, force=True)  # the broken file is kept as a .corrupt copy
     row.button("Reload", key="reload_corrupt", icon=":material/refresh:")
 
 
 def _check_disk(doc: Doc) -> None:
     """Notice a file changed by another tab or the CLI: reload it if nothing here is unsaved, else say so."""
-    mtime = _mtime(doc.path)
-    if mtime == doc.mtime or doc.conflict:
+    if doc.conflict:
         return
-    try:
-        disk = store.load_alignment(doc.path).revision if mtime >= 0 else "gone"
-    except store.AlignmentError:
-        disk = "unreadable"
-    if disk == doc.revision:
-        doc.mtime = mtime
-        return
-    if disk == "gone":
-        doc.conflict = f"{doc.path} was deleted."
-    elif disk == "unreadable":
-        doc.conflict = f"{doc.path} was changed on disk and cannot be read now."
-    elif doc.dirty:
-        doc.conflict = f"{doc.path} changed on disk (revision {disk} there, {doc.revision} here)."
+    check = store.check_disk(doc.path, doc.revision, doc.mtime)
+    if check.reload(unsaved=doc.dirty):
+        _reload(doc, f"{doc.path.name} changed on disk (revision {check.revision}): loaded the new version.")
+    elif check.state == "unchanged":
+        doc.mtime = check.mtime
     else:
-        _reload(doc, f"{doc.path.name} changed on disk (revision {disk}): loaded the new version.")
+        doc.conflict = check.conflict(doc.path, unsaved=doc.dirty)
 
 
 def _conflict_banner(doc: Doc) -> None:
@@ -1026,18 +1014,18 @@ def _download(article: texts.Article, a: store.Alignment) -> None:
         on_click="ignore",
         icon=":material/download:",
     )
-    both = sum(1 for x in a.links if x.src and x.tgt and (not reviewed or x.status in review.REVIEWED))
+    both = sum(1 for x in a.links if x.src and x.tgt and (not reviewed or store.is_reviewed(x)))
     box.caption(f"{both} bead(s) with text on both sides go into the file.")
 
 
 def _progress_line(doc: Doc, a: store.Alignment) -> None:
-    confirmed, total = review.progress(a)
+    reviewed, total = review.progress(a)
     state = (
         "unsaved changes" if doc.dirty else f"saved at {doc.saved_at}" if doc.saved_at else "no changes yet"
     )
     st.progress(
-        confirmed / max(total, 1),
-        text=f"**{confirmed} of {total} beads confirmed** · {a.source.version} → {a.target.version} · "
+        reviewed / max(total, 1),
+        text=f"**{reviewed} of {total} beads reviewed** · {a.source.version} → {a.target.version} · "
         f"revision {doc.revision} · {state}",
     )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import shutil
 import time
 from datetime import date as Date
@@ -12,10 +13,12 @@ from typing import Annotated
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from workbench import __version__, alignments, texts
+from workbench import __version__, alignments, encoding, language, texts
 from workbench import evaluate as ev
 from workbench.align import PRESETS
 from workbench.errors import WorkbenchError
@@ -63,8 +66,27 @@ ModelOpt = Annotated[
 ]
 
 
+# Control characters (ESC included) never go to the terminal as they are: they are shown as \xNN.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _plain(value: object) -> str:
+    """User text (a sentence, an origin, a file name, a message quoting them) safe for the terminal."""
+    return _CONTROL_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", str(value))
+
+
+def _t(value: object) -> str:
+    """User text inside a rich markup string: escaped, so that "[/]" or "[bold]" in it print as they are."""
+    return escape(_plain(value))
+
+
+def _cell(value: object) -> Text:
+    """User text as a table cell or header (never read as markup)."""
+    return Text(_plain(value))
+
+
 def _fail(exc: Exception) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}")
+    err.print(f"[bold red]error:[/] {_t(exc)}")
     return typer.Exit(code=1)
 
 
@@ -125,7 +147,7 @@ def list_cmd(
         arts = [ws.article(article)] if article else ws.articles()
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
-    table = Table(title=f"{len(arts)} article(s) in {ws.texts}")
+    table = Table(title=f"{len(arts)} article(s) in {_t(ws.texts)}")
     table.add_column("article", overflow="fold", min_width=20)
     for col in ("version", "lang", "kind"):
         table.add_column(col, no_wrap=True)
@@ -134,7 +156,8 @@ def list_cmd(
     for art in arts:
         for i, v in enumerate(art.versions):
             state = "-" if v.kind == "source" else alignment_status(ws, art, v.id)
-            table.add_row(art.id if i == 0 else "", v.id, v.language, v.kind, v.origin, state)
+            cells = (art.id if i == 0 else "", v.id, v.language, v.kind, v.origin, state)
+            table.add_row(*map(_cell, cells))
         table.add_section()
     console.print(table)
 
@@ -164,21 +187,23 @@ def add(
             "when it reads as another language (e.g. --lang es on English)."
         ),
     ] = True,
+    file_encoding: Annotated[
+        str | None,
+        typer.Option(
+            "--encoding",
+            help="The file's encoding (e.g. cp1252, cp949), for a file whose encoding is not guessed right.",
+        ),
+    ] = None,
     root: RootOpt = None,
 ) -> None:
     """Add a text version to an article, creating the article if needed. Detects the file's encoding."""
     ws = Workspace.find(root)
     new_folder: Path | None = None
     try:
-        if not file.is_file():
-            raise texts.TextsError(f"{file}: no such file")
-        size = file.stat().st_size
-        if size > texts.MAX_TEXT_BYTES:
-            raise texts.TextsError(
-                f"{file} is {size / 1e6:.0f} MB; the limit is "
-                f"{texts.MAX_TEXT_BYTES / 1e6:.0f} MB a text: split it into articles"
-            )
-        text = texts.decode_text_file(file.read_bytes(), str(file))
+        texts.validate_id(article)  # before the id becomes a path
+        text, used = _read_text_file(file, file_encoding)
+        if used not in ("utf-8", "utf-16", "utf-16-le", "utf-16-be") and not file_encoding:
+            err.print(f"note: {_t(file)} is not UTF-8: read as {_t(used)} (--encoding NAME if that is wrong)")
         ws.texts.mkdir(parents=True, exist_ok=True)
         if not (ws.texts / article).is_dir():
             first = text.strip().split("\n", 1)[0].strip()
@@ -207,14 +232,30 @@ def add(
             shutil.rmtree(new_folder, ignore_errors=True)
         raise _fail(exc) from exc
     if new_folder is not None:
-        console.print(f"created article [bold]{article}[/]")
+        console.print(f"created article [bold]{_t(article)}[/]")
     console.print(
-        f"added [bold]{version.id}[/] ({version.language}, {version.kind}) to {article}: "
-        f"{ws.texts / article / version.file}"
+        f"added [bold]{_t(version.id)}[/] ({_t(version.language)}, {_t(version.kind)}) to {_t(article)}: "
+        f"{_t(ws.texts / article / version.file)}"
     )
-    warning = texts.language_warning(text, lang) if lang_check else None
+    warning = language.language_warning(text, lang) if lang_check else None
     if warning:
-        err.print(f"[yellow]warning:[/] {version.id}: {warning}")
+        err.print(f"[yellow]warning:[/] {_t(version.id)}: {_t(warning)}")
+
+
+def _read_text_file(file: Path, file_encoding: str | None) -> tuple[str, str]:
+    """The decoded text of ``file`` and the encoding it was read as; TextsError saying what is wrong."""
+    try:
+        if file.is_dir():
+            raise texts.TextsError(f"{file} is a folder, not a text file")
+        if not file.exists():
+            raise texts.TextsError(f"{file}: no such file")
+        if not file.is_file():
+            raise texts.TextsError(f"{file} is not a regular file (a device or a pipe?)")
+        encoding.check_size(file.stat().st_size, str(file))
+        data = file.read_bytes()
+    except OSError as exc:
+        raise texts.TextsError(f"cannot read {file}: {exc.strerror or exc}") from None
+    return encoding.decode_text(data, str(file), file_encoding)
 
 
 @app.command()
@@ -262,27 +303,28 @@ def align(
     with bar:
         task = bar.add_task("aligning", total=len(jobs))
         for art, version in jobs:
-            bar.update(task, description=f"{art.id} {version}")
+            name = _t(f"{art.id} {version}")
+            bar.update(task, description=name)
             path = ws.alignment_path(art.id, version)
-            before = path.stat().st_mtime_ns if path.exists() else None
+            before = alignments.file_mtime(path)
             try:
                 rec = align_version(ws, art, version, aligner, "+".join(names), force=force, anyway=anyway)
             except USER_ERRORS as exc:
                 failures += 1
-                err.print(f"[red]{art.id} {version}:[/] {exc}")
+                err.print(f"[red]{name}:[/] {_t(exc)}")
             else:
                 if rec.model == CONSTRUCTION and not force:
                     bar.console.print(
-                        f"{art.id} {version}: kept its 1-1 alignment by construction "
+                        f"{name}: kept its 1-1 alignment by construction "
                         "(machine translation; --force re-aligns it with embeddings)"
                     )
                     bar.advance(task)
                     continue
-                low = sum(1 for link in rec.links if link.score < 0.5)
-                same = before is not None and path.stat().st_mtime_ns == before
+                low = sum(1 for link in rec.links if link.score < alignments.LOW_CONFIDENCE)
+                same = before >= 0 and alignments.file_mtime(path) == before
                 bar.console.print(
-                    f"{art.id} {version}: {len(rec.links)} beads, {low} below 0.5 "
-                    + (f"(unchanged: {path} left as it is)" if same else f"-> {path}")
+                    f"{name}: {len(rec.links)} beads, {low} below {alignments.LOW_CONFIDENCE} "
+                    + (f"(unchanged: {_t(path)} left as it is)" if same else f"-> {_t(path)}")
                 )
             bar.advance(task)
     err.print(f"aligned {len(jobs) - failures} of {len(jobs)} in {time.perf_counter() - start:.1f}s")
@@ -296,14 +338,14 @@ def _embed_reporter(bar: Progress):
 
     def report(model: str, done: int, total: int) -> None:
         if model not in tasks:
-            tasks[model] = bar.add_task(f"embedding ({model})", total=total)
+            tasks[model] = bar.add_task(f"embedding ({_t(model)})", total=total)
         bar.update(tasks[model], completed=done, total=total, visible=done < total)
 
     return report
 
 
 def _score_style(score: float) -> str:
-    return "red" if score < 0.5 else "yellow" if score < 0.8 else "green"
+    return {"low": "red", "medium": "yellow", "high": "green"}[alignments.confidence_level(score)]
 
 
 @app.command()
@@ -331,18 +373,18 @@ def show(
         if not path.exists():
             raise texts.TextsError(f"{article} {target} is not aligned yet: run `workbench align {article}`")
         rec = alignments.load_alignment(path)
-    except USER_ERRORS as exc:
+    except (*USER_ERRORS, FileNotFoundError) as exc:
         raise _fail(exc) from exc
     src = {s.id: s.text for s in rec.source.sentences}
     tgt = {s.id: s.text for s in rec.target.sentences}
     table = Table(
-        title=f"{article}: {rec.source.version} -> {rec.target.version} ({rec.model}, revision "
-        f"{rec.revision})",
+        title=f"{_t(article)}: {_t(rec.source.version)} -> {_t(rec.target.version)} ({_t(rec.model)}, "
+        f"revision {rec.revision})",
         show_lines=True,
     )
     table.add_column("#", justify="right")
-    table.add_column(rec.source.version, ratio=1, overflow="fold")
-    table.add_column(rec.target.version, ratio=1, overflow="fold")
+    table.add_column(_cell(rec.source.version), ratio=1, overflow="fold")
+    table.add_column(_cell(rec.target.version), ratio=1, overflow="fold")
     table.add_column("conf", justify="right")
     table.add_column("status")
     for i, link in enumerate(rec.links, 1):
@@ -350,9 +392,9 @@ def show(
             continue
         table.add_row(
             str(i),
-            " ".join(src[s] for s in link.src),
-            " ".join(tgt[t] for t in link.tgt),
-            f"[{_score_style(link.score)}]{link.score:.2f}[/]",
+            _cell(" ".join(src[s] for s in link.src)),
+            _cell(" ".join(tgt[t] for t in link.tgt)),
+            Text(f"{link.score:.2f}", style=_score_style(link.score)),
             link.status,
         )
     console.print(table)
@@ -374,44 +416,47 @@ def eval_cmd(
     docs: Annotated[
         str | None, typer.Option(help="Only documents whose names start with this, e.g. test.")
     ] = None,
+    lenient: Annotated[
+        bool,
+        typer.Option(help="Warn about gold beads naming sentences past a document's end, and score them."),
+    ] = False,
 ) -> None:
-    """Align pre-split documents and score them against gold beads (strict and lax precision, recall, F1)."""
+    """Align pre-split documents and score them against gold beads (strict and lax precision, recall, F1;
+    sentences left unaligned: omission precision and recall by side)."""
+    from workbench.storage import atomic_write_text
+
     try:
-        names = [n for n in ev.eval_documents(gold, src, tgt) if not docs or n.startswith(docs)]
-        if not names:
-            raise FileNotFoundError(f"no documents start with {docs!r}")
+        documents = ev.load_documents(gold, src, tgt, docs or "", lenient=lenient)
         model_names, params = resolve_models(preset, model)
         bar = _progress()
         aligner = make_aligner(model_names, params, on_embed=_embed_reporter(bar))
-        total = ev.Counts()
-        rows = []
+        results = []
         start = time.perf_counter()
         with bar:
-            task = bar.add_task("aligning", total=len(names))
-            for name in names:
-                bar.update(task, description=name)
-                beads = aligner.align(ev.read_lines(src / name), ev.read_lines(tgt / name))
-                system = [(b.src, b.tgt) for b in beads]
-                counts = ev.score(
-                    system, ev.parse_beads((gold / name).read_text(encoding="utf-8"), str(gold / name))
-                )
-                total = total + counts
-                rows.append((name, counts))
+            task = bar.add_task("aligning", total=len(documents))
+            for result in ev.evaluate(aligner, documents):
+                results.append(result)
                 if output:
                     output.mkdir(parents=True, exist_ok=True)
-                    (output / name).write_text(ev.format_beads(system), encoding="utf-8")
-                bar.advance(task)
+                    atomic_write_text(output / result.name, ev.format_beads(result.system))
+                bar.update(task, advance=1, description=result.name)
         seconds = time.perf_counter() - start
-    except (*USER_ERRORS, FileNotFoundError, ValueError) as exc:  # evaluate.py's are not WorkbenchErrors yet
+    except USER_ERRORS as exc:
         raise _fail(exc) from exc
-    table = Table(title=f"{'+'.join(model_names)} on {len(names)} document(s), {seconds:.1f}s")
-    for col in ("document", "strict P", "strict R", "strict F1", "lax P", "lax R", "lax F1"):
+    except OSError as exc:  # an unreadable file, an output folder that cannot be written
+        raise _fail(exc) from exc
+    table = Table(title=f"{'+'.join(model_names)} on {len(documents)} document(s), {seconds:.1f}s")
+    everything = ("all", ev.total(results), sum((r.omissions for r in results), ev.Omissions()))
+    rows = [*((r.name, r.counts, r.omissions) for r in results), everything]
+    show_omitted = bool(everything[2].gold or everything[2].system)  # columns only where there are any
+    cols = ("document", "strict P", "strict R", "strict F1", "lax P", "lax R", "lax F1")
+    for col in cols + (("omitted P", "omitted R") if show_omitted else ()):
         table.add_column(col, justify="right" if col != "document" else "left")
-    for name, counts in [*rows, ("all", total)]:
+    keys = ("strict_p", "strict_r", "strict_f1", "lax_p", "lax_r", "lax_f1")
+    for name, counts, om in rows:
         s = counts.scores()
-        table.add_row(
-            name, *(f"{s[k]:.3f}" for k in ("strict_p", "strict_r", "strict_f1", "lax_p", "lax_r", "lax_f1"))
-        )
+        omitted = (f"{om.precision:.3f}", f"{om.recall:.3f}") if show_omitted else ()
+        table.add_row(name, *(f"{s[k]:.3f}" for k in keys), *omitted)
     console.print(table)
 
 
@@ -439,75 +484,46 @@ def translate_cmd(
     from workbench import translate as mt
 
     ws = Workspace.find(root)
+    options = {"beam_size": beam_size, "batch_size": batch_size, "max_decoding_length": max_length}
     try:
-        if not to:
-            raise mt.TranslateError("say which language to translate into with --to, e.g. --to ko")
         arts = _chosen_articles(ws, articles, all_)
-        mt.check_language_code(to)
-        if engine not in mt.ENGINES:
-            raise mt.TranslateError(f"unknown engine {engine!r}: choose one of {', '.join(mt.ENGINES)}")
+        batch = mt.plan_batch(ws, arts, to, engine, force=force, every=all_, options=options)
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
-    options = {"beam_size": beam_size, "batch_size": batch_size, "max_decoding_length": max_length}
-    if engine != "argos":
-        options = {}
-    engines: dict[str, mt.Engine] = {}
-    plans, failures = [], 0
-    for art in arts:
-        try:
-            lang = art.source().language
-            if mt.argos_code(lang) == mt.argos_code(to):
-                if all_:
-                    continue
-                raise mt.TranslateError(f"{art.id}: the source {art.source().id} is already in {to}")
-            if lang not in engines:
-                engines[lang] = mt.get_engine(engine, lang, to, **options)
-                err.print(f"{lang} -> {to}: {engines[lang].provenance().origin}")
-            plans.append((mt.plan_translation(ws, art, to, engines[lang], force=force), engines[lang]))
-        except mt.ModelError as exc:
-            raise _fail(exc) from exc
-        except USER_ERRORS as exc:
-            if not all_:
-                raise _fail(exc) from exc
-            failures += 1
-            err.print(f"[red]{art.id}:[/] {exc}")
-    todo = [(p, e) for p, e in plans if not p.skip]
-    skipped = len(plans) - len(todo)
-    if skipped:
-        err.print(f"{skipped} article(s) already translated into {to} by {engine}: skipped (--force: redo)")
-    by_engine: dict[int, tuple[mt.Engine, list[mt.TranslationPlan]]] = {}
-    for plan, eng in todo:
-        by_engine.setdefault(id(eng), (eng, []))[1].append(plan)
+    for lang, eng in batch.engines.items():
+        err.print(f"{_t(lang)} -> {_t(to)}: {_t(eng.provenance().origin)}")
+    for article_id, exc in batch.failed:
+        err.print(f"[red]{_t(article_id)}:[/] {_t(exc)}")
+    failures = len(batch.failed)
+    if batch.skipped:
+        err.print(
+            f"{len(batch.skipped)} article(s) already translated into {_t(to)} by {_t(engine)}: skipped "
+            "(--force: redo)"
+        )
     bar = _progress()
     done = 0
     start = time.perf_counter()
     try:
         with bar:
-            a_task = bar.add_task("articles", total=len(todo))
-            s_task = bar.add_task("sentences", total=sum(len(p.sentences) for p, _ in todo))
-            finished = 0
-            for eng, eng_plans in by_engine.values():
-
-                def report(d: int, t: int, base: int = finished) -> None:
-                    bar.update(s_task, completed=base + d)
-
-                for plan, result in mt.run_translations(ws, eng_plans, eng, report):
-                    bar.update(a_task, description=plan.article.id, advance=1)
-                    if isinstance(result, Exception):
-                        failures += 1
-                        err.print(f"[red]{plan.article.id}:[/] {result}")
-                    else:
-                        done += 1
-                        bar.console.print(
-                            f"{plan.article.id}: {result.sentences} sentences, {result.paragraphs} "
-                            f"paragraphs -> {result.path}"
-                        )
-                finished += sum(len(p.sentences) for p in eng_plans)
-                bar.update(s_task, completed=finished)
+            a_task = bar.add_task("articles", total=len(batch.todo))
+            s_task = bar.add_task("sentences", total=batch.sentences)
+            for plan, result in mt.run_batch(ws, batch, lambda d, t: bar.update(s_task, completed=d)):
+                bar.update(a_task, description=_t(plan.article.id), advance=1)
+                if isinstance(result, Exception):
+                    failures += 1
+                    err.print(f"[red]{_t(plan.article.id)}:[/] {_t(result)}")
+                else:
+                    done += 1
+                    bar.console.print(
+                        f"{_t(plan.article.id)}: {result.sentences} sentences, {result.paragraphs} "
+                        f"paragraphs -> {_t(result.path)}"
+                    )
     except KeyboardInterrupt:
-        err.print(f"interrupted after {done} of {len(todo)} article(s); run the same command again to resume")
+        err.print(
+            f"interrupted after {done} of {len(batch.todo)} article(s); run the same command again to resume"
+        )
         raise typer.Exit(code=130) from None
-    err.print(f"translated {done} of {len(todo)} article(s) in {time.perf_counter() - start:.1f}s")
+    err.print(f"translated {done} of {len(batch.todo)} article(s) in {time.perf_counter() - start:.1f}s")
     if failures:
         raise typer.Exit(code=1)
 
@@ -525,11 +541,11 @@ def models_list() -> None:
         packages = mt.installed_packages()
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
-    table = Table(title=f"{len(packages)} Argos package(s) in {mt.argos_packages_dir()}")
+    table = Table(title=f"{len(packages)} Argos package(s) in {_t(mt.argos_packages_dir())}")
     for col in ("package", "pair", "languages", "version"):
         table.add_column(col)
     for p in packages:
-        table.add_row(p.name, p.pair, f"{p.from_name} -> {p.to_name}", p.version)
+        table.add_row(*map(_cell, (p.name, p.pair, f"{p.from_name} -> {p.to_name}", p.version)))
     console.print(table)
     pairs = mt.served_pairs(packages)
     if pairs:
@@ -537,7 +553,8 @@ def models_list() -> None:
         for col in ("from", "to", "how", "packages"):
             served.add_column(col)
         for pair in pairs:
-            served.add_row(pair.from_code, pair.to_code, pair.via, " + ".join(p.name for p in pair.packages))
+            names = " + ".join(p.name for p in pair.packages)
+            served.add_row(*map(_cell, (pair.from_code, pair.to_code, pair.via, names)))
         console.print(served)
     else:
         console.print(
@@ -545,7 +562,7 @@ def models_list() -> None:
             "`workbench models install ./translate-en_ko.argosmodel` (a downloaded file)."
         )
     modes = mt.apertium_modes()
-    console.print(f"Apertium (--engine apertium): {', '.join(modes) if modes else 'not installed'}")
+    console.print(f"Apertium (--engine apertium): {_t(', '.join(modes)) if modes else 'not installed'}")
 
 
 @models_app.command("install")
@@ -567,7 +584,9 @@ def models_install(
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
     for pkg in installed:
-        console.print(f"installed [bold]{pkg.name}[/] ({pkg.pair}, version {pkg.version}) in {pkg.path}")
+        console.print(
+            f"installed [bold]{_t(pkg.name)}[/] ({_t(pkg.pair)}, version {_t(pkg.version)}) in {_t(pkg.path)}"
+        )
 
 
 @app.command("compare")
@@ -591,22 +610,22 @@ def compare_cmd(
         result = compare_versions(ws, article, human, machine, aligner_factory=factory)
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
-    table = Table(title=f"{article}: {machine} against {human} (chrF)", show_lines=True)
+    table = Table(title=f"{_t(article)}: {_t(machine)} against {_t(human)} (chrF)", show_lines=True)
     table.add_column("source", no_wrap=True)
-    table.add_column(result.source, ratio=1, overflow="fold")
-    table.add_column(human, ratio=1, overflow="fold")
-    table.add_column(machine, ratio=1, overflow="fold")
+    for name in (result.source, human, machine):
+        table.add_column(_cell(name), ratio=1, overflow="fold")
     table.add_column("chrF", justify="right")
     for row in result.rows:
-        table.add_row(" ".join(row.source_ids), row.source, row.human, row.machine, f"{row.chrf:.1f}")
+        cells = (" ".join(row.source_ids), row.source, row.human, row.machine)
+        table.add_row(*map(_cell, cells), f"{row.chrf:.1f}")
     console.print(table)
     for vid, how in result.alignments.items():
-        err.print(f"{vid}: {how}")
+        err.print(f"{_t(vid)}: {_t(how)}")
     console.print(f"overall chrF: [bold]{result.chrf:.1f}[/] over {len(result.rows)} sentence(s)")
     if top > 0:
-        console.print(f"where {human} departs most from {machine}:")
+        console.print(f"where {_t(human)} departs most from {_t(machine)}:")
         for row in result.most_different(top):
-            console.print(f"  {' '.join(row.source_ids)}  chrF {row.chrf:.1f}: {row.source}")
+            console.print(f"  {_t(' '.join(row.source_ids))}  chrF {row.chrf:.1f}: {_t(row.source)}")
 
 
 # --- export (parallel corpus) ---
@@ -680,7 +699,7 @@ def export_cmd(
         def progress(done: int, total: int, label: str) -> None:
             if not tasks:
                 tasks.append(bar.add_task("exporting", total=total))
-            bar.update(tasks[0], completed=done, description=label if done < total else "exported")
+            bar.update(tasks[0], completed=done, description=_t(label) if done < total else "exported")
 
         with bar:
             report = ex.export_workspace(ws, None if all_ else articles, fmt, out, options, progress)
@@ -692,17 +711,17 @@ def export_cmd(
     unit = {"tmx": "translation units", "moses": "line pairs"}.get(fmt, "rows")
     console.print(_export_table(report, f"{report.written} beads written as {report.units} {unit} ({fmt})"))
     for path in report.files:
-        console.print(f"-> {path}")
+        console.print(f"-> {_t(path)}")
 
 
 def _export_table(report, title: str) -> Table:
-    table = Table(title=title)
+    table = Table(title=_t(title))
     table.add_column("")
     table.add_column("beads", justify="right")
     table.add_column("alignments", justify="right")
     table.add_row("written", str(report.written), str(report.alignments))
     for reason, beads, files in report.reasons():
-        table.add_row(f"skipped: {reason}", str(beads) if beads else "", str(files) if files else "")
+        table.add_row(_cell(f"skipped: {reason}"), str(beads) if beads else "", str(files) if files else "")
     return table
 
 
@@ -771,7 +790,7 @@ def app_cmd(
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
     url = f"http://{'127.0.0.1' if address in ('0.0.0.0', '::') else address}:{port}"
-    err.print(f"review app for {ws.root} on {url} (Ctrl+C stops it)")
+    err.print(f"review app for {_t(ws.root)} on {_t(url)} (Ctrl+C stops it)")
     server = subprocess.Popen(
         app_command(port, address),
         env=dict(os.environ, WORKBENCH_ROOT=str(ws.root)),
