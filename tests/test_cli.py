@@ -711,3 +711,36 @@ def test_add_what_the_campaign_found(workspace, tmp_path):
         "(21.0 MiB; the limit is 20 MiB)"
         in run("add", big, "-a", SEED, "-l", "ko", "--root", workspace).stderr
     )
+
+
+KILLED_ALIGN = """
+import os, signal, sys
+from workbench import cli, storage
+
+real = os.replace
+def kill_before_the_rename(src, dst):  # the alignment is written to its temp file: kill -9 now
+    if str(dst).endswith("es.team.json"):
+        os.kill(os.getpid(), signal.SIGKILL)
+    real(src, dst)
+os.replace = kill_before_the_rename
+cli.app(sys.argv[1:])
+"""
+
+
+def test_align_killed_while_saving_loses_nothing_and_leaves_no_temp_file(workspace):
+    args = ["align", SEED, "-t", "es.team", "--root", str(workspace)]
+    assert run(*args).exit_code == 0
+    path = workspace / "alignments" / SEED / "es.team.json"
+    record = load_alignment(path)
+    record.links[0].status = "confirmed"
+    save_alignment(path, record, expected_revision=record.revision)
+    saved = path.read_bytes()
+    for _ in range(2):
+        killed = subprocess.run([sys.executable, "-c", KILLED_ALIGN, *args, "--force"], capture_output=True)
+        assert killed.returncode == -9, killed.stderr.decode()
+    assert path.read_bytes() == saved  # the reviewed file is whole
+    assert [p.name for p in path.parent.iterdir() if p.name.startswith(".")]  # what the kills left
+    again = run(*args)  # refused (reviewed beads), but it cleans up
+    assert again.exit_code == 1 and "reviewed beads" in again.stderr
+    assert not [p.name for p in path.parent.iterdir() if p.name.startswith(".")]
+    assert path.read_bytes() == saved

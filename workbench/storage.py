@@ -63,6 +63,7 @@ log = logging.getLogger(__name__)
 
 TEMP_NAME_RE = re.compile(r"\.(?P<name>.+)\.[0-9a-f]{8}\.tmp")  # what temp_beside names: .<name>.<hex>.tmp
 _JOURNAL_RE = re.compile(r"\.(?P<key>.+)\.[0-9a-f]{8}\.journal")
+_LOCK_NAME_RE = re.compile(r"\.(?P<name>.+)\.lock")  # what locked() names: .<name>.lock
 _UNLOCKED_AGE = 24 * 3600  # without flock, a temp file this old (seconds) counts as stale
 
 
@@ -130,8 +131,8 @@ def _is_stale(path: Path) -> bool:
 
 def remove_stale_temps(folder: Path, names: Collection[str] | Callable[[str], bool]) -> list[Path]:
     """Remove the temp files (TEMP_NAME_RE) in ``folder`` that a killed run left while writing one of
-    ``names`` (target file names, or a test on them); files a live process is writing are kept.
-    Returns the files removed."""
+    ``names`` (target file names, or a test on them), and the lock files it held; files a live process is
+    writing or holding are kept. Returns the temp files removed."""
     wanted = names if callable(names) else set(names).__contains__
     removed = []
     try:
@@ -139,6 +140,10 @@ def remove_stale_temps(folder: Path, names: Collection[str] | Callable[[str], bo
     except OSError:
         return removed
     for entry in entries:
+        lock = _LOCK_NAME_RE.fullmatch(entry.name)
+        if lock and wanted(lock["name"]) and fcntl is not None:
+            _remove_stale_lock(Path(entry.path))
+            continue
         match = TEMP_NAME_RE.fullmatch(entry.name)
         if not match or not wanted(match["name"]) or not entry.is_file(follow_symlinks=False):
             continue
@@ -149,6 +154,20 @@ def remove_stale_temps(folder: Path, names: Collection[str] | Callable[[str], bo
                 removed.append(path)
                 log.info("removed %s, left by an interrupted run", path)
     return removed
+
+
+def _remove_stale_lock(lock: Path) -> None:
+    """Remove a lock file that nobody holds (its holder was killed), holding it while it goes (see locked)."""
+    try:
+        fd = os.open(lock, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        if _lock_nowait(fd) and _same_file(fd, lock):
+            lock.unlink()
+            log.info("removed %s, left by an interrupted run", lock)
+    finally:
+        os.close(fd)
 
 
 def _write_all(fd: int, data: bytes) -> None:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workbench import alignments as store
-from workbench import texts
+from workbench import storage, texts
 from workbench.align import PRESETS, Aligner, AlignParams
 from workbench.embed import get_embedder
 from workbench.errors import WorkbenchError
@@ -202,6 +202,7 @@ def align_version(
     on disk is not written again (no new revision).
     """
     path = ws.alignment_path(article.id, target)
+    storage.remove_stale_temps(path.parent, {path.name})  # a killed run's, even if nothing is written now
     old, corrupt = None, False
     if path.exists() or path.is_symlink():
         try:
