@@ -6,7 +6,7 @@ BIN     = $(VENV)/bin
 
 APT_PACKAGES = apertium apertium-eng-spa chromium
 
-.PHONY: run test setup sysdeps lint bench clean
+.PHONY: run test test-fast setup sysdeps lint bench clean
 
 # The main job: the review app on the sample articles (http://127.0.0.1:8501), offline.
 # Articles with no alignment yet are aligned first; reviewed alignments are left alone.
@@ -14,9 +14,14 @@ run: setup
 	$(BIN)/workbench align --all --missing
 	$(BIN)/workbench app
 
-# The test suite (what CI runs).
+# The test suite (what CI runs, after `make lint`).
 test: setup
 	$(BIN)/python -m pytest -q
+
+# The quick loop while editing: every test not marked slow (no embedding model, app, browser or
+# subprocess). `make test` still runs everything.
+test-fast: setup
+	$(BIN)/python -m pytest -q -m "not slow"
 
 setup: sysdeps $(VENV)/.installed
 

@@ -26,6 +26,14 @@ os.environ["ARGOS_PACKAGES_DIR"] = str(_ARGOS_SCRATCH / "packages")
 atexit.register(shutil.rmtree, _ARGOS_SCRATCH, ignore_errors=True)
 
 SAMPLES = Path(__file__).resolve().parents[1] / "texts"
+# Fixtures that load or build a real model: a test using one is slow (`make test-fast` leaves it out).
+MODEL_FIXTURES = {"st_model_path", "tiny_argosmodels", "use_m3", "aligner", "aligned"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(autouse=True)

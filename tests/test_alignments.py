@@ -421,6 +421,7 @@ def two_simultaneous_saves(tmp_path: Path, alignment: Alignment, trials: int) ->
     return outcomes
 
 
+@pytest.mark.slow
 def test_two_simultaneous_saves_exactly_one_succeeds(tmp_path, alignment):
     assert two_simultaneous_saves(tmp_path, alignment, 25) == Counter({1: 25})
     assert load_alignment(alignment_path(tmp_path, "kcna-test", "ko.v1")).revision == 26

@@ -20,6 +20,8 @@ import pytest
 from workbench.alignments import load_alignment
 from workbench.cli import app_command
 
+pytestmark = pytest.mark.slow  # a Streamlit server and a browser
+
 REPO = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

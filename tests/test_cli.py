@@ -39,6 +39,7 @@ def test_version():
     assert result.stdout.strip() == f"workbench {__version__}"
 
 
+@pytest.mark.slow
 def test_console_script_help():
     exe = Path(sys.executable).parent / "workbench"
     if not exe.exists():
@@ -125,6 +126,7 @@ def _check_alignment(path: Path, source_lang: str, target_lang: str):
     return rec
 
 
+@pytest.mark.slow
 def test_align_one_article(workspace):
     result = run("align", SEED, "--root", workspace)
     assert result.exit_code == 0, result.output
@@ -169,12 +171,14 @@ def test_align_one_article(workspace):
     assert load_alignment(folder / "ko.team.json").revision == 1
 
 
+@pytest.mark.slow
 def test_align_one_target(workspace):
     result = run("align", SEED, "-t", "es.team", "--root", workspace)
     assert result.exit_code == 0, result.output
     assert [p.name for p in (workspace / "alignments" / SEED).iterdir()] == ["es.team.json"]
 
 
+@pytest.mark.slow
 def test_align_protects_reviewed_work(workspace):
     assert run("align", SEED, "-t", "ko.team", "--root", workspace).exit_code == 0
     path = workspace / "alignments" / SEED / "ko.team.json"
@@ -212,6 +216,7 @@ def test_align_protects_reviewed_work(workspace):
     assert corrupt.read_bytes() == b"" and load_alignment(path).revision == 1
 
 
+@pytest.mark.slow
 def test_align_all(workspace):
     result = run("align", "--all", "--root", workspace)
     assert result.exit_code == 0, result.output
@@ -233,6 +238,7 @@ def test_align_all(workspace):
     assert listing.count("auto") == 7 and "none" not in listing
 
 
+@pytest.mark.slow
 def test_align_missing_only_touches_unaligned_translations(workspace):
     assert run("align", SEED, "-t", "ko.team", "--root", workspace).exit_code == 0
     done = workspace / "alignments" / SEED / "ko.team.json"
@@ -246,6 +252,7 @@ def test_align_missing_only_touches_unaligned_translations(workspace):
     assert again.exit_code == 0 and "already has an alignment" in again.stderr
 
 
+@pytest.mark.slow
 def test_list_reports_stale_and_missing_texts(workspace):
     assert run("align", SEED, "--root", workspace).exit_code == 0
     folder = workspace / "texts" / SEED
@@ -292,6 +299,7 @@ def test_add_warns_when_the_text_reads_as_another_language(workspace, tmp_path):
     assert "warning" not in quiet.stderr
 
 
+@pytest.mark.slow
 def test_align_stops_at_one_sentence_against_a_hundred(workspace, tmp_path):
     english = "A Long Report\n" + "\n".join(f"Paragraph {i} reports on item {i}." for i in range(99))
     _add(workspace, tmp_path, "lopsided", "en", english, "--kind", "source")
@@ -309,6 +317,7 @@ def test_align_stops_at_one_sentence_against_a_hundred(workspace, tmp_path):
     assert sum(len(link.src) for link in links) == 100 and sum(len(link.tgt) for link in links) == 1
 
 
+@pytest.mark.slow
 def test_align_stops_at_a_sentence_over_2000_characters_and_keeps_the_old_alignment(workspace):
     assert run("align", SEED, "-t", "es.team", "--root", workspace).exit_code == 0
     saved = workspace / "alignments" / SEED / "es.team.json"
@@ -334,6 +343,7 @@ def test_align_stops_at_a_sentence_over_2000_characters_and_keeps_the_old_alignm
 # --- show ---------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_show(workspace):
     assert run("align", SEED, "--root", workspace).exit_code == 0
     result = run("show", SEED, "-t", "ko.team", "--root", workspace)
@@ -516,6 +526,7 @@ def _eval_rows(stdout: str) -> dict[str, list[str]]:
     return rows
 
 
+@pytest.mark.slow
 def test_eval_perfect_set(eval_set, tmp_path):
     out_dir = tmp_path / "system"
     result = run(
@@ -539,6 +550,7 @@ def test_eval_perfect_set(eval_set, tmp_path):
         assert (out_dir / name).read_text(encoding="utf-8") == gold
 
 
+@pytest.mark.slow
 def test_eval_scores_a_wrong_gold(eval_set):
     # Gold that disagrees with the obvious alignment must not score 1.
     (eval_set / "gold" / "doc2").write_text("[0, 1]:[0]\n[2]:[1]\n[3]:[2, 3]\n", encoding="utf-8")
@@ -578,6 +590,7 @@ def test_eval_bad_gold_line(eval_set):
 MARKUP = ["O [/]", "[bold red]loud[/]", "[link=https://example.com]click[/link]", "back\\", "\x1b[31mred"]
 
 
+@pytest.mark.slow
 def test_user_text_with_markup_prints_as_it_is(workspace, tmp_path):
     for i, origin in enumerate(MARKUP):
         path = tmp_path / f"es{i}.txt"
@@ -600,6 +613,7 @@ def test_user_text_with_markup_prints_as_it_is(workspace, tmp_path):
     assert "Texto 0 [/] con [bold]marcas[/bold]." in shown.stdout and "[red]aquí[/]" in shown.stdout
 
 
+@pytest.mark.slow
 def test_escape_characters_in_an_alignment_never_reach_the_terminal(workspace):
     assert run("align", SEED, "-t", "es.team", "--root", workspace).exit_code == 0
     path = workspace / "alignments" / SEED / "es.team.json"
@@ -639,6 +653,7 @@ CORRUPT_FILES = {
 
 
 @pytest.mark.parametrize("name", CORRUPT_FILES)
+@pytest.mark.slow
 def test_corrupt_alignment_files_are_reported_by_every_command(workspace, tmp_path, name):
     assert run("align", SEED, "-t", "es.team", "-t", "ko.team", "--root", workspace).exit_code == 0
     path = workspace / "alignments" / SEED / "es.team.json"
@@ -727,6 +742,7 @@ cli.app(sys.argv[1:])
 """
 
 
+@pytest.mark.slow
 def test_align_killed_while_saving_loses_nothing_and_leaves_no_temp_file(workspace):
     args = ["align", SEED, "-t", "es.team", "--root", str(workspace)]
     assert run(*args).exit_code == 0

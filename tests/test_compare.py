@@ -17,9 +17,10 @@ from workbench.compare import compare_versions
 from workbench.workspace import Workspace, side
 
 BUNKER = "kcna-2011-09-02-bunker-buster"
-pytestmark = pytest.mark.skipif(
-    "eng-spa" not in mt.apertium_modes(), reason="apertium with the eng-spa pair is not installed"
-)
+pytestmark = [
+    pytest.mark.skipif("eng-spa" not in mt.apertium_modes(), reason="apertium with eng-spa is not installed"),
+    pytest.mark.slow,  # Apertium and a real embedding model
+]
 
 
 @pytest.fixture

@@ -199,6 +199,7 @@ def apply(alignment: Alignment, op: tuple) -> Alignment:
     return getattr(review, name)(alignment, k)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(bead_sizes, operations)
 def test_edits_keep_a_monotonic_partition_and_undo_restores_exactly(beads, ops):
@@ -260,6 +261,7 @@ def test_history_snapshots_are_immutable_and_bounded():
         h.redo()
 
 
+@pytest.mark.slow
 def test_history_of_a_long_article_stays_small():
     """Snapshots share their unchanged links: 200 edits of a 500-bead alignment take well under 5 MB."""
     h = review.History(make([(1, 1)] * 500))

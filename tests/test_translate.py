@@ -27,6 +27,8 @@ from workbench.segment import split_paragraphs, split_sentences
 from workbench.storage import copies_of
 from workbench.workspace import Workspace, alignment_status
 
+pytestmark = pytest.mark.slow  # real Argos models (built for the session), Apertium, subprocesses
+
 SAMPLES = Path(__file__).resolve().parents[1] / "texts"
 
 BUNKER = "kcna-2011-09-02-bunker-buster"
