@@ -59,6 +59,20 @@ def _wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
+def second_rename_fails(monkeypatch: pytest.MonkeyPatch) -> None:
+    """From here on, the second ``os.replace`` fails as on a full disk (a rename in the middle of a set)."""
+    replace, calls = os.replace, []
+
+    def fail_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", fail_second)
+
+
+@pytest.fixture
 def workspace(tmp_path: Path) -> Path:
     """A workbench folder holding a copy of the sample articles (no alignments yet)."""
     shutil.copytree(SAMPLES, tmp_path / "texts")

@@ -713,23 +713,13 @@ def test_interrupted_export_leaves_no_file(ws, tmp_path):
 # --- a set of files, and the temp files of killed exports ------------------------------------------------
 
 
-def test_a_moses_export_that_fails_leaves_the_old_set_whole(ws, tmp_path, monkeypatch):
+def test_a_moses_export_that_fails_leaves_the_old_set_whole(ws, tmp_path, request):
     """The repro: an export whose second rename fails left PATH.en-es.en new beside the old .es and .ids."""
-    import os
-
     review_sample(ws)
     out = tmp_path / "corpus"
     ex.export_workspace(ws, [SEED], "moses", out, ex.ExportOptions(status="confirmed"))
     old = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
-    replace, calls = os.replace, []
-
-    def fail_second(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", fail_second)
+    request.getfixturevalue("second_rename_fails")
     with pytest.raises(ex.ExportError, match="No space left"):
         ex.export_workspace(ws, [SEED], "moses", out, ex.ExportOptions(status="any"))  # more lines
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()} == old

@@ -208,17 +208,8 @@ def test_a_set_is_renamed_together(tmp_path: Path):
     assert _files(tmp_path) == {n: b"new " + n.encode() + b"\n" for n in names}
 
 
-def test_a_set_that_fails_while_renaming_is_rolled_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+def test_a_set_that_fails_while_renaming_is_rolled_back(tmp_path: Path, second_rename_fails):
     old = _old_set(tmp_path)
-    replace, calls = os.replace, []
-
-    def fail_second(src, dst):
-        calls.append(dst)
-        if len(calls) == 2:
-            raise OSError(28, "No space left on device")
-        replace(src, dst)
-
-    monkeypatch.setattr(os, "replace", fail_second)
     with pytest.raises(OSError, match="No space"), atomic_files(tmp_path, "c") as files:
         for name in ("c.en-es.en", "c.en-es.es", "c.en-es.ids", "c.en-ko.en"):
             files.open(name).write(b"new\n")
