@@ -6,24 +6,43 @@ side removed from both for recall; counts are summed over all documents before d
 *Strict*: a bead counts only if it equals a gold bead. *Lax*: a bead counts if it equals a gold bead or
 shares at least one (source, target) sentence pair with one (as in Bertalign's and Vecalign's scorers, so
 an unaligned sentence that the gold also leaves unaligned counts for lax precision too).
+
+An evaluation set is three folders holding one file per document under the same name: the source and
+target documents (one sentence a line) and the gold beads. ``load_documents`` reads and checks a set;
+``evaluate`` aligns its documents one by one and scores them (what ``workbench eval`` and the benchmarks
+run). Besides the standard scores: omissions (sentences left unaligned, 1-0 and 0-1, by side) and recall
+and precision by bead kind.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import logging
+import time
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from workbench.errors import WorkbenchError
+
+log = logging.getLogger(__name__)
 
 BeadIds = tuple[tuple[int, ...], tuple[int, ...]]
 
 
 class GoldFormatError(WorkbenchError, ValueError):
-    """A gold file line that is not ``[..]:[..]``."""
+    """A gold file line that is not ``[..]:[..]``, or that names a sentence its document does not have."""
+
+
+class EvalSetError(WorkbenchError):
+    """An evaluation set that cannot be scored as it is: a missing folder or document, an empty document."""
 
 
 def parse_beads(text: str, where: str = "gold") -> list[BeadIds]:
     """Parse ``[0, 1]:[2]`` lines."""
+    return [bead for _, bead in _numbered_beads(text, where)]
+
+
+def _numbered_beads(text: str, where: str) -> list[tuple[int, BeadIds]]:
     beads = []
     for lineno, line in enumerate(text.splitlines(), 1):
         line = line.strip()
@@ -31,7 +50,7 @@ def parse_beads(text: str, where: str = "gold") -> list[BeadIds]:
             continue
         try:
             left, right = line.split(":")
-            beads.append((_ids(left), _ids(right)))
+            beads.append((lineno, (_ids(left), _ids(right))))
         except ValueError as exc:
             raise GoldFormatError(f"{where}:{lineno}: expected '[0, 1]:[2]', got {line!r}") from exc
     return beads
@@ -106,18 +125,187 @@ def read_lines(path: Path) -> list[str]:
     return [line.rstrip("\r").strip() for line in lines]
 
 
-def eval_documents(gold_dir: Path, src_dir: Path, tgt_dir: Path) -> list[str]:
-    """Names of the documents present in all three folders, sorted; a clear error when none are."""
-    for d in (gold_dir, src_dir, tgt_dir):
-        if not Path(d).is_dir():
-            raise FileNotFoundError(f"not a folder: {d}")
-    names = sorted(
-        p.name
-        for p in Path(gold_dir).iterdir()
-        if p.is_file() and (src_dir / p.name).is_file() and (tgt_dir / p.name).is_file()
-    )
+def eval_documents(gold_dir: Path, src_dir: Path, tgt_dir: Path, prefix: str = "") -> list[str]:
+    """Names of the documents of a set (those starting with ``prefix``), sorted. Every document must be in
+    all three folders: one that is missing from any of them is an error that names it."""
+    folders = {"gold": Path(gold_dir), "source": Path(src_dir), "target": Path(tgt_dir)}
+    for what, folder in folders.items():
+        if not folder.is_dir():
+            raise EvalSetError(f"the {what} folder {folder} does not exist (or is not a folder)")
+    present = {
+        what: {p.name for p in folder.iterdir() if p.is_file() and p.name.startswith(prefix)}
+        for what, folder in folders.items()
+    }
+    names = set().union(*present.values())
     if not names:
-        raise FileNotFoundError(
-            f"no document is in all of {gold_dir}, {src_dir} and {tgt_dir} under one name"
+        which = f" starting with {prefix!r}" if prefix else ""
+        raise EvalSetError(f"no document{which} in {gold_dir}, {src_dir} or {tgt_dir}")
+    problems = []
+    for what, have in present.items():
+        missing = sorted(names - have)
+        if missing:
+            shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+            problems.append(
+                f"{len(missing)} document(s) missing from the {what} folder {folders[what]}: {shown}"
+            )
+    if problems:
+        raise EvalSetError(
+            "; ".join(problems)
+            + " (every document needs a source, a target and a gold file under the same name)"
         )
-    return names
+    return sorted(names)
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One document of an evaluation set: both sides (one sentence a line) and the gold beads."""
+
+    name: str
+    src: list[str]
+    tgt: list[str]
+    gold: list[BeadIds]
+
+
+def load_documents(
+    gold_dir: Path, src_dir: Path, tgt_dir: Path, prefix: str = "", lenient: bool = False
+) -> list[Document]:
+    """Read and check an evaluation set (see ``eval_documents``). An empty document is an error, and so is
+    a gold bead that names a sentence past the end of its document (the message gives the gold file and
+    line); with ``lenient`` that is a warning and the bead is scored as it is (as published scorers do:
+    it cannot be found, so it costs recall)."""
+    docs = []
+    for name in eval_documents(gold_dir, src_dir, tgt_dir, prefix):
+        sides = []
+        for folder in (src_dir, tgt_dir):
+            path = Path(folder) / name
+            try:
+                lines = read_lines(path)
+            except UnicodeDecodeError as exc:
+                raise EvalSetError(f"{path} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+            if not any(lines):
+                raise EvalSetError(f"{path} is empty: a document needs at least one sentence, one a line")
+            sides.append(lines)
+        where = str(Path(gold_dir) / name)
+        try:
+            beads = _numbered_beads((Path(gold_dir) / name).read_text(encoding="utf-8"), where)
+        except UnicodeDecodeError as exc:
+            raise GoldFormatError(f"{where} is not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        for lineno, bead in beads:
+            for ids, lines, side, folder in zip(
+                bead, sides, ("source", "target"), (src_dir, tgt_dir), strict=True
+            ):
+                bad = [i for i in ids if not 0 <= i < len(lines)]
+                if bad:
+                    message = (
+                        f"{where}:{lineno}: {side} sentence {bad[0]} is past the end of "
+                        f"{Path(folder) / name} ({len(lines)} lines, numbered from 0)"
+                    )
+                    if not lenient:
+                        raise GoldFormatError(message)
+                    log.warning("%s; scored as it is", message)
+        docs.append(Document(name, sides[0], sides[1], [bead for _, bead in beads]))
+    return docs
+
+
+@dataclass(frozen=True, slots=True)
+class Omissions:
+    """Sentences left unaligned (in 1-0 or 0-1 beads) on one side: by the system, by the gold (a sentence
+    the gold does not mention counts as unaligned), by both."""
+
+    system: int = 0
+    gold: int = 0
+    both: int = 0
+
+    def __add__(self, other: Omissions) -> Omissions:
+        return Omissions(self.system + other.system, self.gold + other.gold, self.both + other.both)
+
+    @property
+    def precision(self) -> float:
+        return self.both / self.system if self.system else 0.0
+
+    @property
+    def recall(self) -> float:
+        return self.both / self.gold if self.gold else 0.0
+
+
+def omissions(system: list[BeadIds], gold: list[BeadIds], n: int, m: int) -> tuple[Omissions, Omissions]:
+    """Omission counts of one document, source side then target side."""
+    out = []
+    for side, size in ((0, n), (1, m)):
+        linked_gold = {i for b in gold if b[0] and b[1] for i in b[side]}
+        linked_sys = {i for b in system if b[0] and b[1] for i in b[side]}
+        gold_null = set(range(size)) - linked_gold
+        sys_null = set(range(size)) - linked_sys
+        out.append(Omissions(len(sys_null), len(gold_null), len(sys_null & gold_null)))
+    return out[0], out[1]
+
+
+KIND_GROUPS = ("1-0/0-1", "1-1", "1-2/2-1", "2-2", "3+ a side", "other")
+
+
+def kind_group(bead: BeadIds) -> str:
+    """The bead kinds that the benchmarks report on: omissions, 1-1, 1-2 and 2-1, 2-2, 3 or more sentences
+    on a side, the rest (2-3, 3-2 fall under 3+)."""
+    a, b = sorted((len(bead[0]), len(bead[1])))
+    if a == 0:
+        return "1-0/0-1"
+    if b >= 3:
+        return "3+ a side"
+    return {(1, 1): "1-1", (1, 2): "1-2/2-1", (2, 2): "2-2"}.get((a, b), "other")
+
+
+@dataclass(slots=True)
+class KindCounts:
+    """Per bead kind group: gold beads, those found exactly; system beads, those right."""
+
+    gold: dict[str, int] = field(default_factory=dict)
+    found: dict[str, int] = field(default_factory=dict)
+    system: dict[str, int] = field(default_factory=dict)
+    right: dict[str, int] = field(default_factory=dict)
+
+    def add(self, system: list[BeadIds], gold: list[BeadIds]) -> None:
+        gold_set, sys_set = set(gold), set(system)
+        for beads, total, hit, other in (
+            (gold, self.gold, self.found, sys_set),
+            (system, self.system, self.right, gold_set),
+        ):
+            for b in beads:
+                k = kind_group(b)
+                total[k] = total.get(k, 0) + 1
+                hit[k] = hit.get(k, 0) + (b in other)
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """One document aligned and scored."""
+
+    name: str
+    counts: Counts
+    src_omissions: Omissions
+    tgt_omissions: Omissions
+    system: list[BeadIds]
+    gold: list[BeadIds]
+    beads: list  # the aligner's beads (align.Bead: with score, similarity and margin)
+    seconds: float
+
+    @property
+    def omissions(self) -> Omissions:
+        """Both sides' omission counts together."""
+        return self.src_omissions + self.tgt_omissions
+
+
+def evaluate(aligner, documents: Iterable[Document]) -> Iterator[Result]:
+    """Align each document with ``aligner`` (anything with ``align(src, tgt) -> beads``) and score it: the
+    loop that ``workbench eval`` and the benchmarks run. Yields a result per document as it is done."""
+    for doc in documents:
+        start = time.perf_counter()
+        beads = aligner.align(doc.src, doc.tgt)
+        seconds = time.perf_counter() - start
+        system = [(tuple(b.src), tuple(b.tgt)) for b in beads]
+        src_om, tgt_om = omissions(system, doc.gold, len(doc.src), len(doc.tgt))
+        yield Result(doc.name, score(system, doc.gold), src_om, tgt_om, system, doc.gold, beads, seconds)
+
+
+def total(results: Iterable[Result]) -> Counts:
+    """The counts of several documents, summed."""
+    return sum((r.counts for r in results), Counts())
