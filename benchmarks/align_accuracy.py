@@ -1,16 +1,20 @@
-"""Alignment accuracy on the standard test sets, per model combination and preset.
+"""Alignment accuracy on the development sets and the test set, per model combination and preset.
 
     python benchmarks/align_accuracy.py                       # every configuration, each from a cold cache
-    python benchmarks/align_accuracy.py --config fast --config accurate --cache ~/.cache/workbench
+    python benchmarks/align_accuracy.py --config accurate --split dev --cache ~/.cache/workbench/c.sqlite
+    python benchmarks/align_accuracy.py --set path/to/folder  # any folder of documents with gold
     python benchmarks/align_accuracy.py --models use-m3+e5-small+st:/models/LaBSE   # any combination
-    python benchmarks/align_accuracy.py --config accurate --param max_align=7 --param max_side=6
+    python benchmarks/align_accuracy.py --config accurate --param max_align=7 --param max_side=6 --kinds
 
-Scores Text+Berg de-fr ``test0..test6`` and ParIce en-is (all 10 documents) the field's standard way
-(strict and lax F1, see workbench.evaluate), and prints embedding seconds, alignment seconds and the
-process's peak memory. ``--models`` scores any combination of models (a model on disk included) with
-the accurate preset's settings, or the fast preset's for a single model; ``--param`` changes any
-``AlignParams`` setting in every configuration. Reads ../shared/evaldata (or ``--data``); skips cleanly
-when it is absent.
+Development sets (settings are chosen on these) and the test set (Text+Berg test0..6: reported, never
+used to choose) are reported apart, each row with strict and lax scores, omission precision and recall
+(sentences left unaligned, per side, so per language), embedding and alignment seconds. ``--kinds`` adds
+recall and precision by bead kind; ``--set`` scores any folder laid out like benchmarks/data (``gold/``
+and the two sides' folders) instead of the standard sets. Every configuration prints a signature line:
+commit, preset and parameters, data. ``--models`` scores any combination of models (a model on disk
+included) with the accurate preset's settings, or the fast preset's for a single model; ``--param``
+changes any ``AlignParams`` setting in every configuration. Sets in ../shared/evaldata (or ``--data``)
+are skipped when it is absent.
 """
 
 from __future__ import annotations
@@ -24,15 +28,14 @@ import time
 from dataclasses import fields, replace
 from pathlib import Path
 
-from workbench import evaluate as ev
-from workbench.align import PRESETS, Aligner, AlignParams
-from workbench.embed import EmbeddingError, get_embedder, span_texts
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
-SETS = {
-    "textberg-de-fr": ("de", "fr", "test"),
-    "parice-en-is": ("en", "is", ""),
-}
+from evalsets import SHARED, EvalSet, folder_set, signature, standard_sets  # noqa: E402
+
+from workbench import evaluate as ev  # noqa: E402
+from workbench.align import PRESETS, Aligner, AlignParams  # noqa: E402
+from workbench.embed import EmbeddingError, get_embedder, span_texts  # noqa: E402
+
 # name -> (models, parameter overrides); presets first, then single models.
 CONFIGS = {
     "fast": (PRESETS["fast"][0], {}),
@@ -42,7 +45,7 @@ CONFIGS = {
 # Also on request: the fast preset with use-m3 embedding every window's joined text, as it did before it
 # composed windows from the sentences (--config fast-joined; same F1, several times the embedding time).
 EXTRA = {"fast-joined": (PRESETS["fast"][0], {})}
-PUBLISHED = [
+PUBLISHED = [  # Text+Berg test0..6, strict / lax F1
     ("Bertalign (LaBSE, GPU)", "0.936", "0.989"),
     ("SentAlign (LaBSE)", "0.932", ""),
     ("Vecalign (LASER)", "0.902", "0.986"),
@@ -75,31 +78,75 @@ class Timed:
         return self._timed(self.embedder.encode_spans, sentences, spans)
 
 
-def run(config: str, models: list[str], overrides: dict, cache: Path, data: Path) -> dict:
-    params = PRESETS["accurate" if len(models) > 1 else "fast"][1]
-    params = replace(params, **overrides)
-    compose = config not in EXTRA
-    timers = {m: Timed(get_embedder(m, cache=cache), compose) for m in models}
+def preset_params(models: list[str], overrides: dict) -> AlignParams:
+    return replace(PRESETS["accurate" if len(models) > 1 else "fast"][1], **overrides)
+
+
+def run(config: str, models: list[str], overrides: dict, cache: Path, sets: list[EvalSet]) -> dict:
+    """Align and score every set with one configuration; per set: results, embedding and align seconds."""
+    params = preset_params(models, overrides)
+    timers = {m: Timed(get_embedder(m, cache=cache), config not in EXTRA) for m in models}
     aligner = Aligner(timers, params)
-    out = {"config": config, "models": "+".join(models)}
-    total_start = time.perf_counter()
-    for name, (sl, tl, prefix) in SETS.items():
-        folder = data / name
-        counts = ev.Counts()
-        start = time.perf_counter()
-        embed_before = sum(t.seconds for t in timers.values())
-        for doc in ev.eval_documents(folder / "gold", folder / sl, folder / tl):
-            if not doc.startswith(prefix):
-                continue
-            beads = aligner.align(ev.read_lines(folder / sl / doc), ev.read_lines(folder / tl / doc))
-            gold = ev.parse_beads((folder / "gold" / doc).read_text(encoding="utf-8"))
-            counts = counts + ev.score([(b.src, b.tgt) for b in beads], gold)
+    out = {"config": config, "models": models, "params": params, "sets": {}}
+    start_all = time.perf_counter()
+    for s in sets:
+        docs = s.documents()
+        start, embed_before = time.perf_counter(), sum(t.seconds for t in timers.values())
+        results = list(ev.evaluate(aligner, docs))
         embed = sum(t.seconds for t in timers.values()) - embed_before
-        scores = counts.scores()
-        out[name] = (scores["strict_f1"], scores["lax_f1"], embed, time.perf_counter() - start - embed)
-    out["seconds"] = time.perf_counter() - total_start
+        out["sets"][s.name] = (s, results, embed, time.perf_counter() - start - embed, s.describe(docs))
+    out["seconds"] = time.perf_counter() - start_all
     out["rss"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     return out
+
+
+def scores(results: list[ev.Result]) -> dict:
+    s = ev.total(results).scores()
+    src = sum((r.src_omissions for r in results), ev.Omissions())
+    tgt = sum((r.tgt_omissions for r in results), ev.Omissions())
+    return {**s, "src_om": src, "tgt_om": tgt}
+
+
+def _om(o: ev.Omissions) -> str:
+    return f"{o.precision:.2f} / {o.recall:.2f} ({o.gold})" if o.gold or o.system else "- (0)"
+
+
+def report(row: dict, kinds: bool) -> None:
+    print(f"\n### {row['config']} ({'+'.join(row['models'])})\n")
+    print(
+        "| set | split | docs | strict P | strict R | strict F1 | lax F1 | omitted src P / R (gold) "
+        "| omitted tgt P / R (gold) | embed s | align s |"
+    )
+    print("|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|")
+    dev = []
+    for name, (s, results, embed, align, _) in row["sets"].items():
+        sc = scores(results)
+        if s.split == "dev":
+            dev.append(sc["strict_f1"])
+        print(
+            f"| {name} ({s.pair}) | {s.split} | {len(results)} | {sc['strict_p']:.3f} | {sc['strict_r']:.3f} "
+            f"| {sc['strict_f1']:.3f} | {sc['lax_f1']:.3f} | {_om(sc['src_om'])} | {_om(sc['tgt_om'])} "
+            f"| {embed:.1f} | {align:.1f} |"
+        )
+    if dev:
+        print(f"\ndev mean strict F1 (the {len(dev)} dev sets, unweighted): {sum(dev) / len(dev):.4f}")
+    if kinds:
+        print("\nby bead kind (gold beads: found exactly / all; system beads: right / all):\n")
+        print("| set | " + " | ".join(ev.KIND_GROUPS) + " |")
+        print("|---|" + "---|" * len(ev.KIND_GROUPS))
+        for name, (_, results, *_rest) in row["sets"].items():
+            counts = ev.KindCounts()
+            for r in results:
+                counts.add(r.system, r.gold)
+            found, right = counts.found.get, counts.right.get
+            cells = [
+                f"{found(k, 0)}/{counts.gold.get(k, 0)}; {right(k, 0)}/{counts.system.get(k, 0)}"
+                for k in ev.KIND_GROUPS
+            ]
+            print(f"| {name} | " + " | ".join(cells) + " |")
+    print(f"\npeak MB so far {row['rss']:.0f}; {row['seconds']:.0f} s in all")
+    for *_, described in row["sets"].values():
+        print(signature(row["config"], row["models"], row["params"], described))
 
 
 def parse_params(items: list[str]) -> dict:
@@ -117,7 +164,7 @@ def parse_params(items: list[str]) -> dict:
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument(
         "--config",
@@ -139,46 +186,61 @@ def main() -> int:
         metavar="KEY=VALUE",
         help="an AlignParams setting for every configuration, e.g. prior=0.03 (repeatable)",
     )
+    ap.add_argument(
+        "--split", choices=["dev", "test"], help="only the development sets, or only the test set"
+    )
+    ap.add_argument("--only", action="append", default=[], metavar="NAME", help="only these standard sets")
+    ap.add_argument(
+        "--set", action="append", default=[], type=Path, metavar="FOLDER", help="score this folder"
+    )
+    ap.add_argument("--sides", help="the --set folders' source and target folder names, e.g. de,fr")
+    ap.add_argument("--kinds", action="store_true", help="also recall and precision by bead kind")
     ap.add_argument("--cache", type=Path, help="embedding cache file to reuse (default: a new, cold one)")
-    ap.add_argument("--data", type=Path, default=DATA, help=f"evaluation data (default: {DATA})")
-    args = ap.parse_args()
+    ap.add_argument(
+        "--data", type=Path, default=SHARED, help=f"../shared evaluation data (default: {SHARED})"
+    )
+    args = ap.parse_args(argv)
     try:
         changes = parse_params(args.param)
-    except ValueError as exc:
+        sides = tuple(args.sides.split(",")) if args.sides else None
+        if sides is not None and len(sides) != 2:
+            raise ValueError(f"--sides {args.sides!r}: give two folder names, e.g. de,fr")
+        if args.set:
+            sets = [folder_set(path, sides) for path in args.set]
+        else:
+            sets = [s for s in standard_sets(args.data) if not args.split or s.split == args.split]
+            unknown = set(args.only) - {s.name for s in standard_sets(args.data)}
+            if unknown:
+                raise ValueError(f"--only: no set {', '.join(sorted(unknown))} (or its data is absent)")
+            sets = [s for s in sets if not args.only or s.name in args.only]
+    except (ValueError, ev.EvalSetError) as exc:
         ap.error(str(exc))
-    if not args.data.is_dir():
-        print(f"skipped: {args.data} not found")
+    if not sets:
+        print("skipped: no evaluation set to score")
         return 0
     named = args.config or ([] if args.models else list(CONFIGS))
     table = {**CONFIGS, **EXTRA}
     configs = [(name, table[name][0], {**table[name][1], **changes}) for name in named]
     configs += [("--models", spec.split("+"), changes) for spec in args.models]
     with tempfile.TemporaryDirectory() as tmp:
-        rows = []
         for k, (config, models, overrides) in enumerate(configs):
             # each configuration starts cold (its own new cache) unless --cache names one to share
             cache = args.cache or Path(tmp) / f"{k}.sqlite"
             try:
-                row = run(config, models, overrides, cache, args.data)
+                row = run(config, models, overrides, cache, sets)
             except EmbeddingError as exc:
                 print(f"error: {'+'.join(models)}: {exc}", file=sys.stderr)
                 return 2
-            rows.append(row)
-            print(f"done {config} in {row['seconds']:.0f}s", file=sys.stderr, flush=True)
-    print(
-        "| configuration | models | Text+Berg strict F1 | lax F1 | embed s | align s "
-        "| ParIce strict F1 | lax F1 | embed s | align s | peak MB |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|---|---|")
-    for row in rows:
-        tb, pi = row["textberg-de-fr"], row["parice-en-is"]
+            except ev.EvalSetError as exc:
+                print(f"error: {exc}", file=sys.stderr)
+                return 2
+            report(row, args.kinds)
+            sys.stdout.flush()
+    if any(s.name == "textberg-test" for s in sets):
         print(
-            f"| {row['config']} | {row['models']} | {tb[0]:.3f} | {tb[1]:.3f} | {tb[2]:.1f} | {tb[3]:.1f} "
-            f"| {pi[0]:.3f} | {pi[1]:.3f} | {pi[2]:.1f} | {pi[3]:.1f} | {row['rss']:.0f} |"
+            "\nPublished on Text+Berg test0..6 (strict / lax F1): "
+            + "; ".join(f"{n} {a} / {b or '-'}" for n, a, b in PUBLISHED)
         )
-    for name, strict, lax in PUBLISHED:
-        print(f"| {name} (published) | | {strict} | {lax} | | | | | | | |")
-    print("\npeak MB: the process's maximum resident memory so far (models included), after each row.")
     return 0
 
 
