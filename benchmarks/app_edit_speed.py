@@ -209,7 +209,7 @@ def browser_timings(root: Path, repeat: int) -> list[str]:
             browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_FLAGS)
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/")
-            page.get_by_text("beads confirmed").wait_for(timeout=120_000)
+            page.get_by_text("beads reviewed").wait_for(timeout=120_000)
             page.wait_for_timeout(1000)
 
             def press(key: str, beads: range) -> list[float]:

@@ -129,7 +129,7 @@ def test_merge_two_beads_and_save_in_the_browser(server, page):
     path = root / "alignments" / CHEONAN / "es.kcna.json"
     before = load_alignment(path)
     page.goto(url)
-    page.get_by_text("beads confirmed").wait_for()
+    page.get_by_text("beads reviewed").wait_for()
     _idle(page)
     page.locator(".st-key-autosave label").click()  # autosave off: the explicit save is what is tested
     _idle(page)
@@ -159,7 +159,7 @@ def test_screenshots(server, page, tmp_path):
     url, root = server
     out = REPO / "docs" if os.environ.get("WORKBENCH_SCREENSHOTS") == "1" else tmp_path
     page.goto(url)
-    page.get_by_text("beads confirmed").wait_for()
+    page.get_by_text("beads reviewed").wait_for()
     _idle(page)
     _select(page, "article", f"General Offensive for National Liberation · {RODONG}")
     _select(page, "target", "ko.team · human, workbench team")

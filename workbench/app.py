@@ -170,7 +170,7 @@ def _save(doc: Doc, auto: bool = False) -> bool:
     except store.CorruptAlignmentError as exc:
         doc.conflict = f"the file on disk cannot be read any more ({exc})"
         return False
-    except (store.AlignmentError, OSError) as exc:
+    except (WorkbenchError, OSError) as exc:  # cannot be written, or another process holds it too long
         _flash("error", f"Could not save {doc.path}: {exc}")
         return False
     doc.revision, doc.mtime, doc.dirty, doc.conflict = saved.revision, _mtime(doc.path), False, ""
