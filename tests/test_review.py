@@ -225,8 +225,10 @@ def test_edits_keep_a_monotonic_partition_and_undo_restores_exactly(beads, ops):
         for x in new.links:
             if (tuple(x.src), tuple(x.tgt), x.status) not in untouched:
                 assert x.status in review.REVIEWED
-        history.push(new)
-        states.append(dumps(new))
+        changed = history.push(new)
+        assert changed == (dumps(new) != before)  # an edit that changes nothing is no undo step
+        if changed:
+            states.append(dumps(new))
     for expected in reversed(states[:-1]):
         assert dumps(history.undo()) == expected
     assert not history.can_undo
@@ -424,3 +426,74 @@ def test_sample_alignments_are_current():
         article = texts.load_article(REPO / "texts", a.article)
         assert a.target.sha256 == texts.content_hash(texts.read_version_text(article, a.target.version))
         assert a.source.sha256 == texts.content_hash(texts.read_version_text(article, a.source.version))
+
+
+# --- no-op edits, statistics, following edited sentences (issue 15) ------------------------------------
+
+
+def test_an_edit_that_changes_nothing_is_no_undo_step():
+    h = review.History(make([(1, 1)] * 3))
+    assert h.push(review.confirm(h.present, 0))
+    assert not h.push(review.confirm(h.present, 0))  # confirmed again: nothing changes
+    h.undo()
+    assert not h.can_undo and h.present.links[0].status == "auto"
+
+
+def test_statistics():
+    a = review.confirm(make([(1, 1), (2, 1), (1, 0), (1, 1), (0, 1), (1, 1)]), 0)
+    a = review.merge_next(a, 4)  # edited: (0, 1) + (1, 1) -> a 1-2 bead
+    stats = review.statistics(a)
+    assert stats.total == 5 and stats.reviewed == 2
+    assert stats.shapes == {"1-1": 2, "1-0": 1, "1-2": 1, "2-1": 1}
+    assert stats.by_status == {"auto": 3, "confirmed": 1, "edited": 1}
+    assert sum(n for *_, n in stats.histogram) == 5 and len(stats.histogram) == 10
+    scores = [x.score for x in a.links]  # 0.0, 0.1, 0.2, 0.3, 0.4: one bead in each of the first bins
+    assert [n for *_, n in stats.histogram][:5] == [1, 1, 1, 1, 1] and scores[0] == 0.0
+    assert stats.by_level == {"low": 5, "medium": 0, "high": 0}
+    assert stats.unaligned == (1, 0)
+    assert review.statistics(replace(a, links=[replace(x, score=1.0) for x in a.links])).histogram[-1][2] == 5
+
+
+def _new_side(a: Alignment, side: str, sentences: list[Sentence]) -> AlignedSide:
+    old = a.source if side == "src" else a.target
+    return AlignedSide(old.version, old.language, "sha256:new", sentences)
+
+
+def test_follow_an_edited_text_keeps_every_bead():
+    a = review.confirm(make([(1, 1), (2, 1), (1, 1)]), 1)
+    edited = [replace(s, text="CHANGED") if s.id == "p2.s1" else s for s in a.source.sentences]
+    new = review.follow(a, "src", _new_side(a, "src", edited))
+    assert shape(new) == shape(a) and new.source.sha256 == "sha256:new"
+    assert [s.text for s in new.source.sentences][1] == "CHANGED"
+
+
+def test_follow_a_split_sentence_into_its_bead():
+    a = review.confirm(make([(1, 1), (2, 1), (1, 1)]), 1)
+    s = a.source.sentences
+    split = [s[0], s[1], Sentence("p2.s1a", "the second part", 2), *s[2:]]
+    new = review.follow(a, "src", _new_side(a, "src", split))
+    assert shape(new)[1] == (["p2.s1", "p2.s1a", "p3.s1"], ["p2.s1"], "confirmed")  # still reviewed
+    assert shape(new)[0] == shape(a)[0] and shape(new)[2] == shape(a)[2]
+    back = review.follow(new, "src", _new_side(new, "src", s))  # undone: the part goes back into p2.s1
+    assert shape(back) == shape(a)
+
+
+def test_follow_a_join_across_beads_merges_them():
+    a = review.confirm(make([(1, 1), (1, 1), (1, 1), (1, 1)]), 0)
+    t = a.target.sentences
+    joined = [t[0], replace(t[1], text=t[1].text + " " + t[2].text), t[3]]  # p3.s1 joined into p2.s1
+    new = review.follow(a, "tgt", _new_side(a, "tgt", joined))
+    assert shape(new) == [
+        (["p1.s1"], ["p1.s1"], "confirmed"),
+        (["p2.s1", "p3.s1"], ["p2.s1"], "edited"),
+        (["p4.s1"], ["p4.s1"], "auto"),
+    ]
+    new_first = [replace(t[0], id="p0.s1"), *t]  # a sentence before every other one
+    assert review.follow(a, "tgt", _new_side(a, "tgt", new_first)).links[0].tgt == ["p0.s1", "p1.s1"]
+
+
+def test_follow_refuses_sentences_in_another_order():
+    a = make([(1, 1), (1, 1)])
+    swapped = list(reversed(a.source.sentences))
+    with pytest.raises(ReviewError, match="re-align"):
+        review.follow(a, "src", _new_side(a, "src", swapped))

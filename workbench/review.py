@@ -1,6 +1,7 @@
 """Reviewing an alignment: the edits a person makes to its beads, undo and redo, navigation, re-aligning
-the unreviewed stretches around reviewed beads, carrying reviewed beads over to a changed text, the
-similarity picture, and other translations of the article lined up through the source.
+the unreviewed stretches around reviewed beads, carrying reviewed beads over to a changed text (and, exactly,
+over sentences a reviewer edited, split or joined: :func:`follow`), the similarity picture, statistics, and
+other translations of the article lined up through the source.
 
 Every edit is a pure function: it takes an :class:`~workbench.alignments.Alignment` and a bead index
 and returns a new, validated alignment, leaving its input untouched (unchanged links are shared, never
@@ -10,8 +11,9 @@ mutated). Beads a person changed get status ``edited``, beads a person approved 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from workbench.align import Aligner
 from workbench.alignments import (
@@ -20,6 +22,7 @@ from workbench.alignments import (
     AlignedSide,
     Alignment,
     Link,
+    confidence_level,
     is_reviewed,
     reviewed_count,
     validate,
@@ -33,9 +36,11 @@ __all__ = [
     "SIDES",
     "History",
     "ReviewError",
+    "Statistics",
     "bead_boxes",
     "confirm",
     "confirm_through",
+    "follow",
     "low_confidence",
     "mark_unaligned",
     "merge_next",
@@ -48,6 +53,7 @@ __all__ = [
     "realign_rest",
     "rebase",
     "split",
+    "statistics",
     "unconfirm",
     "version_columns",
 ]
@@ -236,7 +242,9 @@ def _thaw(snapshot: _Snapshot) -> Alignment:
 
 
 class History:
-    """Undo and redo over immutable snapshots of an alignment's links (and sides, for a rebase)."""
+    """Undo and redo over immutable snapshots of an alignment's links (and sides, for a rebase or a text
+    edit). ``texts`` keeps, by content hash, the texts a text edit replaced or wrote, so that undoing the
+    edit can put the text back as it was (see ``workbench.textedit.restore``)."""
 
     def __init__(self, alignment: Alignment, limit: int = 500):
         validate(alignment)
@@ -244,6 +252,7 @@ class History:
         self._past: list[_Snapshot] = []
         self._future: list[_Snapshot] = []
         self._present = _freeze(alignment)
+        self.texts: dict[str, str] = {}
 
     @property
     def present(self) -> Alignment:
@@ -258,14 +267,18 @@ class History:
     def can_redo(self) -> bool:
         return bool(self._future)
 
-    def push(self, alignment: Alignment) -> Alignment:
-        """Make ``alignment`` the current state; the one before it can be restored with :meth:`undo`."""
+    def push(self, alignment: Alignment) -> bool:
+        """Make ``alignment`` the current state; the one before it can be restored with :meth:`undo`. An
+        alignment equal to the current one changes nothing (no undo step): returns whether it changed."""
         validate(alignment)
+        frozen = _freeze(alignment, self._present)
+        if frozen == self._present:
+            return False
         self._past.append(self._present)
         del self._past[: -self.limit]
         self._future.clear()
-        self._present = _freeze(alignment, self._present)
-        return self.present
+        self._present = frozen
+        return True
 
     def undo(self) -> Alignment:
         if not self._past:
@@ -317,6 +330,42 @@ def low_confidence(alignment: Alignment, threshold: float = LOW_CONFIDENCE) -> l
 def progress(alignment: Alignment) -> tuple[int, int]:
     """(reviewed beads, all beads): the count ``workbench list`` shows too."""
     return reviewed_count(alignment), len(alignment.links)
+
+
+@dataclass(frozen=True, slots=True)
+class Statistics:
+    """What an alignment is made of (see :func:`statistics`)."""
+
+    total: int
+    reviewed: int
+    by_status: dict[str, int]  # auto, confirmed, edited
+    shapes: dict[str, int]  # "1-1", "2-1", "1-0", ...: beads of each shape, the most frequent first
+    histogram: list[tuple[float, float, int]]  # (from, to, beads) over [0, 1]
+    by_level: dict[str, int]  # low, medium, high: the colours of the badges
+    unaligned: tuple[int, int]  # source and target sentences in no link with the other side
+
+
+def statistics(alignment: Alignment, bins: int = 10) -> Statistics:
+    """Beads of each shape and status, a confidence histogram of ``bins`` bins, reviewed against total."""
+    links = alignment.links
+    shapes = Counter(f"{len(x.src)}-{len(x.tgt)}" for x in links)
+    counts = [0] * bins
+    for x in links:
+        counts[min(int(x.score * bins), bins - 1)] += 1
+    status = Counter(x.status for x in links)
+    level = Counter(confidence_level(x.score) for x in links)
+    return Statistics(
+        total=len(links),
+        reviewed=reviewed_count(alignment),
+        by_status={k: status.get(k, 0) for k in ("auto", "confirmed", "edited")},
+        shapes=dict(sorted(shapes.items(), key=lambda kv: (-kv[1], kv[0]))),
+        histogram=[(k / bins, (k + 1) / bins, n) for k, n in enumerate(counts)],
+        by_level={k: level.get(k, 0) for k in ("low", "medium", "high")},
+        unaligned=(
+            sum(len(x.src) for x in links if not x.tgt),
+            sum(len(x.tgt) for x in links if not x.src),
+        ),
+    )
 
 
 # --- re-aligning around reviewed beads ------------------------------------------------------------------
@@ -436,6 +485,73 @@ def rebase(
     if dropped:
         log.info("rebase of %s: %d reviewed beads changed and were re-aligned", old.article, len(dropped))
     return result, dropped
+
+
+# --- following sentences a reviewer edited, split or joined ------------------------------------------------
+
+
+def follow(alignment: Alignment, side: str, new: AlignedSide) -> Alignment:
+    """Carry ``alignment`` over to new sentences of its ``side`` that keep the ids of the old ones: edited
+    texts (same ids), a sentence split in several (the new ids join the bead of the sentence they follow)
+    or two sentences joined (the id that goes was joined into the sentence before it; if they were in two
+    beads, the beads between them merge). Every other bead stays as it is, reviewed ones included.
+
+    ReviewError if the sentences the two share are not in the same order (a text changed otherwise:
+    re-align it, or :func:`rebase`)."""
+    side = _side(side)
+    old_ids = [s.id for s in (alignment.source if side == "src" else alignment.target).sentences]
+    new_ids = [s.id for s in new.sentences]
+    old_set, new_set = set(old_ids), set(new_ids)
+    kept = [i for i in old_ids if i in new_set]
+    if not kept or kept != [i for i in new_ids if i in old_set]:
+        raise ReviewError(
+            f"the sentences of {new.version} are not the ones {alignment.target.version} was aligned on, "
+            "edited: re-align it"
+        )
+    into: dict[str, str] = {}  # a removed id -> the kept id its text went into
+    last = None
+    for i in old_ids:
+        if i in new_set:
+            last = i
+        else:
+            into[i] = last or kept[0]
+    after: dict[str | None, list[str]] = {}  # a kept id (None: the start) -> the new ids right after it
+    last = None
+    for i in new_ids:
+        if i in old_set:
+            last = i
+        else:
+            after.setdefault(last, []).append(i)
+    bead_of = {sid: k for k, link in enumerate(alignment.links) for sid in _ids(link, side)}
+    n = len(alignment.links)
+    reach = list(range(n))  # reach[k]: the last bead that bead k merges with
+    for gone, kept_id in into.items():
+        a, b = sorted((bead_of[gone], bead_of[kept_id]))
+        reach[a] = max(reach[a], b)
+    links: list[Link] = []
+    k = 0
+    while k < n:
+        stop, j = reach[k], k
+        while j <= stop:
+            stop, j = max(stop, reach[j]), j + 1
+        group = alignment.links[k : stop + 1]
+        ids = []
+        for sid in (x for link in group for x in _ids(link, side)):
+            if sid in new_set:
+                ids += [sid, *after.get(sid, [])]
+        if None in after and kept[0] in ids:
+            ids = [*after[None], *ids]
+        other = [x for link in group for x in _ids(link, "tgt" if side == "src" else "src")]
+        status = group[0].status if len(group) == 1 else "edited"
+        score = min(link.score for link in group)
+        if ids or other:
+            links.append(
+                Link(ids, other, score, status) if side == "src" else Link(other, ids, score, status)
+            )
+        k = stop + 1
+    result = replace(alignment, links=links, **{"source" if side == "src" else "target": new})
+    validate(result)
+    return result
 
 
 # --- other versions through the source --------------------------------------------------------------------

@@ -4,6 +4,7 @@ Layout (see ``texts/README.md``)::
 
     texts/<article-id>/article.toml
     texts/<article-id>/<lang>.<tag>.txt     # version id = file name without ".txt"
+    texts/<article-id>/<lang>.<tag>.edits.json  # a reviewer's edits of that text (see EDITS_FORMAT)
 
 Only the functions meant for it touch the disk; every problem a user can fix raises :class:`TextsError`.
 Reading a file's bytes as text is :mod:`workbench.encoding`; the language checks are
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import json
 import logging
 import re
 import tomllib
@@ -28,9 +30,11 @@ import tomli_w
 from workbench.encoding import MAX_TEXT_BYTES, check_size, check_text, decode_text_file, normalize_newlines
 from workbench.errors import TextsError
 from workbench.language import check_language, guess_language, language_warning  # noqa: F401 (old home)
+from workbench.segment import Sentence, split_sentences
 from workbench.storage import atomic_write_text
 
 __all__ = [
+    "EDITS_FORMAT",
     "KINDS",
     "MAX_TEXT_BYTES",
     "METADATA_FILE",
@@ -40,12 +44,16 @@ __all__ = [
     "add_version",
     "content_hash",
     "create_article",
+    "edits_dumps",
+    "edits_path",
     "list_articles",
     "load_article",
+    "read_edits",
     "read_version_text",
     "slugify",
     "validate_id",
     "validate_language",
+    "version_sentences",
     "write_article_metadata",
 ]
 
@@ -53,6 +61,7 @@ log = logging.getLogger(__name__)
 
 METADATA_FILE = "article.toml"
 KINDS = ("source", "human", "machine")
+EDITS_FORMAT = "workbench.edits/1"  # <version>.edits.json: a reviewer's edits of a text and its sentences
 
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 _LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
@@ -71,6 +80,8 @@ _VERSION_KEYS = {
     "engine",
     "model",
     "model_version",
+    "edited",
+    "edited_by",
 }
 
 
@@ -88,6 +99,18 @@ class TextVersion:
     engine: str | None = None
     model: str | None = None
     model_version: str | None = None
+    edited: datetime | None = None  # when a reviewer last edited the text in the review app
+    edited_by: str | None = None  # who did (the log is in <version>.edits.json)
+
+    @property
+    def post_edited(self) -> bool:
+        """A machine translation a person has edited since."""
+        return self.kind == "machine" and self.edited is not None
+
+    @property
+    def kind_label(self) -> str:
+        """``machine, post-edited`` for a post-edited machine version, else the kind."""
+        return f"{self.kind}, post-edited" if self.post_edited else self.kind
 
 
 @dataclass(slots=True)
@@ -198,16 +221,16 @@ def _get_optional_str(table: dict, key: str, where: str) -> str | None:
     return _get_str(table, key, where) if key in table else None
 
 
-def _parse_created(value: object, where: str) -> datetime:
+def _parse_created(value: object, where: str, key: str = "created") -> datetime:
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            log.warning("%s: 'created' has no time zone; assuming UTC", where)
+            log.warning("%s: %r has no time zone; assuming UTC", where, key)
             return value.replace(tzinfo=UTC)
         return value
     if isinstance(value, date):
         return datetime(value.year, value.month, value.day, tzinfo=UTC)
     raise TextsError(
-        f"{where}: 'created' must be a TOML datetime such as 2024-08-09T00:00:00Z (no quotes), not {value!r}."
+        f"{where}: {key!r} must be a TOML datetime such as 2024-08-09T00:00:00Z (no quotes), not {value!r}."
     )
 
 
@@ -248,6 +271,8 @@ def _parse_version(table: object, where: str, folder: Path) -> TextVersion:
         engine=_get_optional_str(table, "engine", where),
         model=_get_optional_str(table, "model", where),
         model_version=_get_optional_str(table, "model_version", where),
+        edited=_parse_created(table["edited"], where, "edited") if "edited" in table else None,
+        edited_by=_get_optional_str(table, "edited_by", where),
     )
 
 
@@ -347,6 +372,99 @@ def read_version_text(article: Article, version_id: str) -> str:
     return decode_text_file(data, str(path))
 
 
+# --- a reviewer's edits: <version>.edits.json --------------------------------------------------
+
+
+def edits_path(article: Article, version_id: str) -> Path:
+    """``<article>/<version>.edits.json``: the sentences as a reviewer left them, and the log of edits."""
+    return article.path / f"{article.version(version_id).id}.edits.json"
+
+
+def _edits_sentences(value: object, where: str) -> list[Sentence] | None:
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise TextsError(f"{where}: 'sentences' must be a list or null")
+    out = []
+    for n, item in enumerate(value, 1):
+        ok = isinstance(item, dict) and isinstance(item.get("id"), str) and isinstance(item.get("text"), str)
+        if not ok or not isinstance(item.get("paragraph"), int) or not item["text"].strip():
+            raise TextsError(f"{where}: sentence {n} needs an id, a paragraph number and a text")
+        out.append(Sentence(item["id"], item["text"], item["paragraph"]))
+    if len({s.id for s in out}) != len(out):
+        raise TextsError(f"{where}: two sentences have the same id")
+    return out
+
+
+def read_edits(article: Article, version_id: str) -> dict | None:
+    """The edits record of a version, None if it has none: ``sha256`` (of the text it was written for),
+    ``sentences`` (a list of Sentence where the splitter would split the text otherwise, else None) and
+    ``log`` (one entry an edit: at, by, op, ids, before, after). TextsError for a file that is not one."""
+    path = edits_path(article, version_id)
+    fix = "fix it, or delete it to use the sentences the splitter finds"
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise TextsError(f"{path} cannot be read ({exc}): {fix}.") from None
+    if not isinstance(data, dict) or data.get("format") != EDITS_FORMAT:
+        raise TextsError(f"{path} is not a {EDITS_FORMAT} file: {fix}.")
+    if not isinstance(data.get("sha256"), str) or not isinstance(data.get("log", []), list):
+        raise TextsError(f"{path}: 'sha256' must be a string and 'log' a list: {fix}.")
+    return {
+        **data,
+        "sentences": _edits_sentences(data.get("sentences"), str(path)),
+        "log": data.get("log", []),
+    }
+
+
+def edits_dumps(version_id: str, sha256: str, sentences: list[Sentence] | None, entries: list[dict]) -> str:
+    """The text of an edits file (one sentence and one log entry a line, for ``git diff``)."""
+
+    def j(value: object) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    def block(key: str, items: list[str] | None) -> str:
+        if items is None:
+            return f'  "{key}": null'
+        if not items:
+            return f'  "{key}": []'
+        return f'  "{key}": [\n' + ",\n".join(f"    {i}" for i in items) + "\n  ]"
+
+    rows = (
+        None
+        if sentences is None
+        else [j({"id": s.id, "paragraph": s.paragraph, "text": s.text}) for s in sentences]
+    )
+    parts = [
+        f'  "format": {j(EDITS_FORMAT)}',
+        f'  "version": {j(version_id)}',
+        f'  "sha256": {j(sha256)}',
+        block("sentences", rows),
+        block("log", [j(e) for e in entries]),
+    ]
+    return "{\n" + ",\n".join(parts) + "\n}\n"
+
+
+def version_sentences(article: Article, version_id: str, text: str | None = None) -> list[Sentence]:
+    """The sentences of a version: as a reviewer split or joined them (``<version>.edits.json``) while the
+    text is still the one they were left for, else as the splitter finds them. ``text``: the version's
+    text, if read already."""
+    version = article.version(version_id)
+    if text is None:
+        text = read_version_text(article, version_id)
+    edits = read_edits(article, version_id)
+    if edits and edits["sentences"] is not None:
+        if edits["sha256"] == content_hash(text):
+            return edits["sentences"]
+        log.info(
+            "%s changed since a reviewer split or joined its sentences: it is split afresh",
+            article.path / version.file,
+        )
+    return split_sentences(text, version.language)
+
+
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -360,7 +478,7 @@ def _version_table(v: TextVersion) -> dict:
         "official": v.official,
         "created": v.created,
     }
-    for key in ("engine", "model", "model_version"):
+    for key in ("engine", "model", "model_version", "edited", "edited_by"):
         value = getattr(v, key)
         if value is not None:
             table[key] = value

@@ -14,7 +14,6 @@ from workbench import storage, texts
 from workbench.align import PRESETS, Aligner, AlignParams
 from workbench.embed import get_embedder
 from workbench.errors import WorkbenchError
-from workbench.segment import split_sentences
 
 log = logging.getLogger(__name__)
 
@@ -99,22 +98,29 @@ class _Reporting:
 
 
 def side(article: texts.Article, version_id: str) -> store.AlignedSide:
-    """A version's sentences and content hash, ready to align."""
+    """A version's sentences (as a reviewer left them, see ``texts.version_sentences``) and content hash,
+    ready to align."""
     version = article.version(version_id)
     text = texts.read_version_text(article, version_id)
-    sentences = split_sentences(text, version.language)
+    sentences = texts.version_sentences(article, version_id, text)
     return store.AlignedSide(version.id, version.language, texts.content_hash(text), sentences)
 
 
 def changed_texts(article: texts.Article, record: store.Alignment) -> list[str]:
-    """The versions (source, target) whose text differs from the one ``record`` was aligned on.
+    """The versions (source, target) whose text differs from the one ``record`` was aligned on, or whose
+    sentences a reviewer split or joined since (in another alignment of the text).
 
     Raises TextsError when a text cannot be read."""
-    return [
-        s.version
-        for s in (record.source, record.target)
-        if texts.content_hash(texts.read_version_text(article, s.version)) != s.sha256
-    ]
+    changed = []
+    for s in (record.source, record.target):
+        text = texts.read_version_text(article, s.version)
+        if texts.content_hash(text) != s.sha256:
+            changed.append(s.version)
+        elif texts.edits_path(article, s.version).exists():
+            now = texts.version_sentences(article, s.version, text)
+            if [(x.id, x.text) for x in now] != [(x.id, x.text) for x in s.sentences]:
+                changed.append(s.version)
+    return changed
 
 
 def alignment_status(ws: Workspace, article: texts.Article, target: str) -> str:
