@@ -160,7 +160,7 @@ def test_align_one_article(workspace):
     again = run("align", SEED, "--root", workspace)
     assert again.exit_code == 0, again.output
     assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
-    assert again.stderr.count("unchanged") == 3
+    assert again.stderr.count(": unchanged, ") == 3 and "aligned 0 of 3: 3 unchanged" in again.stderr
 
     # A changed text is re-aligned and saved as a new revision.
     es = workspace / "texts" / SEED / "es.team.txt"

@@ -23,11 +23,12 @@ from workbench import evaluate as ev
 from workbench.align import PRESETS
 from workbench.errors import WorkbenchError
 from workbench.workspace import (
-    CONSTRUCTION,
+    AlignOutcome,
     Workspace,
-    align_version,
+    align_versions,
     alignment_status,
     make_aligner,
+    outcome_summary,
     resolve_models,
 )
 
@@ -298,37 +299,41 @@ def align(
             return
     if not jobs:
         raise _fail(texts.TextsError("nothing to align: no translations match"))
-    failures = 0
     start = time.perf_counter()
     with bar:
         task = bar.add_task("aligning", total=len(jobs))
-        for art, version in jobs:
-            name = _t(f"{art.id} {version}")
-            bar.update(task, description=name)
-            path = ws.alignment_path(art.id, version)
-            before = alignments.file_mtime(path)
-            try:
-                rec = align_version(ws, art, version, aligner, "+".join(names), force=force, anyway=anyway)
-            except USER_ERRORS as exc:
-                failures += 1
-                err.print(f"[red]{name}:[/] {_t(exc)}")
-            else:
-                if rec.model == CONSTRUCTION and not force:
-                    bar.console.print(
-                        f"{name}: kept its 1-1 alignment by construction "
-                        "(machine translation; --force re-aligns it with embeddings)"
-                    )
-                    bar.advance(task)
-                    continue
-                low = sum(1 for link in rec.links if link.score < alignments.LOW_CONFIDENCE)
-                same = before >= 0 and alignments.file_mtime(path) == before
+
+        def said(done: AlignOutcome) -> None:
+            """One line for each translation: what happened to its alignment."""
+            name = _t(f"{done.article} {done.target}")
+            path = _t(ws.alignment_path(done.article, done.target))
+            rec = done.record
+            if done.outcome in ("refused", "failed"):
+                err.print(f"[red]{name}: {done.outcome}:[/] {_t(done.reason)}")
+            elif done.outcome == "kept":
                 bar.console.print(
-                    f"{name}: {len(rec.links)} beads, {low} below {alignments.LOW_CONFIDENCE} "
-                    + (f"(unchanged: {_t(path)} left as it is)" if same else f"-> {_t(path)}")
+                    f"{name}: kept its 1-1 alignment by construction "
+                    "(machine translation; --force re-aligns it with embeddings)"
+                )
+            else:
+                low = sum(1 for link in rec.links if link.score < alignments.LOW_CONFIDENCE)
+                where = f"({path} left as it is)" if done.outcome == "unchanged" else f"-> {path}"
+                bar.console.print(
+                    f"{name}: {done.outcome}, {len(rec.links)} beads, {low} below "
+                    f"{alignments.LOW_CONFIDENCE} {where}"
                 )
             bar.advance(task)
-    err.print(f"aligned {len(jobs) - failures} of {len(jobs)} in {time.perf_counter() - start:.1f}s")
-    if failures:
+
+        def starting(todo):
+            for art, version in todo:
+                bar.update(task, description=_t(f"{art.id} {version}"))
+                yield art, version
+
+        outcomes = align_versions(
+            ws, starting(jobs), aligner, "+".join(names), force=force, anyway=anyway, on_done=said
+        )
+    err.print(f"{outcome_summary(outcomes)} in {time.perf_counter() - start:.1f}s")
+    if any(o.outcome in ("refused", "failed") for o in outcomes):
         raise typer.Exit(code=1)
 
 

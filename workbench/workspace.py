@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -184,6 +184,25 @@ class ReviewedWorkError(WorkbenchError):
     """Re-aligning would discard beads a person confirmed or edited."""
 
 
+OUTCOMES = ("aligned", "unchanged", "kept", "refused", "failed")
+
+
+@dataclass(frozen=True, slots=True)
+class AlignOutcome:
+    """What became of one translation's alignment (see :func:`align_version`, :func:`align_versions`).
+
+    ``outcome``: ``aligned`` (written), ``unchanged`` (it came out as the file on disk: left as it is),
+    ``kept`` (a machine translation's alignment by construction, kept while its texts are unchanged),
+    ``refused`` (reviewed beads or an unreadable file it would replace, or texts that look wrong for
+    aligning: ``reason`` says which and what to do) or ``failed`` (``reason``)."""
+
+    article: str
+    target: str
+    outcome: str
+    record: store.Alignment | None = None
+    reason: str = ""
+
+
 def align_version(
     ws: Workspace,
     article: texts.Article,
@@ -193,8 +212,9 @@ def align_version(
     *,
     force: bool = False,
     anyway: bool = False,
-) -> store.Alignment:
-    """Align one translation to the article's source and save it under ``alignments/``.
+) -> AlignOutcome:
+    """Align one translation to the article's source and save it under ``alignments/``; says what it did
+    (``aligned``, ``unchanged`` or ``kept``, with the alignment).
 
     Texts that cannot be aligned meaningfully (see ``check_alignable``) raise TextsError before anything
     is computed or written; ``anyway`` lets texts through that only look wrong (OddTextsError).
@@ -220,8 +240,9 @@ def align_version(
                     f"(which keeps it as {path.name}.corrupt-<time>)"
                 ) from None
             corrupt = True
+    done = lambda outcome, record: AlignOutcome(article.id, target, outcome, record)  # noqa: E731
     if old is not None and old.model == CONSTRUCTION and not force and not changed_texts(article, old):
-        return old
+        return done("kept", old)
     reviewed = store.reviewed_count(old) if old else 0
     if reviewed and not force:
         raise ReviewedWorkError(
@@ -233,15 +254,51 @@ def align_version(
     check_alignable(article, source, tgt, anyway=anyway)
     beads = aligner.align([s.text for s in source.sentences], [s.text for s in tgt.sentences])
     record = store.from_beads(article.id, source, tgt, beads, model_name, aligner.params.to_dict())
-    if old is None:
-        return store.save_alignment(path, record, force=corrupt)  # a corrupt file is kept, then replaced
+    if old is None:  # a corrupt file is kept, then replaced
+        return done("aligned", store.save_alignment(path, record, force=corrupt))
     if not reviewed and store.dumps(
         replace(record, created=old.created, modified=old.modified, revision=old.revision)
     ) == store.dumps(old):
         log.info("%s: unchanged, left as it is", path)  # no new revision, no diff in version control
-        return old
+        return done("unchanged", old)
     record.created = old.created
-    return store.save_alignment(path, record, expected_revision=old.revision, backup=True)
+    return done("aligned", store.save_alignment(path, record, expected_revision=old.revision, backup=True))
+
+
+REFUSALS = (ReviewedWorkError, OddTextsError, store.CorruptAlignmentError)  # what --force/--anyway change
+
+
+def align_versions(
+    ws: Workspace,
+    jobs: Iterable[tuple[texts.Article, str]],
+    aligner: Aligner,
+    model_name: str,
+    *,
+    force: bool = False,
+    anyway: bool = False,
+    on_done: Callable[[AlignOutcome], None] | None = None,
+) -> list[AlignOutcome]:
+    """Align each (article, target version) of ``jobs`` (see :func:`align_version`), going on after one
+    that is refused or fails; ``on_done(outcome)`` as each is done. One outcome per job, in order."""
+    outcomes = []
+    for article, target in jobs:
+        try:
+            outcome = align_version(ws, article, target, aligner, model_name, force=force, anyway=anyway)
+        except REFUSALS as exc:
+            outcome = AlignOutcome(article.id, target, "refused", reason=str(exc))
+        except WorkbenchError as exc:
+            outcome = AlignOutcome(article.id, target, "failed", reason=str(exc))
+        outcomes.append(outcome)
+        if on_done is not None:
+            on_done(outcome)
+    return outcomes
+
+
+def outcome_summary(outcomes: list[AlignOutcome]) -> str:
+    """``aligned 1 of 3: 1 unchanged, 1 kept`` (the outcomes other than aligned that happened)."""
+    counts = {name: sum(1 for o in outcomes if o.outcome == name) for name in OUTCOMES}
+    rest = [f"{counts[name]} {name}" for name in OUTCOMES[1:] if counts[name]]
+    return f"aligned {counts['aligned']} of {len(outcomes)}" + (f": {', '.join(rest)}" if rest else "")
 
 
 def models_of(record: store.Alignment) -> tuple[list[str], AlignParams]:
