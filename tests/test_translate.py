@@ -267,11 +267,15 @@ def test_already_translated_is_skipped_unless_forced(en_es, workspace):
     forced = run("translate", BUNKER, "--to", "es", "--force", "--root", workspace)
     assert forced.exit_code == 0, forced.output
     assert "translated 1 of 1" in forced.stderr
-    assert all(p.stat().st_mtime_ns != before[p][1] for p in files)
-    assert (folder / "es.argos.txt").read_bytes() == before[files[0]][0]  # same model, same input
-    assert load_alignment(files[2]).revision == 2
+    # Same model, same input: the same translation, so nothing is written (no new revision or time).
+    assert {p: (p.read_bytes(), p.stat().st_mtime_ns) for p in files} == before
+    assert load_alignment(files[2]).revision == 1
     meta = tomllib.loads((folder / "article.toml").read_text(encoding="utf-8"))
     assert [v["id"] for v in meta["versions"]].count("es.argos") == 1
+    source = folder / "en.source.txt"  # a changed source: translated and written again
+    source.write_text(source.read_text(encoding="utf-8") + "A new last sentence.\n", encoding="utf-8")
+    assert run("translate", BUNKER, "--to", "es", "--force", "--root", workspace).exit_code == 0
+    assert load_alignment(files[2]).revision == 2
 
 
 def test_force_keeps_a_post_edited_machine_text(en_es, workspace, caplog):

@@ -27,7 +27,7 @@ import urllib.request
 import zipfile
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -36,7 +36,7 @@ from workbench import alignments as store
 from workbench import storage, texts
 from workbench.align import Bead
 from workbench.errors import WorkbenchError
-from workbench.segment import Sentence, sentence_separator, split_sentences
+from workbench.segment import Sentence, sentence_separator
 from workbench.workspace import CONSTRUCTION
 
 if TYPE_CHECKING:
@@ -832,7 +832,7 @@ def plan_translation(
             "Rename it or remove it first."
         )
     text = texts.read_version_text(article, source.id)
-    sentences = split_sentences(text, source.language)
+    sentences = texts.version_sentences(article, source.id, text)  # as a reviewer left them, if edited
     if not sentences:
         raise TranslateError(f"{article.id}: the source {source.id} has no sentences to translate.")
     done = is_translated(ws, article, version_id)
@@ -1024,6 +1024,31 @@ def run_batch(
             progress(finished, total)
 
 
+def _same_translation(
+    article: texts.Article, version_id: str, prov, body: str, path: Path, record: store.Alignment
+) -> texts.TextVersion | None:
+    """The machine version already there if it is this translation (same text, provenance and
+    alignment), else None."""
+    existing = next((v for v in article.versions if v.id == version_id), None)
+    if existing is None or existing.kind != "machine" or existing.edited is not None:
+        return None
+    if (existing.origin, existing.engine, existing.model, existing.model_version) != (
+        prov.origin,
+        prov.engine,
+        prov.model,
+        prov.model_version,
+    ):
+        return None
+    try:
+        if (article.path / existing.file).read_bytes() != body.encode("utf-8"):
+            return None
+        old = store.load_alignment(path)
+    except (OSError, store.AlignmentError):
+        return None
+    kept = replace(record, created=old.created, modified=old.modified, revision=old.revision)
+    return existing if store.dumps(kept) == store.dumps(old) else None
+
+
 def write_translation(
     ws: Workspace, plan: TranslationPlan, engine: Engine, translated: Sequence[str]
 ) -> MachineTranslation:
@@ -1053,8 +1078,24 @@ def write_translation(
         paragraphs.setdefault(s.paragraph, []).append(s.text)
     body = "".join(sep.join(parts) + "\n" for parts in paragraphs.values())
 
-    _keep_edited_text(ws, article, plan.version_id)  # (temp files of a killed run go with the next write)
     prov = engine.provenance()
+    source_version = article.source()
+    source_side = store.AlignedSide(
+        source_version.id, source_version.language, texts.content_hash(plan.source_text), list(sources)
+    )
+    target_side = store.AlignedSide(plan.version_id, plan.language, texts.content_hash(body), out_sentences)
+    beads = [Bead((i,), (i,), 1.0) for i in range(len(sources))]
+    params = {"engine": prov.engine, "model": prov.model, "model_version": prov.model_version}
+    record = store.from_beads(article.id, source_side, target_side, beads, CONSTRUCTION, params)
+    path = ws.alignment_path(article.id, plan.version_id)
+    same = _same_translation(article, plan.version_id, prov, body, path, record)
+    if same is not None:  # translated again to the same text: nothing to write (no new revision or time)
+        log.info("%s %s: the same translation again, left as it is", article.id, plan.version_id)
+        return MachineTranslation(
+            article.id, same, article.path / same.file, path, len(out_sentences), len(paragraphs)
+        )
+
+    _keep_edited_text(ws, article, plan.version_id)  # (temp files of a killed run go with the next write)
     version = texts.add_version(
         ws.texts,
         article.id,
@@ -1069,15 +1110,6 @@ def write_translation(
         replace=True,
         check_script=False,
     )
-    source_version = article.source()
-    source_side = store.AlignedSide(
-        source_version.id, source_version.language, texts.content_hash(plan.source_text), list(sources)
-    )
-    target_side = store.AlignedSide(version.id, version.language, texts.content_hash(body), out_sentences)
-    beads = [Bead((i,), (i,), 1.0) for i in range(len(sources))]
-    params = {"engine": prov.engine, "model": prov.model, "model_version": prov.model_version}
-    record = store.from_beads(article.id, source_side, target_side, beads, CONSTRUCTION, params)
-    path = ws.alignment_path(article.id, version.id)
     store.save_alignment(path, record, force=True, backup=True)  # reviewed or unreadable: a copy is kept
     return MachineTranslation(
         article.id, version, article.path / version.file, path, len(out_sentences), len(paragraphs)
