@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-APT_PACKAGES = apertium apertium-eng-spa chromium
+APT_PACKAGES = apertium apertium-eng-spa chromium fonts-noto-cjk
 
 .PHONY: run test test-fast setup sysdeps lint bench clean
 
@@ -25,12 +25,14 @@ test-fast: setup
 
 setup: sysdeps $(VENV)/.installed
 
-# System packages: Apertium (an offline English-Spanish MT engine) and Chromium (the browser tests).
+# System packages: Apertium (an offline English-Spanish MT engine), Chromium (the browser tests) and a
+# font with Korean, Chinese and Japanese glyphs (without one the browser draws them as boxes).
 sysdeps:
 	@missing=""; \
 	command -v apertium >/dev/null || missing="yes"; \
 	[ -d /usr/share/apertium/apertium-eng-spa ] || missing="yes"; \
 	[ -x /usr/bin/chromium ] || missing="yes"; \
+	fc-list :lang=ko 2>/dev/null | grep -q . || missing="yes"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing $(APT_PACKAGES) with apt-get"; \
