@@ -652,7 +652,10 @@ def export_cmd(
     fmt: Annotated[
         str | None,
         typer.Option(
-            "--format", "-f", help="tmx, moses, tsv, jsonl or parquet (default: from --out's extension)."
+            "--format",
+            "-f",
+            help="tmx, moses, tsv, jsonl, parquet, or the Hugging Face datasets layout hf-jsonl or "
+            "hf-parquet (default: from --out's extension).",
         ),
     ] = None,
     status: Annotated[
@@ -678,6 +681,9 @@ def export_cmd(
             "--allow-stale", help="Also export alignments whose texts changed since they were made."
         ),
     ] = False,
+    one_to_one: Annotated[
+        bool, typer.Option("--one-to-one", help="Only beads of one sentence on each side (1-1).")
+    ] = False,
     root: RootOpt = None,
 ) -> None:
     """Write a parallel corpus from the saved alignments: one pair per bead with both sides, with its
@@ -696,6 +702,7 @@ def export_cmd(
             langs=tuple(x.strip() for x in langs.split(",") if x.strip()) if langs is not None else None,
             kind=kind,
             allow_stale=allow_stale,
+            one_to_one=one_to_one,
         )
         fmt = ex.check_format(fmt) if fmt else ex.format_for_path(out)
         bar = _progress()
@@ -810,6 +817,12 @@ def app_cmd(
         code = server.wait()
     if code not in (0, -signal.SIGTERM):
         raise typer.Exit(code=code)
+
+
+# `workbench corpus ...` (its module uses the helpers above)
+from workbench.corpus_cli import corpus_app  # noqa: E402
+
+app.add_typer(corpus_app, name="corpus")
 
 
 if __name__ == "__main__":

@@ -85,6 +85,7 @@ __all__ = [
     "format_for_path",
     "iter_records",
     "record_for",
+    "write_export",
 ]
 
 log = logging.getLogger(__name__)
@@ -103,6 +104,9 @@ FORMATS = {
     "tsv": Format("tsv", ".tsv", "text/tab-separated-values"),
     "jsonl": Format("jsonl", ".jsonl", "application/jsonl"),
     "parquet": Format("parquet", ".parquet", "application/vnd.apache.parquet"),
+    # The Hugging Face datasets layout: {"translation": {"en": ..., "es": ...}, "id": ..., ...}
+    "hf-jsonl": Format("hf-jsonl", ".jsonl", "application/jsonl"),
+    "hf-parquet": Format("hf-parquet", ".parquet", "application/vnd.apache.parquet"),
 }
 STATUS_FILTERS = ("confirmed", "any")
 KIND_FILTERS = ("any", "human", "machine")
@@ -129,6 +133,7 @@ ROW_GROUP_ROWS = 10_000
 EMPTY_SIDE = "one side empty (1-0 or 0-1)"
 NOT_REVIEWED = "not reviewed (status auto)"
 LOW_SCORE = "score below {min_score}"
+NOT_ONE_TO_ONE = "not 1-1"
 # Whole alignments:
 LANGUAGE = "language not selected"
 KIND = "kind not selected"
@@ -165,6 +170,7 @@ class ExportOptions:
     langs: tuple[str, ...] | None = None  # target languages; None: all
     kind: str = "any"  # of the translation: "human", "machine" or "any"
     allow_stale: bool = False  # export alignments whose texts changed since they were made
+    one_to_one: bool = False  # only beads of one sentence on each side
 
     def check(self) -> None:
         """Raise :class:`ExportError` for an option value that makes no sense."""
@@ -194,6 +200,8 @@ class ExportOptions:
             parts.append("languages " + ",".join(self.langs))
         if self.kind != "any":
             parts.append(f"kind {self.kind}")
+        if self.one_to_one:
+            parts.append("1-1 beads only")
         return ", ".join(parts)
 
 
@@ -204,6 +212,7 @@ class Record:
     alignment: store.Alignment
     source: TextVersion | None
     target: TextVersion | None
+    extra: dict = field(default_factory=dict)  # more columns for its rows (``export_alignments(extra=...)``)
 
 
 def record_for(article: Article, alignment: store.Alignment) -> Record:
@@ -292,6 +301,7 @@ class _Row:
     source_origin: str
     position: int  # index of the first source sentence
     modified: str
+    extra: dict = field(default_factory=dict)
 
 
 def _clean(text: str, report: ExportReport) -> str:
@@ -331,6 +341,8 @@ def _rows(record: Record, options: ExportOptions, report: ExportReport) -> Itera
             report.skipped[NOT_REVIEWED] += 1
         elif options.min_score is not None and round(link.score, 4) < options.min_score:
             report.skipped[low] += 1
+        elif options.one_to_one and (len(link.src) != 1 or len(link.tgt) != 1):
+            report.skipped[NOT_ONE_TO_ONE] += 1
         else:
             yield _Row(
                 article=a.article,
@@ -352,6 +364,7 @@ def _rows(record: Record, options: ExportOptions, report: ExportReport) -> Itera
                 source_origin=source_origin,
                 position=position[link.src[0]],
                 modified=a.modified,
+                extra=record.extra,
             )
 
 
@@ -373,14 +386,43 @@ def _tsv_line(fields: list[str]) -> bytes:
 
 
 class _TableWriter:
-    """TSV, JSONL and Parquet: one row per bead, in the order given."""
+    """TSV, JSONL and Parquet: one row per bead, in the order given. ``hf-jsonl`` and ``hf-parquet`` give
+    the Hugging Face datasets layout: the two texts as ``translation: {lang: text, lang: text}`` (one
+    language pair per file), then ``id`` and the other columns. ``extra`` names more columns (name ->
+    ``float`` or ``str``), filled from each record's ``extra``."""
 
-    def __init__(self, fmt: str, out: BinaryIO, report: ExportReport):
+    def __init__(self, fmt: str, out: BinaryIO, report: ExportReport, extra: dict[str, type] | None = None):
         self.fmt, self.out, self.report = fmt, out, report
-        self.columns: dict[str, list] = {c: [] for c in COLUMNS}
+        self.hf = fmt.startswith("hf-")
+        self.extra = dict(extra or {})
+        self.langs: tuple[str, str] | None = None  # hf: the language pair of the file
+        self.names = (_HF_COLUMNS if self.hf else COLUMNS) + tuple(self.extra)
+        self.columns: dict[str, list] = {c: [] for c in self.names}
         self.parquet = None
         if fmt == "tsv":
-            self.out.write(_tsv_line(COLUMNS))
+            self.out.write(_tsv_line(self.names))
+
+    def _hf(self, r: _Row) -> dict:
+        langs = (r.source_lang, r.target_lang)
+        if self.langs is None:
+            if langs[0] == langs[1]:
+                raise ExportError(f"the Hugging Face layout needs two languages, not {langs[0]} twice")
+            self.langs = langs
+        elif langs != self.langs:
+            raise ExportError(
+                f"the Hugging Face layout holds one language pair ({'-'.join(self.langs)}), and this "
+                f"export has {'-'.join(langs)} too: choose one with --langs"
+            )
+        return {
+            "translation": {r.source_lang: r.source_text, r.target_lang: r.target_text},
+            "id": f"{r.article}:{r.target_version}:{'+'.join(r.source_ids)}",
+            **{c: getattr(r, c) for c in _HF_COLUMNS[2:]},
+        }
+
+    def _row(self, r: _Row) -> dict:
+        row = self._hf(r) if self.hf else {c: getattr(r, c) for c in COLUMNS}
+        row.update((c, r.extra.get(c)) for c in self.extra)
+        return row
 
     def write_article(self, rows: list[_Row]) -> None:
         if self.fmt == "tsv":
@@ -398,22 +440,23 @@ class _TableWriter:
                             r.kind,
                             r.origin,
                             "true" if r.official else "false",
+                            *(_tsv_value(r.extra.get(c)) for c in self.extra),
                         ]
                     )
                     for r in rows
                 )
             )
-        elif self.fmt == "jsonl":
-            lines = (json.dumps({c: getattr(r, c) for c in COLUMNS}, ensure_ascii=False) for r in rows)
+        elif self.fmt.endswith("jsonl"):
+            lines = (json.dumps(self._row(r), ensure_ascii=False) for r in rows)
             text = "".join(f"{line}\n" for line in lines)
             if _JSONL_BREAKS.search(text):  # line breaks to Python's str.splitlines and some JSON readers
                 text = _JSONL_BREAKS.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
             self.out.write(text.encode("utf-8"))
         else:
             for r in rows:
-                for c in COLUMNS:
-                    self.columns[c].append(getattr(r, c))
-            if len(self.columns["article"]) >= ROW_GROUP_ROWS:
+                for c, v in self._row(r).items():
+                    self.columns[c].append(v)
+            if len(self.columns[self.names[0]]) >= ROW_GROUP_ROWS:
                 self._flush_parquet()
         self.report.written += len(rows)
         self.report.units += len(rows)
@@ -423,19 +466,33 @@ class _TableWriter:
         import pyarrow.parquet as pq
 
         types = {"score": pa.float64(), "official": pa.bool_()}
+        types.update((c, pa.float64() if t is float else pa.string()) for c, t in self.extra.items())
+        if self.hf:
+            langs = self.langs or ("src", "tgt")
+            types["translation"] = pa.struct([(langs[0], pa.string()), (langs[1], pa.string())])
         ids = pa.list_(pa.string())
-        schema = pa.schema([(c, types.get(c, ids if c.endswith("_ids") else pa.string())) for c in COLUMNS])
+        schema = pa.schema(
+            [(c, types.get(c, ids if c.endswith("_ids") else pa.string())) for c in self.names]
+        )
         if self.parquet is None:
             self.parquet = pq.ParquetWriter(self.out, schema, compression="zstd")
         table = pa.Table.from_pydict(self.columns, schema=schema)
         if table.num_rows:
             self.parquet.write_table(table, row_group_size=ROW_GROUP_ROWS)
-        self.columns = {c: [] for c in COLUMNS}
+        self.columns = {c: [] for c in self.names}
 
     def close(self) -> None:
-        if self.fmt == "parquet":
+        if self.fmt.endswith("parquet"):
             self._flush_parquet()
             self.parquet.close()
+
+
+_HF_COLUMNS = ("translation", "id", "article", "source_version", "target_version", "source_ids", "target_ids")
+_HF_COLUMNS += ("score", "status")
+
+
+def _tsv_value(value: object) -> str:
+    return "" if value is None else repr(value) if isinstance(value, float) else str(value)
 
 
 def _xml_text(text: str) -> str:
@@ -537,6 +594,7 @@ class _TmxWriter:
                     ("x-kind", r.kind),
                     ("x-origin", r.origin),
                     ("x-official", "true" if r.official else "false"),
+                    *((f"x-{k.replace('_', '-')}", _tsv_value(v)) for k, v in r.extra.items()),
                 ],
                 "        ",
             )
@@ -582,7 +640,9 @@ class _MosesWriter:
             self._file(f"{stem}.ids").write(
                 "".join(
                     f"{r.article}\t{r.source_version}\t{r.target_version}\t"
-                    f"{' '.join(r.source_ids)}\t{' '.join(r.target_ids)}\n"
+                    f"{' '.join(r.source_ids)}\t{' '.join(r.target_ids)}"
+                    + "".join(f"\t{_tsv_value(v)}" for v in r.extra.values())
+                    + "\n"
                     for r in pair
                 ).encode()
             )
@@ -641,12 +701,15 @@ def export_alignments(
     *,
     report: ExportReport | None = None,
     name: str = "corpus",
+    extra: dict[str, type] | None = None,
 ) -> ExportReport:
     """Write the beads of ``records`` that pass ``options`` to the binary stream ``out`` as ``fmt``.
 
     Reads one record at a time and writes as it goes. Moses is written as a zip holding
     ``<name>.<src>-<tgt>.<lang>`` and ``.ids`` files. A report with ``written == 0`` means nothing
     matched (the output is then a valid, empty file). ``report`` lets a caller add to its own counts.
+    ``extra`` names columns beyond :data:`COLUMNS` (name -> ``float`` or ``str``), taken from each
+    record's ``extra`` (TMX: ``x-<name>`` props of the translation; Moses: more columns in ``.ids``).
     """
     options = options or ExportOptions()
     options.check()
@@ -657,7 +720,7 @@ def export_alignments(
     elif fmt == "moses":
         writer = _MosesZipWriter(name, out, report)
     else:
-        writer = _TableWriter(fmt, out, report)
+        writer = _TableWriter(fmt, out, report, extra)
     try:
         _write(writer, records, options, report)
         writer.close()
@@ -850,13 +913,29 @@ def export_workspace(
                 f"unknown language {', '.join(unknown)}: the aligned translations are in "
                 f"{', '.join(available)} (--langs names target languages; the source side always comes along)"
             )
-    records = _iter_jobs(ws, jobs, options, report, progress)
+    return write_export(_iter_jobs(ws, jobs, options, report, progress), fmt, out, options, report)
+
+
+def write_export(
+    records: Iterable[Record],
+    fmt: str,
+    out: Path,
+    options: ExportOptions,
+    report: ExportReport,
+    extra: dict[str, type] | None = None,
+) -> ExportReport:
+    """Write ``records`` to the path ``out`` as :func:`export_workspace` does (every file atomically, all
+    of them together); :class:`NothingToExportError` when no bead matched."""
+    out = Path(out)
+    _check_out(out)
     try:
         with storage.atomic_files(out.parent, out.name) as files:
             if fmt == "moses" and out.suffix.lower() != ".zip":
                 _write(_MosesWriter(out.name, files.open, report), records, options, report)
             else:
-                export_alignments(records, fmt, files.open(out.name), options, report=report, name=out.stem)
+                export_alignments(
+                    records, fmt, files.open(out.name), options, report=report, name=out.stem, extra=extra
+                )
             if report.written == 0:
                 raise NothingToExportError(report.nothing_message(options), report)
             names = files.names

@@ -1,0 +1,187 @@
+"""Reading a story archive: a Parquet, JSONL or CSV file of stories, one row a story.
+
+The columns are mapped by :class:`Columns` (the defaults fit the KCNA archive). Everything a user can get
+wrong is checked here, before any stage runs, with a message that says what to fix: a file that is not one
+of the three formats, a missing column (the message lists the columns there are), duplicate or empty ids,
+an empty archive, dates that cannot be parsed (the rows are named).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from workbench.errors import WorkbenchError
+
+__all__ = [
+    "FORMATS",
+    "KCNA_DATE_PATTERN",
+    "ArchiveError",
+    "Columns",
+    "archive_format",
+    "file_sha256",
+    "read_archive",
+]
+
+log = logging.getLogger(__name__)
+
+FORMATS = ("parquet", "jsonl", "csv")
+# The date in a KCNA index page URL: .../2011-12-01ee.html (2011) or .../news01/20120101-33ee.html (2012).
+KCNA_DATE_PATTERN = r"(\d{4})-?(\d{2})-?(\d{2})(?:-\d+)?[a-z]*\.html?$"
+_SUFFIXES = {".parquet": "parquet", ".pq": "parquet", ".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv"}
+
+
+class ArchiveError(WorkbenchError):
+    """An archive that cannot be read as told: the message names the file and what to change."""
+
+
+@dataclass(frozen=True, slots=True)
+class Columns:
+    """Which archive column holds what. ``date_from`` is a column whose text holds the date where ``date``
+    is empty (KCNA: the index page URL), read with ``date_pattern`` (three groups: year, month, day)."""
+
+    id: str = "id"
+    language: str = "language"
+    date: str = "date"
+    title: str = "title"
+    text: str = "story"
+    date_from: str | None = "index_page"
+    date_pattern: str = KCNA_DATE_PATTERN
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def archive_format(path: Path) -> str:
+    """``parquet``, ``jsonl`` or ``csv``, from the file's first bytes and its name."""
+    path = Path(path)
+    if not path.exists():
+        raise ArchiveError(f"{path}: no such file")
+    if path.is_dir():
+        raise ArchiveError(f"{path} is a folder: give the archive file (Parquet, JSONL or CSV)")
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    by_name = _SUFFIXES.get(path.suffix.lower())
+    if by_name == "parquet":
+        raise ArchiveError(f"{path} is named .parquet but is not a Parquet file (it lacks the PAR1 magic)")
+    if b"\x00" in head:
+        raise ArchiveError(f"{path} is neither Parquet, JSONL nor CSV (it looks binary)")
+    if by_name:
+        return by_name
+    if head.lstrip()[:1] in (b"{", b"["):
+        return "jsonl"
+    raise ArchiveError(
+        f"cannot tell the format of {path}: name it .parquet, .jsonl or .csv (one story a row or line)"
+    )
+
+
+def file_sha256(path: Path) -> str:
+    """``sha256:<hex>`` of a file's bytes (read in chunks)."""
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return "sha256:" + digest.hexdigest()
+
+
+def _read_table(path: Path, fmt: str) -> pd.DataFrame:
+    try:
+        if fmt == "parquet":
+            return pq.read_table(path).to_pandas()
+        if fmt == "jsonl":
+            return pd.read_json(path, lines=True, dtype=False)
+        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+    except (pa.ArrowException, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise ArchiveError(f"cannot read {path} as {fmt.upper()}: {first}") from exc
+
+
+def _text_column(df: pd.DataFrame, name: str) -> pd.Series:
+    """A column as strings, missing values as None."""
+    col = df[name]
+    return col.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+
+
+def _parse_dates(values: pd.Series, ids: pd.Series, what: str, path: Path) -> pd.Series:
+    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
+    bad = values.notna() & parsed.isna()
+    if bad.any():
+        rows = ", ".join(f"{i} ({v!r})" for i, v in zip(ids[bad][:5], values[bad][:5], strict=True))
+        more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
+        raise ArchiveError(
+            f"{path}: {what} cannot be read as a date in {int(bad.sum())} row(s): {rows}{more}. "
+            "Use YYYY-MM-DD, or name another column with --date-col"
+        )
+    return parsed.dt.date
+
+
+def read_archive(path: Path, columns: Columns = Columns()) -> pd.DataFrame:
+    """The archive as a table of stories: ``id``, ``label`` (the archive's language), ``date`` (a
+    ``datetime.date``, or None), ``date_source`` ("column", "derived" or "none"), ``title``, ``text``,
+    ``row`` (0-based row in the file). Raises :class:`ArchiveError` for anything that would make the
+    stages meaningless."""
+    path = Path(path)
+    fmt = archive_format(path)
+    df = _read_table(path, fmt)
+    if df.empty:
+        raise ArchiveError(f"{path} holds no stories (0 rows)")
+    needed = {"--id-col": columns.id, "--lang-col": columns.language, "--text-col": columns.text}
+    optional = {"--title-col": columns.title, "--date-col": columns.date}
+    if columns.date_from:
+        optional["--date-from"] = columns.date_from
+    missing = [f"{flag} {name!r}" for flag, name in needed.items() if name not in df.columns]
+    missing += [f"{flag} {name!r}" for flag, name in optional.items() if name and name not in df.columns]
+    if missing:
+        raise ArchiveError(
+            f"{path} has no column {', '.join(missing)}. Its columns are: {', '.join(map(str, df.columns))}. "
+            "Map them with --id-col, --lang-col, --date-col, --title-col, --text-col and --date-from"
+        )
+    ids = _text_column(df, columns.id)
+    if ids.isna().any() or (ids.str.strip() == "").any():
+        rows = ", ".join(str(i) for i in ids.index[ids.isna() | (ids.str.strip() == "")][:5])
+        raise ArchiveError(f"{path}: empty {columns.id!r} in row(s) {rows}; every story needs an id")
+    dupes = ids[ids.duplicated(keep=False)]
+    if not dupes.empty:
+        shown = ", ".join(sorted(set(dupes))[:5])
+        raise ArchiveError(
+            f"{path}: {dupes.nunique()} id(s) occur more than once in {columns.id!r} ({shown}); "
+            "ids must be unique (use --id-col to name another column)"
+        )
+    out = pd.DataFrame({"id": ids.astype(str), "row": range(len(df))})
+    labels = _text_column(df, columns.language)
+    out["label"] = labels.fillna("").str.strip().str.lower()
+    out["title"] = _text_column(df, columns.title).fillna("") if columns.title else ""
+    out["text"] = _text_column(df, columns.text).fillna("")
+    dates = (
+        _parse_dates(_text_column(df, columns.date), out["id"], f"column {columns.date!r}", path)
+        if columns.date
+        else pd.Series([None] * len(df))
+    )
+    source = pd.Series(["column" if d is not None and d == d else "none" for d in dates])
+    if columns.date_from:
+        pattern = re.compile(columns.date_pattern)
+        if pattern.groups < 3:
+            raise ArchiveError(
+                f"--date-pattern {columns.date_pattern!r} needs three groups: year, month and day"
+            )
+        holder = _text_column(df, columns.date_from)
+        need = source == "none"
+        found = holder[need].map(lambda s: None if s is None else pattern.search(s))
+        derived = found.map(lambda m: None if m is None else f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
+        parsed = _parse_dates(derived, out["id"][need], f"the date in {columns.date_from!r}", path)
+        dates = dates.astype(object)
+        dates[need] = parsed
+        source[need & parsed.reindex(source.index).notna()] = "derived"
+    out["date"] = [d if d is not None and d == d else None for d in dates]
+    out["date_source"] = source.values
+    log.info("read %d stories from %s (%s)", len(out), path, fmt)
+    return out

@@ -1,0 +1,162 @@
+"""Exporting a corpus: the sentence links of its pairs, through the workbench's exporters, streaming.
+
+Each pair becomes one record of ``workbench.export``: the article is ``<corpus>/<target id>``, the source
+and target versions are the two stories' ids, and every row also carries the pair's score, margin and
+decision (``pair_score``, ``pair_margin``, ``pair_decision``) beside the bead's own score, as OPUS and
+ParaCrawl rows carry alignment scores. Pairs are read in chunks, so memory does not grow with the corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from workbench import alignments as store
+from workbench import export as ex
+from workbench.corpus.folder import CorpusError, CorpusFolder
+from workbench.corpus.gold import ACCEPTED
+from workbench.corpus.pairing import DECISIONS
+from workbench.segment import Sentence
+from workbench.texts import TextVersion
+
+__all__ = ["EXTRA", "CorpusExportOptions", "export_corpus", "records"]
+
+EXTRA = {"pair_score": float, "pair_margin": float, "pair_decision": str}
+
+
+@dataclass(frozen=True, slots=True)
+class CorpusExportOptions:
+    """Which pairs and beads go out: pairs with one of ``decisions`` and at least ``min_pair_score``;
+    beads with text on both sides, at least ``min_score`` and, with ``one_to_one``, 1-1 only."""
+
+    decisions: tuple[str, ...] = ACCEPTED
+    min_pair_score: float | None = None
+    min_score: float | None = None
+    one_to_one: bool = False
+
+    def check(self) -> None:
+        unknown = [d for d in self.decisions if d not in DECISIONS]
+        if unknown or not self.decisions:
+            raise CorpusError(
+                f"unknown decision {', '.join(unknown) or '(none)'}: use {', '.join(DECISIONS)}"
+            )
+        if "none" in self.decisions:
+            raise CorpusError("a story decided 'none' has no pair to export; choose other decisions")
+
+
+def _pairs(folder: CorpusFolder, options: CorpusExportOptions) -> pd.DataFrame:
+    pairs = folder.read("pairs").to_pandas()
+    pairs = pairs[pairs["decision"].isin(options.decisions) & pairs["src_id"].notna()]
+    if options.min_pair_score is not None:
+        # a person's decision has no score: it passes any score filter
+        pairs = pairs[(pairs["decided_by"] == "person") | (pairs["score"] >= options.min_pair_score)]
+    return pairs.sort_values("tgt_id").reset_index(drop=True)
+
+
+def _version(doc_id: str, language: str, kind: str, origin: str, created: datetime) -> TextVersion:
+    return TextVersion(doc_id, f"{doc_id}.txt", language, kind, origin, created)
+
+
+def _link_groups(folder: CorpusFolder) -> Iterator[pd.DataFrame]:
+    """The links table one target story at a time (it is sorted by target id and link), streamed."""
+    carry = None
+    for batch in pq.ParquetFile(folder.table_path("links")).iter_batches(batch_size=10_000):
+        frame = batch.to_pandas()
+        if carry is not None:
+            frame = pd.concat([carry, frame], ignore_index=True)
+        last = frame["tgt_id"].iloc[-1]
+        carry = frame[frame["tgt_id"] == last]
+        for _, group in frame[frame["tgt_id"] != last].groupby("tgt_id", sort=False):
+            yield group
+    if carry is not None and len(carry):
+        yield carry
+
+
+def _side(doc: str, lang: str, ids, texts) -> store.AlignedSide:
+    sentences = [
+        Sentence(i, t, 0)
+        for link_ids, link_texts in zip(ids, texts, strict=True)
+        for i, t in zip(link_ids, link_texts, strict=True)
+    ]
+    return store.AlignedSide(doc, lang, "", sentences)
+
+
+def records(
+    folder: CorpusFolder,
+    options: CorpusExportOptions,
+    report: ex.ExportReport,
+    progress: Callable[[int, int, str], None] | None = None,
+) -> Iterator[ex.Record]:
+    """One export record per pair that passes ``options``, in target id order."""
+    pairs = _pairs(folder, options).set_index("tgt_id")
+    languages = folder.manifest.get("params", {}).get("pair", {})
+    src_lang, tgt_lang = languages.get("src", "src"), languages.get("tgt", "tgt")
+    stamp = folder.stage("align").get("finished") or datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    created = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+    origin = f"corpus {folder.name}"
+    done = 0
+    for group in _link_groups(folder):
+        tgt_id = group["tgt_id"].iloc[0]
+        if tgt_id not in pairs.index:
+            continue
+        pair = pairs.loc[tgt_id]
+        if (group["src_id"] != pair["src_id"]).any():
+            continue
+        record = store.Alignment(
+            article=f"{folder.name}/{tgt_id}",
+            source=_side(pair["src_id"], src_lang, group["src_sent_ids"], group["src_sents"]),
+            target=_side(tgt_id, tgt_lang, group["tgt_sent_ids"], group["tgt_sents"]),
+            links=[
+                store.Link(list(a), list(b), float(s))
+                for a, b, s in zip(group["src_sent_ids"], group["tgt_sent_ids"], group["score"], strict=True)
+            ],
+            model="corpus",
+            params={},
+            created=stamp,
+            modified=stamp,
+        )
+        score, margin = pair["score"], pair["margin"]
+        yield ex.Record(
+            record,
+            _version(pair["src_id"], src_lang, "source", origin, created),
+            _version(tgt_id, tgt_lang, "human", origin, created),
+            extra={
+                "pair_score": None if score != score or score is None else round(float(score), 4),
+                "pair_margin": None if margin != margin or margin is None else round(float(margin), 4),
+                "pair_decision": pair["decision"],
+            },
+        )
+        done += 1
+        if progress:
+            progress(done, len(pairs), tgt_id)
+    if done < len(pairs):
+        report.warn(
+            f"{len(pairs) - done} pair(s) have no sentence links yet: "
+            f"run `workbench corpus align {folder.name}`"
+        )
+
+
+def export_corpus(
+    folder: CorpusFolder,
+    fmt: str,
+    out: Path,
+    options: CorpusExportOptions = CorpusExportOptions(),
+    progress: Callable[[int, int, str], None] | None = None,
+) -> ex.ExportReport:
+    """Write the corpus's links to ``out`` in ``fmt`` (every workbench export format, plus the Hugging
+    Face layout ``hf-jsonl``/``hf-parquet``), atomically; NothingToExportError when nothing passes."""
+    options.check()
+    ex.check_format(fmt)
+    if folder.stage("align").get("status") != "done":
+        raise CorpusError(
+            f"corpus {folder.name} is not aligned yet: run `workbench corpus build` (or align) first"
+        )
+    bead_options = ex.ExportOptions(status="any", min_score=options.min_score, one_to_one=options.one_to_one)
+    bead_options.check()
+    report = ex.ExportReport(fmt)
+    return ex.write_export(records(folder, options, report, progress), fmt, out, bead_options, report, EXTRA)

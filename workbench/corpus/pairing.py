@@ -1,0 +1,379 @@
+"""The pair stage: for every target-language story, the source-language story it translates, or none.
+
+1. **Features** (:class:`LeadEncoder`, :func:`features`): each story's title and lead embedded (use-m3),
+   its numbers and its names (``evidence``).
+2. **Candidates** (:func:`blocks`, :func:`score_block`): the source stories dated from ``before`` days
+   before a target to ``after`` days after it; a block is one target date, so the cost grows linearly with
+   the archive. A candidate's score adds the lead similarity, the shared numbers and names, and a penalty
+   for an unlikely length ratio. The best ``top_k`` are kept.
+3. **Rescoring** (:class:`Rescorer`): the best ``rescore`` candidates are sentence-aligned with the target
+   (Thompson & Koehn 2020): the share of sentences in non-empty beads and the beads' similarity.
+4. **Assignment and decision** (:func:`assign`): one-to-one, greedily by the final score (mutual best
+   first); the margin of a story's pair over its best rival; ``auto``, ``doubtful`` or ``none``, with the
+   reason. Decisions a person made (``decisions`` table) are applied as they are and never overwritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+
+from workbench.corpus import evidence
+
+__all__ = [
+    "DECISIONS",
+    "LeadEncoder",
+    "PairParams",
+    "Rescorer",
+    "assign",
+    "blocks",
+    "features",
+    "score_block",
+]
+
+log = logging.getLogger(__name__)
+
+DECISIONS = ("auto", "doubtful", "none", "accepted", "rejected")  # the last two are a person's
+# The languages of the models the pair stage can embed with (use-m3's model card; e5-small's are many).
+MODEL_LANGUAGES = {
+    "use-m3": frozenset(
+        ["ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"]
+    ),
+}
+PERSON = ("accepted", "rejected", "none")
+
+
+@dataclass(frozen=True, slots=True)
+class PairParams:
+    """Settings of the pair stage (the thresholds were chosen on the 2012 development gold: see the
+    README's corpus section).
+
+    - ``before``/``after``: days a source story may precede / follow its target.
+    - ``lead_chars``: characters of the story after the title that go into the lead embedding.
+    - ``numbers``/``names``/``length``: weights of the shared numbers (Jaccard), the shared names (IDF
+      weighted share of the target's names) and of the length penalty (``|log(tgt/src chars) -
+      log(length_ratio)|``) in a candidate's score, beside the lead similarity (weight 1).
+    - ``top_k``: candidates kept per target, and rescored by their sentences (:class:`Rescorer`).
+    - ``match_tgt``: weight, in the final score, of how well the target's sentences are matched in the
+      candidate; ``match_src`` the same for the candidate's sentences (0: a partial translation, which
+      leaves source sentences unmatched, is not penalised).
+    - ``accept``/``reject``: final score at or above which a pair is accepted (with ``margin`` over the
+      best rival), and below which a target has no translation in the archive; in between, doubtful.
+    """
+
+    src: str = "en"
+    tgt: str = "es"
+    before: int = 3
+    after: int = 1
+    model: str = "use-m3"
+    lead_chars: int = 400
+    numbers: float = 0.3
+    names: float = 1.0
+    length: float = 0.4
+    length_ratio: float = 1.1
+    top_k: int = 5
+    match_src: float = 0.0
+    match_tgt: float = 2.0
+    accept: float = 2.5
+    reject: float = 2.0
+    margin: float = 0.2
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+# --- features --------------------------------------------------------------------------------------
+
+
+def lead(title: str, text: str, chars: int) -> str:
+    """The title and the start of the story: what an editor reads to recognise it."""
+    body = " ".join(text.split())[:chars]
+    if len(text) > chars and " " in body:
+        body = body.rsplit(" ", 1)[0]
+    return f"{title}. {body}" if title else body
+
+
+def features(docs: pd.DataFrame, params: PairParams) -> pd.DataFrame:
+    """``doc_id``, ``lead``, ``numbers`` and ``names`` (lists) of a batch of documents."""
+    return pd.DataFrame(
+        {
+            "doc_id": docs["doc_id"].tolist(),
+            "lead": [lead(t, x, params.lead_chars) for t, x in zip(docs["title"], docs["text"], strict=True)],
+            "numbers": [
+                sorted(evidence.numbers(f"{t}\n{x}"))
+                for t, x in zip(docs["title"], docs["text"], strict=True)
+            ],
+            "names": [
+                sorted(evidence.names(f"{t}\n{x}")) for t, x in zip(docs["title"], docs["text"], strict=True)
+            ],
+        }
+    )
+
+
+class LeadEncoder:
+    """Embeds the ``lead`` column of a batch (``vector``: float32 lists). The model loads on the first
+    batch, once per worker; callable as a Ray Data ``map_batches`` class."""
+
+    def __init__(self, model: str = "use-m3", cache: object = False):
+        self.model, self.cache = model, cache
+        self._embedder = None
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        if self._embedder is None:
+            from workbench.embed import get_embedder
+
+            self._embedder = get_embedder(self.model, cache=self.cache)
+        vectors = self._embedder.encode(batch["lead"].tolist()) if len(batch) else np.zeros((0, 0))
+        out = batch[["doc_id"]].copy()
+        out["vector"] = [v.astype(np.float32) for v in vectors]
+        return out
+
+
+# --- candidates ------------------------------------------------------------------------------------
+
+
+def blocks(docs: pd.DataFrame, params: PairParams) -> Iterator[tuple[date, pd.DataFrame, pd.DataFrame]]:
+    """(date, targets of that date, sources dated ``before`` days earlier to ``after`` days later), for
+    every date that has targets. ``docs`` holds the pairable documents of both languages."""
+    targets = docs[docs["language"] == params.tgt]
+    sources = docs[docs["language"] == params.src].sort_values(["date", "doc_id"])
+    src_dates = sources["date"].to_numpy()
+    for day, group in targets.groupby("date", sort=True):
+        lo = np.searchsorted(src_dates, day - timedelta(days=params.before), side="left")
+        hi = np.searchsorted(src_dates, day + timedelta(days=params.after), side="right")
+        yield day, group.sort_values("doc_id"), sources.iloc[lo:hi]
+
+
+def score_block(
+    targets: pd.DataFrame, sources: pd.DataFrame, params: PairParams, idf: dict[str, float]
+) -> pd.DataFrame:
+    """The ``top_k`` candidates of each target of a block with their features and score.
+
+    ``targets`` and ``sources`` carry ``doc_id``, ``date``, ``n_chars``, ``vector``, ``numbers``,
+    ``names``, ``near_duplicate_of``. Rows: tgt_id, src_id, rank (1 = best), day_diff (target date minus
+    source date), sim, numbers, names, length, score."""
+    rows = []
+    if sources.empty:
+        return _candidates(rows)
+    sims = np.stack(targets["vector"].to_list()) @ np.stack(sources["vector"].to_list()).T
+    src_numbers = [set(x) for x in sources["numbers"]]
+    src_names = [set(x) for x in sources["names"]]
+    src_chars = sources["n_chars"].to_numpy(dtype=float)
+    src_ids, src_dates = sources["doc_id"].tolist(), sources["date"].tolist()
+    for i, t in enumerate(targets.itertuples(index=False)):
+        numbers, names = set(t.numbers), set(t.names)
+        num = np.array([evidence.number_overlap(numbers, s) for s in src_numbers])
+        nam = np.array([evidence.name_overlap(names, s, idf) for s in src_names])
+        length = np.abs(np.log(max(t.n_chars, 1) / np.maximum(src_chars, 1)) - math.log(params.length_ratio))
+        score = sims[i] + params.numbers * num + params.names * np.nan_to_num(nam) - params.length * length
+        order = np.lexsort((np.arange(len(score)), -score))[: params.top_k]  # ties: archive order
+        for rank, j in enumerate(order, 1):
+            rows.append(
+                (
+                    t.doc_id,
+                    src_ids[j],
+                    rank,
+                    (t.date - src_dates[j]).days,
+                    float(sims[i, j]),
+                    float(num[j]),
+                    float(nam[j]),
+                    float(length[j]),
+                    float(score[j]),
+                )
+            )
+    return _candidates(rows)
+
+
+_CANDIDATE_COLUMNS = ["tgt_id", "src_id", "rank", "day_diff", "sim", "numbers", "names", "length", "score"]
+
+
+def _candidates(rows: list[tuple]) -> pd.DataFrame:
+    out = pd.DataFrame(rows, columns=_CANDIDATE_COLUMNS)
+    return out.astype({"rank": "int32", "day_diff": "int32"})
+
+
+# --- rescoring -------------------------------------------------------------------------------------
+
+
+class Rescorer:
+    """Scores candidate pairs by their sentences (rows of ``src_id``, ``tgt_id``, ``src_sents``,
+    ``tgt_sents``), in the spirit of Thompson & Koehn (2020), who rescore candidate documents by how their
+    sentences align: ``match_src`` and ``match_tgt`` are how well each sentence of that side is matched
+    by its most similar sentence on the other side (the mean of the best cosines). A translation scores
+    high on both sides, a story on the same topic low, a partial translation high on the target side.
+
+    Each story's sentences are embedded once per worker (the model loads on the first batch); callable as
+    a Ray Data ``map_batches`` class."""
+
+    MEMO = 4096  # stories whose sentence vectors a worker keeps (neighbouring targets share candidates)
+
+    def __init__(self, model: str = "use-m3"):
+        self.model = model
+        self._embedder = None
+        self._memo: dict[str, np.ndarray] = {}
+
+    def _vectors(self, doc_id: str, sentences: list[str]) -> np.ndarray:
+        vectors = self._memo.pop(doc_id, None)
+        if vectors is None:
+            if self._embedder is None:
+                from workbench.embed import get_embedder
+
+                self._embedder = get_embedder(self.model, cache=False)
+            vectors = self._embedder.encode(sentences)
+        self._memo[doc_id] = vectors  # most recent last
+        while len(self._memo) > self.MEMO:
+            self._memo.pop(next(iter(self._memo)))
+        return vectors
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        match_src, match_tgt = [], []
+        for row in batch.itertuples(index=False):
+            src, tgt = list(row.src_sents), list(row.tgt_sents)
+            if not src or not tgt:
+                match_src.append(0.0)
+                match_tgt.append(0.0)
+                continue
+            sims = self._vectors(row.src_id, src) @ self._vectors(row.tgt_id, tgt).T
+            match_src.append(float(sims.max(axis=1).mean()))
+            match_tgt.append(float(sims.max(axis=0).mean()))
+        out = batch[["tgt_id", "src_id"]].copy()
+        out["match_src"], out["match_tgt"] = match_src, match_tgt
+        return out
+
+
+RESCORED = ("match_src", "match_tgt")
+
+
+# --- assignment and decisions ----------------------------------------------------------------------
+
+
+def final_score(candidates: pd.DataFrame, params: PairParams) -> pd.Series:
+    """A candidate's score plus what its sentences show. A target without names (no evidence either way)
+    is credited the names share typical of the corpus's best candidates, so that its score reads on the
+    same scale as the others'."""
+    typical = candidates.loc[candidates["rank"] == 1, "names"].median()
+    missing = candidates["names"].isna() * params.names * (0.0 if typical != typical else typical)
+    bonus = params.match_src * candidates["match_src"].fillna(0) + params.match_tgt * candidates[
+        "match_tgt"
+    ].fillna(0)
+    return candidates["score"] + missing + bonus
+
+
+def assign(
+    targets: pd.DataFrame,
+    candidates: pd.DataFrame,
+    params: PairParams,
+    family: dict[str, str] | None = None,
+    person: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per target: its pair, score, margin, decision and reason.
+
+    ``targets``: doc_id and, for stories that cannot be paired, a ``why`` (else None). ``candidates``:
+    :func:`score_block` rows with ``match_src``/``match_tgt`` (:class:`Rescorer`). ``family`` maps a
+    story to the longer story it is a near duplicate of, so that a flash report is no rival of its full
+    story.
+    ``person``: decisions a person made (tgt_id, decision, src_id), applied first and never changed.
+    """
+    family = family or {}
+    cands = candidates.copy()
+    cands["final"] = final_score(cands, params)
+    decided: dict[str, dict] = {}
+    taken: dict[str, str] = {}  # source story -> the target it went to
+    rejected: set[tuple[str, str]] = set()
+    for p in person.itertuples(index=False) if person is not None else []:
+        if p.decision == "rejected":
+            rejected.add((p.tgt_id, p.src_id))
+            continue
+        decided[p.tgt_id] = {
+            "src_id": p.src_id if p.decision == "accepted" else None,
+            "decision": p.decision,
+            "reason": "decided by a person",
+            "by": "person",
+        }
+        if p.decision == "accepted" and p.src_id:
+            taken[p.src_id] = p.tgt_id
+    if rejected:
+        keep = [(t, s) not in rejected for t, s in zip(cands["tgt_id"], cands["src_id"], strict=True)]
+        cands = cands[keep]
+    cands = cands.sort_values(["tgt_id", "final", "rank"], ascending=[True, False, True], kind="stable")
+    best_of = {tgt: group for tgt, group in cands.groupby("tgt_id", sort=False)}
+
+    def related(a: str, b: str) -> bool:
+        return family.get(a) == b or family.get(b) == a or (a in family and family.get(a) == family.get(b))
+
+    # greedy one-to-one: every candidate edge by final score, best first
+    order = cands.sort_values(["final", "tgt_id", "src_id"], ascending=[False, True, True], kind="stable")
+    for edge in order.itertuples(index=False):
+        if edge.tgt_id in decided:
+            continue
+        if edge.src_id in taken:
+            continue
+        group = best_of[edge.tgt_id]
+        rivals = group[(group["src_id"] != edge.src_id)]
+        rivals = rivals[[not related(edge.src_id, s) for s in rivals["src_id"]]]
+        runner = rivals["final"].max() if len(rivals) else edge.final - 1.0
+        first = group.iloc[0]
+        info = {"src_id": edge.src_id, "score": edge.final, "margin": edge.final - runner, "by": "machine"}
+        if first.src_id != edge.src_id and not related(first.src_id, edge.src_id):
+            info["lost"] = f"its best candidate {first.src_id} went to {taken[first.src_id]}"
+        decided[edge.tgt_id] = info
+        taken[edge.src_id] = edge.tgt_id
+    rows = []
+    for t in targets.itertuples(index=False):
+        group = best_of.get(t.doc_id)
+        runners = [] if group is None else group["src_id"].tolist()
+        info = decided.get(t.doc_id)
+        if info is not None and info.get("by") == "person":
+            rows.append(
+                _row(
+                    t.doc_id, info["src_id"], None, None, info["decision"], info["reason"], "person", runners
+                )
+            )
+            continue
+        if isinstance(t.why, str):
+            rows.append(_row(t.doc_id, None, None, None, "none", t.why, "machine", runners))
+            continue
+        if info is None:
+            why = (
+                f"no {params.src} story dated {params.before} days before to {params.after} after it"
+                if group is None
+                else "every candidate went to another story that matches it better"
+            )
+            rows.append(_row(t.doc_id, None, None, None, "none", why, "machine", runners))
+            continue
+        score, margin = float(info["score"]), float(info["margin"])
+        stats = f"score {score:.2f}, margin {margin:.2f}"
+        if score < params.reject:
+            decision, why = "none", f"best candidate {info['src_id']} is unlike it ({stats})"
+        elif score >= params.accept and margin >= params.margin and "lost" not in info:
+            decision, why = "auto", stats
+        else:
+            low = [f"score under {params.accept:g}"] * (score < params.accept)
+            low += [f"margin under {params.margin:g}"] * (margin < params.margin)
+            low += [info["lost"]] if "lost" in info else []
+            decision, why = "doubtful", f"{stats}: {'; '.join(low)}"
+        src = info["src_id"] if decision != "none" else None
+        rows.append(
+            _row(t.doc_id, src, score, margin, decision, why, "machine", runners, candidate=info["src_id"])
+        )
+    return pd.DataFrame(rows)
+
+
+def _row(tgt, src, score, margin, decision, reason, by, runners, candidate=None) -> dict:
+    return {
+        "tgt_id": tgt,
+        "src_id": src,
+        "score": score,
+        "margin": margin,
+        "decision": decision,
+        "reason": reason,
+        "decided_by": by,
+        "best_candidate": candidate if candidate is not None else src,
+        "candidates": runners,
+    }

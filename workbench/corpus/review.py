@@ -1,0 +1,193 @@
+"""What a person does with a corpus's pairs: decide them, and open one for sentence review.
+
+- :func:`decide` records a person's decision on a target story (``accepted`` with its source story,
+  ``rejected`` or ``none``) in the ``decisions`` table, and re-decides the pairs at once (no stage is
+  re-run: the candidates are kept). A run of the pipeline never overrides such a decision, and the export
+  honours it; ``clear`` removes it.
+- :func:`open_pair` turns one pair into an article in ``texts/`` (the source story as its source, the
+  target story as a human translation) with provenance pointing back to the corpus and its ids, and saves
+  the pair's sentence links as its alignment in ``alignments/``, where the app and ``workbench export``
+  take it as any other article.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import pyarrow as pa
+
+from workbench import alignments as store
+from workbench import texts
+from workbench.corpus import pipeline
+from workbench.corpus.folder import CorpusError, CorpusFolder
+from workbench.corpus.pairing import PERSON
+from workbench.segment import Sentence, split_sentences
+
+__all__ = ["DECISION_SCHEMA", "decide", "open_pair"]
+
+DECISION_SCHEMA = pa.schema(
+    [
+        ("tgt_id", pa.string()),
+        ("decision", pa.string()),  # accepted, rejected or none
+        ("src_id", pa.string()),  # accepted: the source story; rejected: the one rejected
+        ("note", pa.string()),
+        ("at", pa.string()),  # ISO 8601 UTC
+    ]
+)
+
+
+def _pair_row(folder: CorpusFolder, tgt_id: str) -> dict:
+    pairs = folder.read("pairs").to_pandas()
+    row = pairs[pairs["tgt_id"] == tgt_id]
+    if row.empty:
+        raise CorpusError(
+            f"{tgt_id!r} is not a target story of corpus {folder.name} (see `workbench corpus pairs`)"
+        )
+    return row.iloc[0].to_dict()
+
+
+def decide(
+    folder: CorpusFolder, tgt_id: str, decision: str, src_id: str | None = None, note: str = ""
+) -> dict:
+    """Record a person's decision on ``tgt_id`` and re-decide the pairs; returns the story's new pair row.
+
+    ``decision``: ``accepted`` (``src_id``, default the pair's current or best candidate), ``rejected``
+    (the pair's current source story is wrong: the next candidate may take its place, at most as
+    doubtful), ``none`` (no translation in the archive) or ``clear`` (forget the person's decision)."""
+    if decision not in (*PERSON, "clear"):
+        raise CorpusError(f"unknown decision {decision!r}: use accepted, rejected, none or clear")
+    pair = _pair_row(folder, tgt_id)
+    current = pair["src_id"] if isinstance(pair["src_id"], str) else pair["best_candidate"]
+    if decision in ("accepted", "rejected"):
+        src_id = src_id or (current if isinstance(current, str) else None)
+        if not src_id:
+            raise CorpusError(f"{tgt_id} has no candidate: name the source story (--src-id)")
+        docs = folder.read("documents", columns=["doc_id", "language"]).to_pandas()
+        src_lang = folder.manifest.get("params", {}).get("pair", {}).get("src")
+        match = docs[docs["doc_id"] == src_id]
+        if match.empty:
+            raise CorpusError(f"no story {src_id!r} in corpus {folder.name}")
+        if src_lang and match.iloc[0]["language"] != src_lang:
+            raise CorpusError(
+                f"{src_id} is in {match.iloc[0]['language']!r}, not the source language {src_lang!r}"
+            )
+    else:
+        src_id = None
+    old = (
+        folder.read("decisions").to_pandas()
+        if folder.has("decisions")
+        else DECISION_SCHEMA.empty_table().to_pandas()
+    )
+    old = old[old["tgt_id"] != tgt_id]
+    if decision != "clear":
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        new = pd.DataFrame(
+            [{"tgt_id": tgt_id, "decision": decision, "src_id": src_id, "note": note, "at": stamp}]
+        )
+        old = pd.concat([old, new], ignore_index=True) if len(old) else new
+    table = pa.Table.from_pandas(old.sort_values("tgt_id"), schema=DECISION_SCHEMA, preserve_index=False)
+    folder.write("decisions", table)
+    pipeline.redecide(folder)
+    return _pair_row(folder, tgt_id)
+
+
+def _story_text(doc: dict) -> str:
+    """The story as an article text: the title as the first line, then the story's paragraphs."""
+    title, text = (doc["title"] or "").strip(), doc["text"] or ""
+    return f"{title}\n{text}" if title else text
+
+
+def open_pair(
+    folder: CorpusFolder, ws, tgt_id: str, article_id: str | None = None, publisher: str = ""
+) -> tuple[texts.Article, store.Alignment]:
+    """Make the pair of ``tgt_id`` an article of workspace ``ws`` with its alignment; returns both.
+
+    The article holds the source story as ``<src>.source`` and the target story as ``<tgt>.corpus``
+    (kind human), with origins naming the corpus, the archive and the story ids. The alignment is the
+    pair's sentence links from the align stage."""
+    pair = _pair_row(folder, tgt_id)
+    src_id = pair["src_id"]
+    if not isinstance(src_id, str):
+        raise CorpusError(
+            f"{tgt_id} has no source story ({pair['decision']}: {pair['reason']}); accept one first "
+            f"(workbench corpus decide {folder.name} {tgt_id} --accept SRC_ID)"
+        )
+    docs = folder.read("documents").to_pandas().set_index("doc_id")
+    src, tgt = docs.loc[src_id].to_dict(), docs.loc[tgt_id].to_dict()
+    links = folder.read("links").to_pandas() if folder.has("links") else pd.DataFrame()
+    links = links[(links["tgt_id"] == tgt_id) & (links["src_id"] == src_id)] if len(links) else links
+    if links.empty:
+        raise CorpusError(
+            f"the pair {src_id} -> {tgt_id} has no sentence links yet: "
+            f"run `workbench corpus align {folder.name}`"
+        )
+    article_id = article_id or texts.slugify(f"{folder.name}-{tgt_id}")
+    source = folder.manifest.get("source", {})
+    where = f"corpus {folder.name} ({folder.path}), archive {source.get('path', '?')}"
+    article = texts.create_article(
+        ws.texts,
+        article_id,
+        src["title"] or src_id,
+        date=src["date"] if src["date"] == src["date"] else None,
+        publisher=publisher,
+        source_url=source.get("path", ""),
+        notes=(
+            f"From {where} ({source.get('sha256', '')}): source story {src_id}, translation {tgt_id}; "
+            f"pair decision {pair['decision']} by {pair['decided_by']}"
+            + (
+                f", score {pair['score']:.2f}, margin {pair['margin']:.2f}"
+                if pair["score"] == pair["score"] and pair["score"] is not None
+                else ""
+            )
+        ),
+    )
+    src_lang, tgt_lang = src["language"], tgt["language"]
+    src_text, tgt_text = _story_text(src), _story_text(tgt)
+    texts.add_version(
+        ws.texts,
+        article_id,
+        src_text,
+        language=src_lang,
+        kind="source",
+        origin=f"story {src_id} of {where}",
+        check_script=False,
+    )
+    version = texts.add_version(
+        ws.texts,
+        article_id,
+        tgt_text,
+        language=tgt_lang,
+        kind="human",
+        tag="corpus",
+        origin=f"story {tgt_id} of {where}",
+        check_script=False,
+    )
+    article = texts.load_article(ws.texts, article_id)
+    sides = []
+    for vid, lang in ((article.source().id, src_lang), (version.id, tgt_lang)):
+        stored = texts.read_version_text(article, vid)
+        sentences: list[Sentence] = split_sentences(stored, lang)
+        sides.append(store.AlignedSide(vid, lang, texts.content_hash(stored), sentences))
+    known_src = {s.id for s in sides[0].sentences}
+    known_tgt = {s.id for s in sides[1].sentences}
+    links = links.sort_values("link")
+    if not all(set(x) <= known_src for x in links["src_sent_ids"]) or not all(
+        set(x) <= known_tgt for x in links["tgt_sent_ids"]
+    ):
+        raise CorpusError(f"the stored texts of {article_id} no longer split as in the corpus; re-import it")
+    record = store.Alignment(
+        article=article_id,
+        source=sides[0],
+        target=sides[1],
+        links=[
+            store.Link(list(a), list(b), float(s))
+            for a, b, s in zip(links["src_sent_ids"], links["tgt_sent_ids"], links["score"], strict=True)
+        ],
+        model=f"corpus:{folder.manifest.get('params', {}).get('align', {}).get('preset', 'fast')}",
+        params={"corpus": folder.name, "src_id": src_id, "tgt_id": tgt_id},
+        created=store._now(),
+        modified=store._now(),
+    )
+    saved = store.save_alignment(ws.alignment_path(article_id, version.id), record)
+    return article, saved

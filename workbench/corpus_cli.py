@@ -1,0 +1,331 @@
+"""``workbench corpus ...``: an archive of unpaired stories to a parallel corpus (a thin shell over
+``workbench.corpus``)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from workbench import cli as shell
+from workbench import corpus
+from workbench.corpus.archive import KCNA_DATE_PATTERN, Columns
+from workbench.corpus.documents import ImportParams
+from workbench.corpus.pairing import PairParams
+from workbench.corpus.pipeline import AlignSettings
+
+corpus_app = typer.Typer(
+    help="Whole archives: import unpaired stories, find which story translates which, align their "
+    "sentences, export a parallel corpus. Every command takes a corpus name (a folder under corpora/) "
+    "or the path of a corpus folder.",
+    no_args_is_help=True,
+)
+
+CorpusArg = Annotated[str, typer.Argument(help="Corpus name (under corpora/) or the path of its folder.")]
+RootOpt = shell.RootOpt
+PairModelOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--model", help="Embedding model of the pair stage: use-m3 (16 languages, fast) or e5-small (~100)."
+    ),
+]
+WorkersOpt = Annotated[
+    int | None, typer.Option("--workers", help="Worker processes (default: one per core).", min=1)
+]
+
+
+def _engine(workers: int | None):
+    from workbench.corpus.engine import LocalEngine
+
+    return LocalEngine(workers)
+
+
+class _Bars:
+    """One rich bar per step of a stage, fed by the pipeline's ``progress(what, done, total)``."""
+
+    def __init__(self):
+        self.bar = shell._progress()
+        self.tasks: dict[str, int] = {}
+
+    def __call__(self, what: str, done: int, total: int) -> None:
+        if what not in self.tasks:
+            self.tasks[what] = self.bar.add_task(what, total=total)
+        self.bar.update(self.tasks[what], completed=done, total=total)
+
+
+def _run_stages(job, what: str) -> None:
+    bars = _Bars()
+    start = time.perf_counter()
+    try:
+        with bars.bar:
+            ran = job(bars)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    except KeyboardInterrupt:
+        shell.err.print(f"interrupted; run the same command again to resume the {what}")
+        raise typer.Exit(code=130) from None
+    for stage, did in ran.items():
+        if not did:
+            shell.err.print(f"{stage}: already done with these settings (nothing to redo)")
+    shell.err.print(f"{what} finished in {time.perf_counter() - start:.1f}s")
+
+
+def _pair_params(folder, src, tgt, before, after, model) -> PairParams:
+    saved = folder.manifest.get("params", {}).get("pair", {})
+    known = {k: v for k, v in saved.items() if k in PairParams.__dataclass_fields__}
+    params = PairParams(**known)
+    changes = {"src": src, "tgt": tgt, "before": before, "after": after, "model": model}
+    return corpus.replace_params(params, {k: v for k, v in changes.items() if v is not None})
+
+
+@corpus_app.command("build")
+def build_cmd(
+    archive: Annotated[
+        Path, typer.Argument(help="The archive: a Parquet, JSONL or CSV file, a story a row.")
+    ],
+    name: Annotated[str | None, typer.Option("--name", help="Corpus name: corpora/<name>.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Corpus folder (instead of --name).")] = None,
+    src: Annotated[str, typer.Option("--src", help="Source language: the originals, e.g. en.")] = "en",
+    tgt: Annotated[str, typer.Option("--tgt", help="Target language: the translations, e.g. es.")] = "es",
+    id_col: Annotated[str, typer.Option("--id-col", help="Column of the story ids.")] = "id",
+    lang_col: Annotated[str, typer.Option("--lang-col", help="Column of the language labels.")] = "language",
+    date_col: Annotated[str, typer.Option("--date-col", help="Column of the dates ('' for none).")] = "date",
+    title_col: Annotated[
+        str, typer.Option("--title-col", help="Column of the titles ('' for none).")
+    ] = "title",
+    text_col: Annotated[str, typer.Option("--text-col", help="Column of the story texts.")] = "story",
+    date_from: Annotated[
+        str,
+        typer.Option(
+            "--date-from", help="Column whose text holds the date where the date is empty ('' for none)."
+        ),
+    ] = "index_page",
+    date_pattern: Annotated[
+        str, typer.Option("--date-pattern", help="Regex with year, month and day groups, for --date-from.")
+    ] = KCNA_DATE_PATTERN,
+    before: Annotated[int, typer.Option(help="Days a source story may precede its translation.", min=0)] = 3,
+    after: Annotated[int, typer.Option(help="Days a source story may follow its translation.", min=0)] = 1,
+    model: PairModelOpt = None,
+    preset: Annotated[str, typer.Option(help="Sentence aligner preset: fast or accurate.")] = "fast",
+    rebuild: Annotated[bool, typer.Option(help="Rebuild from a changed archive (keeps decisions).")] = False,
+    workers: WorkersOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Import an archive, pair its stories and align the pairs' sentences (each stage resumes where it
+    stopped, and only what a changed setting affects is redone)."""
+    try:
+        folder = corpus.create_or_open(shell.Workspace.find(root).root, name, out)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    columns = Columns(
+        id=id_col,
+        language=lang_col,
+        date=date_col or None,
+        title=title_col or None,
+        text=text_col,
+        date_from=date_from or None,
+        date_pattern=date_pattern,
+    )
+    pair = PairParams(src=src, tgt=tgt, before=before, after=after, model=model or PairParams.__dataclass_fields__["model"].default)
+    shell.err.print(f"corpus {shell._t(folder.name)} in {shell._t(folder.path)}")
+    _run_stages(
+        lambda bars: corpus.build(
+            folder,
+            archive,
+            columns,
+            ImportParams(),
+            pair,
+            AlignSettings(preset),
+            _engine(workers),
+            bars,
+            rebuild=rebuild,
+        ),
+        "build",
+    )
+    _print_status(folder)
+
+
+@corpus_app.command("import")
+def import_cmd(
+    archive: Annotated[
+        Path, typer.Argument(help="The archive: a Parquet, JSONL or CSV file, a story a row.")
+    ],
+    name: Annotated[str | None, typer.Option("--name", help="Corpus name: corpora/<name>.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Corpus folder (instead of --name).")] = None,
+    rebuild: Annotated[bool, typer.Option(help="Re-import a changed archive.")] = False,
+    workers: WorkersOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Only the import stage: read, clean, detect languages and dates, flag duplicates, split sentences."""
+    try:
+        folder = corpus.create_or_open(shell.Workspace.find(root).root, name, out)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    _run_stages(
+        lambda bars: {
+            "import": corpus.run_import(
+                folder, archive, Columns(), ImportParams(), _engine(workers), bars, rebuild
+            )
+        },
+        "import",
+    )
+    _print_status(folder)
+
+
+@corpus_app.command("pair")
+def pair_cmd(
+    name: CorpusArg,
+    src: Annotated[str | None, typer.Option("--src", help="Source language (default: as before).")] = None,
+    tgt: Annotated[str | None, typer.Option("--tgt", help="Target language (default: as before).")] = None,
+    before: Annotated[
+        int | None, typer.Option(help="Days a source story may precede its translation.")
+    ] = None,
+    after: Annotated[int | None, typer.Option(help="Days a source story may follow its translation.")] = None,
+    model: PairModelOpt = None,
+    workers: WorkersOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Only the pair stage: each target story's source story, or none, with score, margin and decision."""
+    try:
+        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+        params = _pair_params(folder, src, tgt, before, after, model)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    _run_stages(lambda bars: {"pair": corpus.run_pair(folder, params, _engine(workers), bars)}, "pairing")
+    _print_status(folder)
+
+
+@corpus_app.command("align")
+def align_cmd(
+    name: CorpusArg,
+    preset: Annotated[str, typer.Option(help="Sentence aligner preset: fast or accurate.")] = "fast",
+    workers: WorkersOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Only the align stage: the sentence links of every pair."""
+    try:
+        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    _run_stages(
+        lambda bars: {"align": corpus.run_align(folder, AlignSettings(preset), _engine(workers), bars)},
+        "alignment",
+    )
+    _print_status(folder)
+
+
+@corpus_app.command("status")
+def status_cmd(name: CorpusArg, root: RootOpt = None) -> None:
+    """Stories, languages, what the import found, pairs by decision, sentence links, timings."""
+    try:
+        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    _print_status(folder)
+
+
+def _number(value) -> str:
+    return "" if value is None or value != value else f"{value:.2f}"
+
+
+def _print_status(folder) -> None:
+    info = corpus.status(folder)
+    t = shell._t
+    shell.console.print(f"[bold]corpus {t(info['name'])}[/] ({t(folder.path)})")
+    if info.get("source"):
+        src = info["source"]
+        shell.console.print(
+            f"source: {t(src['path'])} ({src['format']}, {src['bytes']:,} bytes, {src['sha256'][:19]}…)"
+        )
+    stages = Table(title="stages")
+    for col in ("stage", "status", "seconds", "peak MB (workers)", "finished"):
+        stages.add_column(col)
+    for stage, s in info["stages"].items():
+        peak = f"{s['peak_mb']:,.0f} ({s['worker_peak_mb']:,.0f})" if "peak_mb" in s else ""
+        stages.add_row(
+            stage,
+            s.get("status", "not run"),
+            f"{s['seconds']:.1f}" if "seconds" in s else "",
+            peak,
+            s.get("finished", ""),
+        )
+    shell.console.print(stages)
+    for title, rows in info["tables"].items():
+        table = Table(title=title)
+        table.add_column("")
+        table.add_column("count", justify="right")
+        for label, value in rows:
+            table.add_row(shell._cell(label), f"{value:,}")
+        shell.console.print(table)
+
+
+@corpus_app.command("pairs")
+def pairs_cmd(
+    name: CorpusArg,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Write the pairs as CSV here.")] = None,
+    decision: Annotated[
+        str | None,
+        typer.Option(help="Only these decisions, comma-separated: auto, doubtful, none, accepted, rejected."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="Rows to print when there is no --out.")] = 20,
+    root: RootOpt = None,
+) -> None:
+    """The document pairs: tgt_id, src_id, score, margin, decision, reason, the runners-up, titles."""
+    try:
+        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+        decisions = corpus.parse_decisions(decision)
+        frame = corpus.pairs_frame(folder, decisions)
+        if out is not None:
+            corpus.write_pairs_csv(frame, out)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    if out is not None:
+        shell.console.print(f"{len(frame):,} pairs -> {shell._t(out)}")
+        return
+    table = Table(
+        title=f"{len(frame):,} pairs in {shell._t(folder.name)}"
+        + (f" (first {limit})" if len(frame) > limit else "")
+    )
+    for col in ("tgt_id", "tgt_title", "src_id", "src_title", "score", "margin", "decision", "reason"):
+        table.add_column(col, overflow="fold")
+    for row in frame.head(limit).itertuples(index=False):
+        table.add_row(
+            *(
+                shell._cell(x if isinstance(x, str) else "")
+                for x in (row.tgt_id, row.tgt_title, row.src_id, row.src_title)
+            ),
+            _number(row.score),
+            _number(row.margin),
+            shell._cell(row.decision),
+            shell._cell(row.reason),
+        )
+    shell.console.print(table)
+
+
+@corpus_app.command("eval")
+def eval_cmd(
+    name: CorpusArg,
+    gold: Annotated[
+        Path, typer.Option("--gold", help="CSV of tgt_id (or es_id), src_id (or en_id; empty: none).")
+    ],
+    root: RootOpt = None,
+) -> None:
+    """Score the corpus's document pairs against a gold: precision, recall and F1, and the errors."""
+    from workbench.corpus import gold as gold_mod
+
+    try:
+        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+        scores = gold_mod.score_pairs(folder.read("pairs").to_pandas(), gold_mod.read_gold(gold))
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    for tgt, decision, src, right in scores.errors:
+        shell.console.print(f"{shell._t(tgt)}: {decision} {shell._t(src) or '-'} (gold: {shell._t(right)})")
+    shell.console.print(
+        f"pairs: precision {scores.precision:.3f}, recall {scores.recall:.3f}, F1 {scores.f1:.3f} "
+        f"({scores.correct} right of {scores.accepted} accepted, {scores.gold_pairs} in the gold); "
+        f"none: {scores.none_right} right of {scores.none_said} said, {scores.none_gold} in the gold; "
+        f"doubtful: {scores.doubtful}; not in the corpus: {scores.missing}"
+    )
