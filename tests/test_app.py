@@ -64,6 +64,12 @@ def texts_of(at: AppTest) -> str:
     return "\n".join(str(m.value) for m in at.markdown)
 
 
+def box(at: AppTest, prefix: str):
+    """The selectbox whose key starts with ``prefix`` (the bead's widgets have keys of their own)."""
+    (found,) = [s for s in at.selectbox if s.key and s.key.startswith(prefix)]
+    return found
+
+
 # --- showing --------------------------------------------------------------------------------------------
 
 
@@ -92,9 +98,13 @@ def test_long_article_shows_one_page(ws):
     assert doc(at).cur == 10
     rows = [b.key for b in at.button if b.key.startswith("row_")]
     assert rows == [f"row_{k}" for k in range(4, 14)]
+    click(at, "page_down")  # on the last page: to the last bead
+    assert doc(at).cur == 13
     assert at.button(key="page_down").disabled and not at.button(key="page_up").disabled
     click(at, "page_up")
-    assert doc(at).cur == 0
+    assert doc(at).cur == 3
+    click(at, "page_up")
+    assert doc(at).cur == 0 and at.button(key="page_up").disabled
 
 
 # --- edits ---------------------------------------------------------------------------------------------
@@ -121,8 +131,8 @@ def test_merge_saves_at_once(ws):
 def test_split(ws):
     at = start()
     click(at, "row_1")  # en p2.s1 + p2.s2 -> es p2.s1
-    at.selectbox(key="split_src_1_2_1").select(1)
-    at.selectbox(key="split_tgt_1_2_1").select(1).run()
+    box(at, "split_src_").select(1)
+    box(at, "split_tgt_").select(1).run()
     click(at, "split")
     assert shape(path_of(ws))[1:3] == [(["p2.s1"], ["p2.s1"], "edited"), (["p2.s2"], [], "edited")]
 
@@ -146,7 +156,7 @@ def test_move_first_and_last(ws):
 def test_mark_unaligned(ws):
     at = start()
     click(at, "row_1")
-    at.selectbox(key="unaligned_1_2_1").select("src:p2.s2").run()
+    box(at, "sentence_").select("src:p2.s2").run()
     click(at, "unaligned")
     assert shape(path_of(ws))[1:3] == [(["p2.s1"], ["p2.s1"], "edited"), (["p2.s2"], [], "edited")]
 
@@ -620,3 +630,222 @@ def test_keep_both_in_two_tabs_in_the_same_second_keeps_both(ws):
     copies = sorted(path_of(ws).parent.glob("es.kcna.json.mine-*"))
     assert len(copies) == 2
     assert sorted(dumps(loads(p.read_text(encoding="utf-8"))) for p in copies) == sorted(map(dumps, mine))
+
+
+# --- defects found in use (issue 15) -------------------------------------------------------------------
+
+
+def test_mark_unaligned_after_switching_article_and_translation(ws):
+    """Defect 1: the sentence box kept the previous article's sentence and the edit failed."""
+    at = start()
+    assert box(at, "sentence_").value == "src:p1.s1"  # the Cheonan article's first bead
+    at.selectbox(key="article").select(RODONG).run()
+    at.selectbox(key="target").select("ko.team").run()
+    sentence = box(at, "sentence_")
+    assert sentence.options[0].startswith("EN p1.s1: General Offensive")
+    click(at, "unaligned")
+    assert not at.warning
+    assert shape(path_of(ws, RODONG, "ko.team"))[:2] == [(["p1.s1"], [], "edited"), ([], ["p1.s1"], "edited")]
+
+
+def test_a_failed_translation_shows_its_reason(ws, monkeypatch):
+    """Defect 4: the reason was inside a folded status box."""
+    from workbench import translate as mt
+
+    if mt.installed_packages():
+        pytest.skip("Argos models are installed here")
+    at = start()
+    at.segmented_control(key="view").set_value("Translate").run()
+    at.radio(key="mt_engine").set_value("argos")
+    at.text_input(key="mt_lang").input("ko").run()
+    click(at, "translate")
+    message = " ".join(e.value for e in at.error)
+    assert "Translation failed" in message and "No Argos model for en->ko" in message
+    assert "workbench models install en ko" in message
+
+
+def test_machine_vs_human_opens_on_a_language_with_both(ws):
+    """Defect 6: it opened on ko.team, which has no machine translation."""
+    at = start()
+    at.selectbox(key="article").select(RODONG).run()
+    at.segmented_control(key="view").set_value("Machine vs human").run()
+    assert not at.exception, at.exception
+    assert box(at, "cmp_human_").value == "es.team" and box(at, "cmp_machine_").value == "es.apertium"
+    assert not any("No machine translation" in i.value for i in at.info)
+    assert [m.label for m in at.metric] == ["chrF, whole article"]
+
+
+def test_no_op_edits_make_no_revision(ws):
+    """Defect 8: Enter on a confirmed bead marked the file unsaved, and a save wrote an identical revision."""
+    at = start()
+    at.toggle(key="autosave").set_value(False).run()
+    click(at, "confirm")
+    click(at, "save")
+    saved = load_alignment(path_of(ws))
+    click(at, "row_0")
+    click(at, "confirm")  # confirmed already
+    assert not doc(at).dirty and doc(at).cur == 1
+    assert "unsaved changes" not in at.get("progress")[0].proto.text
+    click(at, "save")
+    assert load_alignment(path_of(ws)).revision == saved.revision
+    assert any("Nothing to save" in i.value for i in at.info)
+
+
+def test_first_and_last_bead(ws):
+    at = start()
+    click(at, "last")
+    assert doc(at).cur == 6 and at.button(key="last").disabled
+    click(at, "first")
+    assert doc(at).cur == 0 and at.button(key="first").disabled
+
+
+# --- editing the texts (issue 15) ------------------------------------------------------------------------
+
+
+def text_of(root: Path, version: str, article: str = CHEONAN) -> str:
+    return (root / "texts" / article / f"{version}.txt").read_text(encoding="utf-8")
+
+
+def edit(at: AppTest, sentence: str, text: str) -> AppTest:
+    """Choose ``sentence`` ("tgt:p2.s1") in the current bead, open its editor, type ``text``, save."""
+    box(at, "sentence_").select(sentence).run()
+    click(at, "edit_text")
+    (area,) = [t for t in at.text_area if t.key.startswith("edit_area_")]
+    area.input(text)
+    return click(at, "save_text")
+
+
+def test_edit_a_sentence_then_undo_and_redo(ws):
+    at = start()
+    click(at, "row_1")
+    at.toggle(key="autosave").set_value(False).run()  # a text edit is saved all the same
+    before, record = text_of(ws, "es.kcna"), load_alignment(path_of(ws))
+    old = next(s.text for s in record.target.sentences if s.id == "p2.s1")
+    new = old.replace("socorro", "rescate")
+    edit(at, "tgt:p2.s1", new)
+    assert not at.exception, at.exception
+    assert text_of(ws, "es.kcna") == before.replace(old, new)
+    saved = load_alignment(path_of(ws))
+    assert saved.revision == record.revision + 1 and not doc(at).dirty
+    assert next(s.text for s in saved.target.sentences if s.id == "p2.s1") == new
+    assert shape(path_of(ws)) == [(x.src, x.tgt, x.status) for x in record.links]  # same beads, same ids
+    assert escape(new) in texts_of(at) and any("Edited p2.s1" in s.value for s in at.success)
+    assert texts.load_article(ws / "texts", CHEONAN).version("es.kcna").edited is not None
+    click(at, "undo")
+    assert text_of(ws, "es.kcna") == before
+    assert load_alignment(path_of(ws)).target.sentences == record.target.sentences
+    click(at, "redo")
+    assert text_of(ws, "es.kcna") == before.replace(old, new)
+    assert not [t for t in at.text_area if t.key.startswith("edit_area_")]  # the editor closed
+
+
+def test_split_and_join_sentences(ws):
+    at = start()
+    click(at, "row_2")  # en p3.s1 -> es p3.s1
+    record = load_alignment(path_of(ws))
+    english = next(s.text for s in record.source.sentences if s.id == "p3.s1")
+    cut = english.index(" ", len(english) // 2)
+    edit(at, "src:p3.s1", english[:cut] + "\n" + english[cut + 1 :])
+    assert shape(path_of(ws))[2] == (["p3.s1", "p3.s1a"], ["p3.s1"], "auto")  # both parts in the bead
+    assert (ws / "texts" / CHEONAN / "en.source.edits.json").is_file()  # the splitter would not split it
+    box(at, "sentence_").select("src:p3.s1").run()
+    click(at, "join_next")  # and back
+    assert shape(path_of(ws))[2] == (["p3.s1"], ["p3.s1"], "auto")
+    assert text_of(ws, "en.source").count(english) == 1
+    # Join the Spanish of beads 3 and 4: the two beads merge.
+    box(at, "sentence_").select("tgt:p3.s1").run()
+    click(at, "join_next")
+    merged = shape(path_of(ws))[2]
+    assert merged == (["p3.s1", "p4.s1"], ["p3.s1"], "edited")
+    click(at, "undo")
+    assert shape(path_of(ws))[2:4] == [(["p3.s1"], ["p3.s1"], "auto"), (["p4.s1"], ["p4.s1"], "auto")]
+    assert [p.name for p in (ws / "alignments" / CHEONAN).iterdir()] == ["es.kcna.json"]
+
+
+def test_an_edit_of_the_english_carries_the_other_alignments_over(ws):
+    at = start()
+    at.selectbox(key="article").select(RODONG).run()
+    at.selectbox(key="target").select("ko.team").run()
+    es = review.confirm(load_alignment(path_of(ws, RODONG, "es.team")), 0)
+    save_alignment(path_of(ws, RODONG, "es.team"), es, expected_revision=es.revision)
+    edit(at, "src:p1.s1", "General Offensive for the Liberation of the Nation")
+    assert any("Carried over: es.apertium, es.team" in s.value for s in at.success)
+    after = load_alignment(path_of(ws, RODONG, "es.team"))
+    assert after.source.sentences[0].text == "General Offensive for the Liberation of the Nation"
+    assert after.links[0].status == "confirmed"
+    at.selectbox(key="target").select("es.team").run()  # no stale banner: it followed
+    assert not any("changed since this alignment was made" in w.value for w in at.warning)
+    assert doc(at).history.present.links[0].status == "confirmed"
+
+
+# --- search and navigation --------------------------------------------------------------------------------
+
+
+def test_find_highlights_and_moves_to_the_matches(ws):
+    at = start()
+    at.selectbox(key="article").select(RODONG).run()
+    at.text_input(key="find_q").input("KPRA").run()
+    record = load_alignment(path_of(ws, RODONG, "ko.team"))
+    beads = sorted({k for k, x in enumerate(record.links) for s in record.source.sentences
+                    if s.id in x.src and "KPRA" in s.text})  # fmt: skip
+    assert doc(at).cur == beads[0]
+    assert "<mark>KPRA</mark>" in texts_of(at)
+    assert any(f"in {len(beads)} beads" in c.value for c in at.caption)
+    click(at, "find_next")
+    assert doc(at).cur == beads[1]
+    click(at, "find_prev")
+    assert doc(at).cur == beads[0]
+    at.selectbox(key="find_side").select("tgt").run()  # not in the Korean
+    click(at, "find_next")
+    assert any("Nothing matches" in i.value for i in at.info)
+    at.selectbox(key="find_side").select("both").run()
+    at.selectbox(key="find_mode").select("regex").run()
+    at.text_input(key="find_q").input("Juche (").run()
+    assert any("not a valid regular expression" in w.value for w in at.warning)
+    at.text_input(key="goto").input("ko:p4.s2").run()
+    assert doc(at).cur == 3 and at.text_input(key="goto").value == ""
+    at.text_input(key="goto").input("99").run()
+    assert any("there is no bead 99" in w.value for w in at.warning) and doc(at).cur == 3
+
+
+def test_a_link_opens_the_article_translation_and_bead(ws):
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update({"article": RODONG, "target": "es.team", "bead": "5"})
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["article"] == RODONG and at.session_state["target"] == "es.team"
+    assert doc(at).cur == 4
+    click(at, "next")
+    assert at.query_params["bead"] == "6" and at.query_params["target"] == "es.team"
+    bad = AppTest.from_file(str(APP), default_timeout=60)
+    bad.query_params.update({"article": "no-such-article", "bead": "99"})
+    bad.run()
+    warnings = " ".join(w.value for w in bad.warning)
+    assert "no-such-article" in warnings and "bead '99'" in warnings
+    assert bad.session_state["article"] == CHEONAN and doc(bad).cur == 0
+
+
+def test_statistics_view(ws):
+    at = start()
+    click(at, "confirm")
+    at.segmented_control(key="view").set_value("Statistics").run()
+    assert not at.exception, at.exception
+    charts = at.get("vega_lite_chart")
+    assert len(charts) == 3  # beads of each shape, the confidence histogram, reviewed against total
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["beads"] == "7" and metrics["reviewed"] == "1 of 7"
+    drawn = " ".join(c.proto.spec + str(c.proto.datasets) for c in charts)
+    for shape_ in review.statistics(load_alignment(path_of(ws))).shapes:  # 1-1, 2-1
+        assert shape_ in drawn
+    assert "confirmed" in drawn and "confidence" in drawn
+
+
+def test_the_keyboard_help_lists_every_shortcut(ws):
+    from workbench.app import HELP, KEYS
+
+    at = start()
+    page = " ".join(h.proto.body for h in at.get("html"))
+    assert "Keyboard shortcuts" in page and 'id="wb-hint"' in page
+    listed = {k for keys, _ in HELP for k in keys}
+    shown = {v.replace("Mod+", "Ctrl+") for v in KEYS.values()}
+    assert shown <= listed, shown - listed

@@ -1,17 +1,23 @@
 """The review app in a real browser: Debian's chromium driven by Playwright, the app served by
 ``streamlit run`` on 127.0.0.1, exactly as ``workbench app`` starts it.
 
-With ``WORKBENCH_SCREENSHOTS=1`` the test also writes the README's screenshots, docs/app-review.png and
-docs/app-heatmap.png (otherwise they go to a temporary folder).
+Each test works on a fresh copy of the samples (one server per module; each test gets its own browser
+session). The defects a reviewer found in use (issue 15) each have a test here, driven by keyboard where
+a reviewer would use it, switching article and translation before editing.
+
+With ``WORKBENCH_SCREENSHOTS=1`` the screenshot test also writes the README's screenshots to docs/
+(otherwise they go to a temporary folder).
 """
 
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
 import time
+import tomllib
 import urllib.request
 from pathlib import Path
 
@@ -34,7 +40,9 @@ FLAGS = [
     "--no-first-run",
 ]
 CHEONAN = "kcna-2011-08-30-cheonan-salvage-delay"
+KWANGBOK = "kcna-2011-12-15-kwangbok-supermarket"
 RODONG = "rodong-2024-08-09-general-offensive"
+RODONG_TITLE = "General Offensive for National Liberation"
 
 
 def _free_port() -> int:
@@ -53,15 +61,22 @@ def _wait_until(check, timeout: float = 30.0, what: str = "condition"):
     raise AssertionError(f"timed out waiting for {what}")
 
 
-@pytest.fixture
-def server(tmp_path: Path):
-    """The app on a free port of 127.0.0.1, serving a copy of the samples and their alignments."""
-    workspace = tmp_path / "workbench"
+def _fresh(workspace: Path) -> None:
+    """The samples and their alignments as committed, and nothing else."""
+    for folder in ("texts", "alignments", "corpora"):
+        shutil.rmtree(workspace / folder, ignore_errors=True)
     for folder in ("texts", "alignments"):
         shutil.copytree(REPO / folder, workspace / folder)
+
+
+@pytest.fixture(scope="module")
+def _server(tmp_path_factory: pytest.TempPathFactory):
+    """The app on a free port of 127.0.0.1, serving a workbench folder."""
+    workspace = tmp_path_factory.mktemp("browser") / "workbench"
+    _fresh(workspace)
     port = _free_port()
     env = dict(os.environ, WORKBENCH_ROOT=str(workspace))
-    log = (workspace / "streamlit.log").open("w")
+    log = (workspace.parent / "streamlit.log").open("w")
     proc = subprocess.Popen(app_command(port), env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def healthy() -> bool:
@@ -69,7 +84,7 @@ def server(tmp_path: Path):
             with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
                 return r.status == 200
         except OSError:
-            assert proc.poll() is None, (workspace / "streamlit.log").read_text()
+            assert proc.poll() is None, (workspace.parent / "streamlit.log").read_text()
             return False
 
     try:
@@ -85,16 +100,35 @@ def server(tmp_path: Path):
 
 
 @pytest.fixture
-def page():
+def server(_server):
+    """The module's server, its folder reset to the committed samples."""
+    url, workspace = _server
+    _fresh(workspace)
+    return url, workspace
+
+
+@pytest.fixture(scope="module")
+def _browser():
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium: install it with `apt-get install chromium`")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=FLAGS)
-        tab = browser.new_page(viewport={"width": 1600, "height": 1050})
-        tab.set_default_timeout(30_000)
-        yield tab
+        yield browser
         browser.close()
+
+
+def _new_page(browser, width: int = 1600, height: int = 1050):
+    tab = browser.new_page(viewport={"width": width, "height": height})
+    tab.set_default_timeout(30_000)
+    return tab
+
+
+@pytest.fixture
+def page(_browser):
+    tab = _new_page(_browser)
+    yield tab
+    tab.close()
 
 
 def _idle(page) -> None:
@@ -108,10 +142,22 @@ def _idle(page) -> None:
     page.wait_for_timeout(300)
 
 
+def _open(page, url: str, query: str = "") -> None:
+    page.goto(url + query)
+    page.get_by_text("beads reviewed").first.wait_for(timeout=60_000)
+    _idle(page)
+
+
 def _current(page, k: int) -> None:
     """Wait until bead ``k`` (0-based) is the current one and the page is redrawn."""
     page.locator(f".st-key-row_{k} [data-testid=stBaseButton-primary]").first.wait_for()
     _idle(page)
+
+
+def _current_bead(page) -> int:
+    """The current bead (0-based), read from the page."""
+    label = page.locator(".st-key-bead_current [data-testid=stBaseButton-primary]").first.inner_text()
+    return int(label.strip()) - 1
 
 
 def _click(page, key: str) -> None:
@@ -119,18 +165,43 @@ def _click(page, key: str) -> None:
 
 
 def _select(page, key: str, option: str) -> None:
+    """Pick ``option`` of the selectbox ``key`` with the mouse."""
     page.locator(f".st-key-{key}").click()
     page.get_by_role("option", name=option).first.click()
     _idle(page)
+
+
+def _choose(page, key: str, typed: str) -> None:
+    """Pick an option of the selectbox ``key`` by keyboard: focus it, type, Enter (the focus stays there)."""
+    page.locator(f".st-key-{key} input").first.focus()
+    page.keyboard.type(typed)
+    page.keyboard.press("Enter")
+    _idle(page)
+
+
+def _focus_page(page) -> None:
+    """Click the article's title: the page, no field, has the keyboard focus."""
+    page.locator("[data-testid=stHeading]").first.click()
+
+
+def _in_view(page, selector: str) -> bool:
+    box = page.locator(selector).first.bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] >= 0 and box["y"] + min(box["height"], 120) <= height
+
+
+def _alignment(root: Path, article: str, version: str):
+    return load_alignment(root / "alignments" / article / f"{version}.json")
+
+
+# --- the review screen: editing, saving --------------------------------------------------------------
 
 
 def test_merge_two_beads_and_save_in_the_browser(server, page):
     url, root = server
     path = root / "alignments" / CHEONAN / "es.kcna.json"
     before = load_alignment(path)
-    page.goto(url)
-    page.get_by_text("beads reviewed").wait_for()
-    _idle(page)
+    _open(page, url)
     page.locator(".st-key-autosave label").click()  # autosave off: the explicit save is what is tested
     _idle(page)
     _click(page, "row_2")
@@ -154,15 +225,378 @@ def test_merge_two_beads_and_save_in_the_browser(server, page):
     assert confirmed.links[3].status == "confirmed"
 
 
-def test_screenshots(server, page, tmp_path):
-    """The review screen and the similarity matrix, as the README shows them."""
+# --- defects found in use (issue 15) ---------------------------------------------------------------
+
+
+def test_mark_unaligned_after_switching_article_and_translation_by_keyboard(server, page):
+    """Defect 1: the sentence list of "Mark unaligned" kept the previous article's sentence."""
     url, root = server
-    out = REPO / "docs" if os.environ.get("WORKBENCH_SCREENSHOTS") == "1" else tmp_path
-    page.goto(url)
-    page.get_by_text("beads reviewed").wait_for()
+    ko, kwangbok = _alignment(root, RODONG, "ko.team"), _alignment(root, KWANGBOK, "es.kcna")
+    _open(page, url)
+    _choose(page, "article", "Rodong")  # from the Cheonan article to the Rodong one
+    _choose(page, "target", "ko.team")
+    page.keyboard.press("x")  # bead 1: its English sentence goes into a bead of its own
+    _wait_until(lambda: _alignment(root, RODONG, "ko.team").revision > ko.revision, 20, "the save")
+    first = _alignment(root, RODONG, "ko.team").links[:2]
+    assert [(x.src, x.tgt, x.status) for x in first] == [(["p1.s1"], [], "edited"), ([], ["p1.s1"], "edited")]
+    assert not page.get_by_text("side must be").count()
+    # From Rodong to Kwangbok, with the mouse this time.
+    _select(page, "article", KWANGBOK)
+    chosen = page.locator("[class*=st-key-sentence_] input, [class*=st-key-unaligned_] input").first
+    assert chosen.input_value().startswith("EN p1.s1: Kim Jong Il")
+    _click(page, "unaligned")
+    _wait_until(lambda: _alignment(root, KWANGBOK, "es.kcna").revision > kwangbok.revision, 20, "the save")
+    assert _alignment(root, KWANGBOK, "es.kcna").links[0].tgt == []
+    assert not page.get_by_text("side must be").count()
+
+
+def test_the_current_bead_stays_in_view(server, _browser):
+    """Defect 2: after five J presses, or Shift+Enter further down, the current bead was below the fold."""
+    url, _ = server
+    page = _new_page(_browser, 1400, 900)
+    _open(page, url)
+    _select(page, "article", KWANGBOK)
+    _focus_page(page)
+    for k in range(1, 6):
+        page.keyboard.press("j")
+        _current(page, k)
+    assert _in_view(page, ".st-key-bead_current")
+    page.keyboard.press("PageDown")  # a page of 10 further: the last bead
+    _current(page, 13)
+    assert _in_view(page, ".st-key-bead_current")
+    page.keyboard.press("k")
+    _current(page, 12)
+    page.keyboard.press("Shift+Enter")
+    page.get_by_text("13 of 14 beads reviewed").wait_for()
     _idle(page)
-    _select(page, "article", f"General Offensive for National Liberation · {RODONG}")
-    _select(page, "target", "ko.team · human, workbench team")
+    assert _in_view(page, ".st-key-bead_current")
+    page.close()
+
+
+def test_shortcuts_work_right_after_picking_in_the_sidebar(server, page):
+    """Defect 3: right after picking a translation, J did nothing until the page was clicked."""
+    url, _ = server
+    _open(page, url)
+    _select(page, "article", RODONG)
+    _select(page, "target", "es.team")
+    page.keyboard.press("j")
+    _current(page, 1)
+    _choose(page, "target", "ko.team")  # by keyboard: the focus was left in the box
+    page.keyboard.press("j")
+    _current(page, 1)
+    page.keyboard.press("j")
+    _current(page, 2)
+
+
+def test_a_failed_translation_shows_its_reason(server, page):
+    """Defect 4: "Translation failed" was collapsed, hiding the message that says what to install."""
+    url, _ = server
+    _open(page, url)
+    page.get_by_text("Translate", exact=True).click()
+    _idle(page)
+    page.locator(".st-key-mt_engine").get_by_text("argos").click()
+    page.locator(".st-key-mt_lang input").fill("ko")
+    page.keyboard.press("Enter")
+    _idle(page)
+    _click(page, "translate")
+    page.get_by_text("Translation failed").first.wait_for()
+    _idle(page)
+    reason = page.get_by_text(re.compile("No Argos model for en->ko")).first
+    assert reason.is_visible()
+    assert page.get_by_text(re.compile("workbench models install en ko")).first.is_visible()
+
+
+def test_korean_is_drawn_with_a_korean_font(server, page):
+    """Defect 5: Korean rendered as boxes in the Chromium that make installs (no CJK font)."""
+    url, _ = server
+    _open(page, url)
+    _select(page, "article", RODONG)
+    _select(page, "target", "ko.team")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("DOM.enable")
+    cdp.send("CSS.enable")
+    root = cdp.send("DOM.getDocument", {"depth": -1, "pierce": True})["root"]["nodeId"]
+    nodes = cdp.send("DOM.querySelectorAll", {"nodeId": root, "selector": ".wb-sent"})["nodeIds"]
+    fonts = set()
+    for node in nodes:
+        text = cdp.send("DOM.getOuterHTML", {"nodeId": node})["outerHTML"]
+        if re.search("[\uac00-\ud7a3]", text):
+            for font in cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]:
+                fonts.add(font["familyName"])
+    assert fonts, "no Korean sentence on the page"
+    assert any(re.search("CJK|Nanum|Un |Baekmuk|Gothic|Myeongjo", f) for f in fonts), fonts
+
+
+def test_machine_vs_human_opens_on_a_language_with_both(server, page):
+    """Defect 6: it opened on ko.team, for which no machine translation exists, though es has both."""
+    url, _ = server
+    _open(page, url)
+    _choose(page, "article", "Rodong")
+    page.get_by_text("Machine vs human", exact=True).click()
+    _idle(page)
+    page.get_by_text("chrF, whole article").first.wait_for(timeout=120_000)
+    assert not page.get_by_text("No machine translation into").count()
+    assert page.locator("[class*=st-key-cmp_human] input").input_value() == "es.team"
+
+
+def test_the_app_and_workbench_list_count_the_same_reviewed_beads(server, page):
+    """Defect 7: the app said "9 of 13 beads confirmed" where `workbench list` said "reviewed 10/13"."""
+    from typer.testing import CliRunner
+
+    from workbench import cli
+
+    url, root = server
+    _open(page, url)
+    _choose(page, "article", "Kwangbok")
+    _focus_page(page)
+    for k in range(1, 4):  # three beads confirmed, one edited (a merge)
+        page.keyboard.press("Enter")
+        _current(page, k)
+    page.keyboard.press("m")
+    page.get_by_text("4 of 13 beads reviewed").wait_for()
+    listing = CliRunner().invoke(cli.app, ["list", KWANGBOK, "--root", str(root)]).stdout
+    assert "reviewed 4/13" in listing
+
+
+def test_no_op_edits_make_no_revision(server, page):
+    """Defect 8: Enter on a confirmed bead marked the file unsaved, and Ctrl+S wrote an identical revision;
+    "Translate again" with the same output bumped the revision and the created time."""
+    url, root = server
+    _open(page, url)
+    page.locator(".st-key-autosave label").click()
+    _idle(page)
+    _focus_page(page)
+    page.keyboard.press("Enter")  # bead 1 confirmed
+    _current(page, 1)
+    page.keyboard.press("Control+s")
+    saved = _wait_until(lambda: (r := _alignment(root, CHEONAN, "es.kcna")).revision > 3 and r, 20, "save")
+    page.keyboard.press("k")
+    _current(page, 0)
+    page.keyboard.press("Enter")  # already confirmed: nothing changes
+    _current(page, 1)
+    assert not page.get_by_text("unsaved changes").count()
+    page.keyboard.press("Control+s")
+    _idle(page)
+    assert _alignment(root, CHEONAN, "es.kcna").revision == saved.revision
+    # Translate again, with the same engine and the same text: nothing is written.
+    if not shutil.which("apertium"):
+        pytest.skip("apertium is not installed")
+    machine = root / "alignments" / RODONG / "es.apertium.json"
+    toml = root / "texts" / RODONG / "article.toml"
+    before = machine.read_bytes(), toml.read_bytes()
+    _choose(page, "article", "Rodong")
+    page.get_by_text("Translate", exact=True).click()
+    _idle(page)
+    page.locator(".st-key-mt_engine").get_by_text("apertium").click()
+    page.locator(".st-key-mt_lang input").fill("es")
+    page.keyboard.press("Enter")
+    page.locator(".st-key-mt_force label").click()
+    _idle(page)
+    _click(page, "translate")
+    page.get_by_text(re.compile("es.apertium")).first.wait_for()
+    _idle(page)
+    assert (machine.read_bytes(), toml.read_bytes()) == before
+    versions = tomllib.loads(toml.read_text())["versions"]
+    assert [v for v in versions if v["id"] == "es.apertium"][0]["created"].year == 2026
+
+
+def test_page_down_on_the_last_page_goes_to_the_last_bead(server, page):
+    """Defect 9: from bead 12 of 14 (the last page), PageDown stayed on 12."""
+    url, _ = server
+    _open(page, url)
+    _choose(page, "article", "Kwangbok")
+    _focus_page(page)
+    page.keyboard.press("PageDown")
+    _current(page, 10)
+    page.keyboard.press("j")
+    _current(page, 11)
+    page.keyboard.press("PageDown")
+    _current(page, 13)
+    page.keyboard.press("PageUp")
+    _current(page, 3)
+
+
+def _rects(page, selector: str) -> list[int]:
+    return page.eval_on_selector_all(selector, "els => els.map(e => e.getClientRects().length)")
+
+
+def test_layout_headers_ids_titles_and_a_phone_screen(server, _browser):
+    """Defect 10: the "confidence" header wrapped mid-word with extra columns, sentence ids spilled into the
+    English column in Machine vs human, article titles were cut off with no way to see the id, and at
+    390 px the toolbar filled the first screen."""
+    url, _ = server
+    page = _new_page(_browser, 1400, 900)
+    _open(page, url)
+    _select(page, "article", RODONG)
+    _select(page, "target", "ko.team")
+    page.locator(".st-key-extra").click()
+    page.get_by_role("option", name="es.team").click()
+    page.get_by_role("option", name="es.apertium").click()
+    page.keyboard.press("Escape")
+    _idle(page)
+    assert _rects(page, ".wb-head") == [1] * 5  # en, ko, es.team, es.apertium, confidence: one line each
+    sidebar = page.locator("[data-testid=stSidebar]")
+    assert sidebar.get_by_text(RODONG, exact=True).first.is_visible()
+    assert sidebar.get_by_text(RODONG_TITLE, exact=True).first.is_visible()
+    # Machine vs human: the ids stay in their column.
+    page.get_by_text("Machine vs human", exact=True).click()
+    page.get_by_text("chrF, whole article").first.wait_for(timeout=120_000)
+    _idle(page)
+    spill = page.eval_on_selector_all(
+        ".wb-ids",
+        "els => els.map(e => e.getBoundingClientRect().right"
+        " - e.closest('[data-testid=stColumn]').getBoundingClientRect().right)",
+    )
+    assert spill and max(spill) <= 1, spill
+    page.close()
+    phone = _new_page(_browser, 390, 844)
+    _open(phone, url)
+    top = phone.locator(".st-key-bead_current").first.bounding_box()["y"]
+    assert top < 844 - 100, f"the first bead starts at y = {top}"
+    phone.close()
+
+
+# --- editing texts, search, help, links, statistics (issue 15) ----------------------------------------
+
+
+def _text(root: Path, article: str, version: str) -> str:
+    return (root / "texts" / article / f"{version}.txt").read_text(encoding="utf-8")
+
+
+def test_edit_split_and_join_sentences_by_keyboard(server, page):
+    url, root = server
+    before = _text(root, RODONG, "ko.team")
+    _open(page, url)
+    _choose(page, "article", "Rodong")
+    _choose(page, "target", "es.team")
+    _choose(page, "target", "ko.team")
+    page.keyboard.press("j")
+    _current(page, 1)
+    page.locator("[class*=st-key-sentence_] input").first.focus()
+    page.keyboard.type("KO p2.s1")
+    page.keyboard.press("Enter")
+    _idle(page)
+    page.keyboard.press("e")  # the editor opens with the cursor in it
+    area = page.locator(".st-key-editor textarea")
+    area.wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'TEXTAREA'")
+    old = area.input_value()
+    page.keyboard.press("End")
+    page.keyboard.type(" (수정)")
+    page.keyboard.press("Control+Enter")
+    page.get_by_text("Edited p2.s1").first.wait_for()
+    _idle(page)
+    assert _text(root, RODONG, "ko.team") == before.replace(old, old + " (수정)")
+    assert page.get_by_text(re.compile(r"\(수정\)")).first.is_visible()
+    page.keyboard.press("Control+z")
+    _wait_until(lambda: _text(root, RODONG, "ko.team") == before, 20, "the undo")
+    # Split: a line break in the editor; then join the two parts again with Shift+J.
+    page.keyboard.press("e")
+    area.wait_for()
+    page.wait_for_function("document.activeElement && document.activeElement.tagName === 'TEXTAREA'")
+    cut = old.index(" ", len(old) // 2)
+    area.fill(old[:cut] + "\n" + old[cut + 1 :])
+    page.keyboard.press("Control+Enter")
+    _wait_until(
+        lambda: "p2.s1a" in [s.id for s in _alignment(root, RODONG, "ko.team").target.sentences], 20, "split"
+    )
+    _idle(page)
+    assert _alignment(root, RODONG, "ko.team").links[1].tgt == ["p2.s1", "p2.s1a"]
+    _focus_page(page)
+    page.keyboard.press("Shift+J")
+    _wait_until(lambda: _alignment(root, RODONG, "ko.team").links[1].tgt == ["p2.s1"], 20, "the join")
+    assert _text(root, RODONG, "ko.team").count(old) == 1
+
+
+def test_search_go_to_home_and_end(server, page):
+    url, root = server
+    _open(page, url)
+    _choose(page, "article", "Rodong")
+    _focus_page(page)
+    page.keyboard.press("/")
+    page.keyboard.type("KPRA")
+    page.keyboard.press("Enter")  # to the first bead with a match; the shortcuts are on again
+    _current(page, 3)
+    assert page.locator(".st-key-bead_current mark").first.inner_text() == "KPRA"
+    page.keyboard.press("n")
+    _current(page, 4)
+    page.keyboard.press("Shift+N")
+    _current(page, 3)
+    page.keyboard.press("End")
+    _current(page, 10)
+    page.keyboard.press("Home")
+    _current(page, 0)
+    page.locator(".st-key-goto input").fill("ko:p4.s2")
+    page.keyboard.press("Enter")
+    _current(page, 3)
+    page.keyboard.press("j")
+    _current(page, 4)
+
+
+def test_keyboard_help_and_the_hint_when_shortcuts_are_off(server, page):
+    url, _ = server
+    _open(page, url)
+    help_ = page.locator("#wb-help")
+    assert not help_.is_visible()
+    _focus_page(page)
+    page.keyboard.press("?")
+    help_.get_by_text("Keyboard shortcuts").wait_for()
+    assert help_.get_by_text("join the chosen sentence with the next one").is_visible()
+    page.keyboard.press("Escape")
+    assert not help_.is_visible()
+    page.locator(".wb-help-btn").click()  # the same with the mouse
+    assert help_.is_visible()
+    page.mouse.click(5, 5)
+    assert not help_.is_visible()
+    hint = page.locator("#wb-hint")
+    page.locator(".st-key-find_q input").click()  # the cursor in a field: shortcuts are off, and it says so
+    hint.wait_for()
+    assert "Shortcuts are off" in hint.inner_text()
+    page.keyboard.press("Escape")
+    hint.wait_for(state="hidden")
+    page.keyboard.press("j")
+    _current(page, 1)
+
+
+def test_a_link_opens_a_bead_and_follows_the_reviewer(server, page, _browser):
+    url, _ = server
+    _open(page, url, f"?article={RODONG}&target=es.team&bead=5")
+    _current(page, 4)
+    assert page.locator(".st-key-target input").input_value().startswith("es.team")
+    page.keyboard.press("j")
+    _current(page, 5)
+    _wait_until(lambda: "bead=6" in page.url, 10, "the address")
+    assert f"article={RODONG}" in page.url and "target=es.team" in page.url
+    link = page.url
+    other = _new_page(_browser)  # a colleague opens the link
+    _open(other, link)
+    _current(other, 5)
+    other.close()
+
+
+def test_statistics_are_drawn(server, page):
+    url, _ = server
+    _open(page, url)
+    _choose(page, "article", "Kwangbok")
+    _focus_page(page)
+    for k in range(1, 4):
+        page.keyboard.press("Enter")
+        _current(page, k)
+    page.get_by_text("Statistics", exact=True).click()
+    page.locator("[data-testid=stVegaLiteChart] svg.marks").nth(2).wait_for(timeout=60_000)
+    _idle(page)
+    assert page.locator("[data-testid=stVegaLiteChart]").count() == 3
+    assert page.get_by_text("3 of 14", exact=True).is_visible()
+
+
+def test_screenshots(server, page, tmp_path):
+    """The review screen, the text editor, the similarity matrix and the statistics, as the README shows
+    them."""
+    url, _ = server
+    out = REPO / "docs" if os.environ.get("WORKBENCH_SCREENSHOTS") == "1" else tmp_path
+    _open(page, url)
+    _select(page, "article", RODONG)
+    _select(page, "target", "ko.team")
     page.locator(".st-key-extra").click()
     page.get_by_role("option", name="es.team").click()
     page.keyboard.press("Escape")
@@ -172,17 +606,36 @@ def test_screenshots(server, page, tmp_path):
         _idle(page)
     _click(page, "row_3")  # the 1-2 bead, low confidence
     _idle(page)
+    page.locator(".st-key-find_q input").fill("KPRA")
+    page.keyboard.press("Enter")
+    _idle(page)
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.mouse.move(0, 0)
-    review_png = out / "app-review.png"
-    page.screenshot(path=str(review_png))
+    page.locator("[data-testid=stHeading]").first.scroll_into_view_if_needed()
+    _idle(page)
+    shots = {"app-review.png": None}
+    page.screenshot(path=str(out / "app-review.png"))
+    _click(page, "edit_text")
+    page.locator(".st-key-editor textarea").wait_for()
+    _idle(page)
+    page.locator(".st-key-editor").scroll_into_view_if_needed()
+    page.screenshot(path=str(out / "app-edit.png"))
+    shots["app-edit.png"] = None
+    _click(page, "cancel_text")
+    _idle(page)
     page.get_by_text("Similarity matrix").click()
     page.locator("[data-testid=stVegaLiteChart] svg.marks").first.wait_for(timeout=60_000)
     _idle(page)
     page.wait_for_timeout(1000)  # the chart draws after the run
-    heatmap_png = out / "app-heatmap.png"
-    page.screenshot(path=str(heatmap_png))
-    for png in (review_png, heatmap_png):
-        data = png.read_bytes()
-        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 50_000
+    page.screenshot(path=str(out / "app-heatmap.png"))
+    shots["app-heatmap.png"] = None
+    page.get_by_text("Statistics", exact=True).click()
+    page.locator("[data-testid=stVegaLiteChart] svg.marks").nth(2).wait_for(timeout=60_000)
+    _idle(page)
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(out / "app-stats.png"))
+    shots["app-stats.png"] = None
+    for name in shots:
+        data = (out / name).read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     assert not page.get_by_text("Traceback").count()

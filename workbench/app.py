@@ -1,15 +1,19 @@
-"""The review app: pick an article and a translation, align it, review and correct the links bead by bead,
-save. A thin Streamlit shell: every change goes through ``workbench.review`` and ``workbench.alignments``;
-this file holds only what is on the screen.
+"""The review app: pick an article and a translation, align it, review and correct the links bead by bead
+(and the texts, sentence by sentence), find things, save; and a queue of a corpus's document pairs to
+decide. A thin Streamlit shell: every change goes through ``workbench.review``, ``workbench.textedit``,
+``workbench.search``, ``workbench.alignments`` and ``workbench.corpus.review``; this file holds only what
+is on the screen.
 
 Start it with ``workbench app``, which serves it on 127.0.0.1 only (or ``streamlit run workbench/app.py
 --server.address 127.0.0.1``: without that option Streamlit listens on every network interface);
 ``WORKBENCH_ROOT`` names the workbench folder (default: the current folder). The rules about the files
 (saving, conflicts, copies kept beside a file) are ``workbench.alignments``'; the CLI follows them too.
+A link such as ``?article=ID&target=VERSION&bead=N`` opens that bead.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import logging
 from dataclasses import dataclass
@@ -19,7 +23,7 @@ from pathlib import Path
 import streamlit as st
 
 from workbench import alignments as store
-from workbench import review, texts
+from workbench import review, search, textedit, texts
 from workbench.align import PRESETS, Aligner, AlignParams, Similarities
 from workbench.embed import get_embedder
 from workbench.errors import WorkbenchError
@@ -37,21 +41,27 @@ from workbench.workspace import (
 log = logging.getLogger("workbench.app")
 
 PAGE_SIZES = (10, 20, 50)
-VIEWS = ("Review", "Similarity matrix", "Machine vs human", "Translate")
+VIEWS = ("Review", "Similarity matrix", "Statistics", "Machine vs human", "Translate", "Document pairs")
 FAILURES = (WorkbenchError, OSError)  # shown as a message; anything else is a bug and shows its traceback
 
 # Keyboard shortcuts of the frequent actions, by button key (Streamlit shows them on the buttons).
 KEYS = {
     "prev": "K",
     "next": "J",
+    "first": "Home",
+    "last": "End",
     "next_unconfirmed": "U",
     "next_low": "L",
+    "find_next": "N",
+    "find_prev": "Shift+N",
     "confirm": "Enter",
     "confirm_through": "Shift+Enter",
     "merge_prev": "Shift+M",
     "merge_next": "M",
     "split": "S",
     "unaligned": "X",
+    "edit_text": "E",
+    "join_next": "Shift+J",
     "src_first": "Alt+Up",
     "src_last": "Alt+Down",
     "tgt_first": "Alt+Shift+Up",
@@ -62,6 +72,30 @@ KEYS = {
     "page_up": "PageUp",
     "page_down": "PageDown",
 }
+
+# The keyboard help ("?"): keys and what they do, as the README's table has them.
+HELP = (
+    (("K", "J"), "previous / next bead"),
+    (("PageUp", "PageDown"), "a page up / down"),
+    (("Home", "End"), "the first / last bead"),
+    (("U",), "next unconfirmed bead"),
+    (("L",), "next low-confidence bead"),
+    (("/",), "find: the search box"),
+    (("N", "Shift+N"), "next / previous bead with a match"),
+    (("Enter",), "confirm the bead and go to the next"),
+    (("Shift+Enter",), "confirm every bead up to here"),
+    (("M", "Shift+M"), "merge with the next / previous bead"),
+    (("Alt+Up", "Alt+Down"), "move the first / last source sentence to the bead above / below"),
+    (("Alt+Shift+Up", "Alt+Shift+Down"), "the same for the translation's sentences"),
+    (("S",), "split the bead after the chosen sentences"),
+    (("X",), "mark the chosen sentence unaligned"),
+    (("E",), "edit the chosen sentence's text (a line break splits it; Ctrl+Enter saves)"),
+    (("Shift+J",), "join the chosen sentence with the next one"),
+    (("Ctrl+Z", "Ctrl+Shift+Z"), "undo / redo"),
+    (("Ctrl+S",), "save (Cmd instead of Ctrl on a Mac)"),
+    (("?",), "this list"),
+    (("Esc",), "close it; leave a field (shortcuts are off while the cursor is in one)"),
+)
 
 # Edits of the current bead k: the operation and where the current bead goes afterwards.
 ACTIONS = {
@@ -85,19 +119,178 @@ h3 {padding-top: .2rem !important;}
 .st-key-bead_current {background: #fff5d6; border-left: 4px solid #f08c00;}
 .st-key-bead_tools {background: #fffbef; border-radius: .45rem; padding: .45rem .7rem .6rem .7rem;
   border: 1px dashed #f0c060;}
+.st-key-bead_head {border-bottom: none; padding-bottom: 0;}
+@media (min-width: 641px) {
+  /* the bead number and the confidence keep their width; the texts share the rest */
+  $ROW {flex-wrap: nowrap !important;}
+  $ROW > $COL
+    {flex: 1 1 0 !important; width: auto !important; min-width: 0 !important;}
+  $ROW > $COL:first-child
+    {flex: 0 0 2.6rem !important;}
+  $ROW > $COL:last-child
+    {flex: 0 0 6.2rem !important;}
+  [class*="st-key-cmp_"] [data-testid="stHorizontalBlock"] > $COL:first-child
+    {flex: 0 0 6.5rem !important;}
+}
 [class*="st-key-row_"] button {padding: .2rem .45rem; min-height: 2rem; min-width: 2rem;}
 .wb-sent {margin: 0 0 .25rem 0; line-height: 1.45;}
+.wb-sent mark {background: #ffe066; padding: 0 .1rem; border-radius: .15rem;}
 .wb-sid {color: #8a8f98; font: .7rem ui-monospace, monospace; margin-right: .35rem;}
 .wb-none {color: #a0a4ab; font-style: italic; margin: 0;}
-.wb-head {font-weight: 600; color: #4a4f58; font-size: .8rem; letter-spacing: .04em;}
+.wb-head {display: block; font-weight: 600; color: #4a4f58; font-size: .8rem; letter-spacing: .04em;
+  white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
 .wb-conf {display: inline-block; min-width: 3.1rem; text-align: center; padding: .1rem .45rem;
   border-radius: .8rem; color: #fff; font-weight: 600; font-variant-numeric: tabular-nums; font-size: .85rem;}
 .wb-status {display: block; font-size: .75rem; color: #5a5f68; margin-top: .25rem; white-space: nowrap;}
 .wb-confirmed {color: #2f9d5a; font-weight: 600;}
 .wb-edited {color: #1f6feb;}
+.wb-about {font-size: .85rem; line-height: 1.35; margin: -.3rem 0 .4rem 0; color: #31333f;}
+.wb-about code {font-size: .75rem; overflow-wrap: anywhere;}
 .wb-kind {display: block; font: .7rem ui-monospace, monospace; color: #8a8f98; white-space: nowrap;}
+.wb-ids {display: block; font: .7rem ui-monospace, monospace; color: #8a8f98; overflow-wrap: anywhere;}
+.wb-help {position: fixed; inset: 0; z-index: 1000100; background: rgba(20,24,33,.35); display: flex;
+  align-items: center; justify-content: center;}
+.wb-help-box {background: #fff; border-radius: .6rem; padding: 1rem 1.4rem; max-width: 44rem;
+  max-height: 85vh; overflow: auto; box-shadow: 0 10px 40px rgba(0,0,0,.25); font-size: .9rem;}
+.wb-help-box h4 {margin: 0 0 .5rem 0;}
+.wb-help-box td {padding: .15rem .6rem .15rem 0; vertical-align: top;}
+.wb-help-box kbd, .wb-hint kbd {font: .8rem ui-monospace, monospace; background: #f1f3f5;
+  border: 1px solid #d0d4da; border-radius: .25rem; padding: 0 .3rem; white-space: nowrap;}
+.wb-hint {position: fixed; right: 1rem; bottom: 1rem; z-index: 1000090; background: #1f2430; color: #fff;
+  padding: .45rem .8rem; border-radius: .5rem; font-size: .85rem; box-shadow: 0 4px 16px rgba(0,0,0,.2);}
+.wb-hint kbd {color: #1f2430;}
+.wb-help[hidden], .wb-hint[hidden] {display: none !important;}
+.wb-help-btn {font-size: .85rem; border: 1px solid rgba(49,51,63,.2); border-radius: .5rem; background: #fff;
+  padding: .35rem .7rem; cursor: pointer; color: inherit;}
+@media (max-width: 640px) {
+  /* a phone: the toolbars become one scrolling row of icons each */
+  .st-key-toolbar_nav, .st-key-toolbar_edit {flex-wrap: nowrap !important; overflow-x: auto;}
+  .st-key-toolbar_nav button, .st-key-toolbar_edit button {flex-shrink: 0;}
+  .st-key-toolbar_nav button [data-testid="stMarkdownContainer"],
+  .st-key-toolbar_edit button [data-testid="stMarkdownContainer"],
+  .st-key-toolbar_nav button kbd, .st-key-toolbar_edit button kbd {display: none;}
+  .st-key-findbar {flex-wrap: nowrap !important;}
+  .st-key-findbar .st-key-find_side, .st-key-findbar .st-key-find_mode, .st-key-findbar .st-key-find_case,
+  .st-key-findbar .st-key-goto, .st-key-findbar [data-testid="stCaptionContainer"],
+  .st-key-toolbar_nav .wb-help-btn, .st-key-findbar button kbd, .st-key-bead_head {display: none;}
+  .block-container {padding-top: 2.5rem;}
+  h3 {font-size: 1.2rem !important;}
+}
 </style>
 """
+CSS = CSS.replace("$ROW", '[class*="st-key-bead_"]:not(.st-key-bead_tools) [data-testid="stHorizontalBlock"]')
+CSS = CSS.replace("$COL", '[data-testid="stColumn"]')
+
+# Keeps the current bead in view, turns shortcuts back on after a pick in the sidebar (a focused select or
+# toggle swallows them), says when they are off (the cursor is in a field), and shows the keyboard help.
+SCRIPT = """
+<script>
+(() => {
+  const d = document;
+  const s = window.__wb || (window.__wb = {});
+  if (s.installed) return;
+  s.installed = true;
+  s.wantView = true;
+  const FIELDS = ["INPUT", "TEXTAREA", "SELECT"];
+  const isField = (el) => !!el && (el.isContentEditable || FIELDS.includes(el.tagName));
+  const isCombo = (el) => !!el && el.tagName === "INPUT" && el.getAttribute("role") === "combobox";
+  const inMulti = (el) => !!el && !!el.closest('[data-testid="stMultiSelect"]');
+  const open = (el) => isCombo(el) && el.getAttribute("aria-expanded") === "true";
+  const textual = (el) => el.tagName === "INPUT" && ["text", "search", "number", ""].includes(el.type);
+  const hint = () => {
+    const h = d.getElementById("wb-hint");
+    if (h) h.hidden = !isField(d.activeElement);
+  };
+  const blurLater = (test, ms = 60) => setTimeout(() => {
+    const a = d.activeElement;
+    if (a && test(a)) a.blur();
+    hint();
+  }, ms);
+  const help = (show) => {
+    const o = d.getElementById("wb-help");
+    if (o) o.hidden = show === undefined ? !o.hidden : !show;
+  };
+  const KEYS = new Set(["j", "k", "u", "l", "n", "m", "s", "x", "e", "enter", "pageup", "pagedown",
+                        "home", "end", "arrowup", "arrowdown", "z"]);
+  d.addEventListener("focusin", hint, true);
+  d.addEventListener("focusout", () => setTimeout(hint, 0), true);
+  d.addEventListener("keydown", (e) => {
+    const a = d.activeElement;
+    if (e.key === "Escape") {
+      const o = d.getElementById("wb-help");
+      if (o && !o.hidden) { help(false); e.preventDefault(); return; }
+      if (isField(a)) blurLater((b) => isField(b) && !open(b), 30);
+      return;
+    }
+    if (isField(a)) {
+      if (e.key === "Enter" && (isCombo(a) ? !inMulti(a) : textual(a))) blurLater((b) => b === a);
+      return;
+    }
+    if (e.key === "?") { help(); e.preventDefault(); return; }
+    if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      const f = d.querySelector(".st-key-find_q input");
+      if (f) { f.focus(); f.select(); e.preventDefault(); }
+      return;
+    }
+    if (KEYS.has(e.key.toLowerCase())) s.wantView = true;
+  }, true);
+  d.addEventListener("click", (e) => {
+    const t = e.target instanceof Element ? e.target : null;
+    if (!t) return;
+    if (t.closest('[role="option"]')) blurLater((a) => isCombo(a) && !inMulti(a));
+    if (t.closest(".wb-help-btn")) help();
+    else if (t.closest("#wb-help") && !t.closest(".wb-help-box")) help(false);
+    if (t.closest('[data-testid="stMain"] button')) s.wantView = true;
+  }, true);
+  d.addEventListener("change", (e) => {
+    const t = e.target;
+    const box = t && t.tagName === "INPUT" && (t.type === "checkbox" || t.type === "radio");
+    if (box) blurLater((a) => a === t);
+  }, true);
+  const stop = () => { s.wantView = false; };
+  d.addEventListener("wheel", stop, {passive: true, capture: true});
+  d.addEventListener("touchstart", stop, {passive: true, capture: true});
+  const settle = () => {
+    if (d.querySelector('[data-stale="true"]')) return;
+    const area = d.querySelector(".st-key-editor textarea");
+    if (area && !area.dataset.wbFocused) { area.dataset.wbFocused = "1"; area.focus(); }
+    const mark = d.querySelector(".st-key-bead_current .wb-cur");
+    if (!mark || mark.dataset.run === s.lastRun) return;
+    s.lastRun = mark.dataset.run;
+    const moved = mark.dataset.key !== s.lastKey;
+    if (!moved && !s.wantView) return;
+    s.lastKey = mark.dataset.key;
+    s.wantView = false;
+    const bead = mark.closest(".st-key-bead_current");
+    const tools = d.querySelector(".st-key-bead_tools");
+    const box = bead.getBoundingClientRect();
+    const bottom = Math.max(box.bottom, tools ? tools.getBoundingClientRect().bottom : 0);
+    const top = 64, h = window.innerHeight;
+    const fits = bottom - box.top < h - top;
+    if (box.top < top || bottom > h) bead.scrollIntoView({block: fits ? "center" : "start"});
+  };
+  let timer = null;
+  new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(settle, 60); })
+    .observe(d.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-stale"]});
+  hint();
+})();
+</script>
+"""
+
+
+def _help_html() -> str:
+    rows = "".join(
+        "<tr><td>"
+        + " ".join(f"<kbd>{html.escape(k)}</kbd>" for k in keys)
+        + f"</td><td>{html.escape(what)}</td></tr>"
+        for keys, what in HELP
+    )
+    return (
+        '<div id="wb-help" class="wb-help" hidden><div class="wb-help-box" role="dialog" '
+        f'aria-label="Keyboard shortcuts"><h4>Keyboard shortcuts</h4><table>{rows}</table></div></div>'
+        '<div id="wb-hint" class="wb-hint" hidden>Shortcuts are off while the cursor is in a field: '
+        "<kbd>Esc</kbd> or a click on the page turns them back on</div>"
+    )
 
 
 # --- state ---------------------------------------------------------------------------------------------
@@ -117,6 +310,11 @@ class Doc:
     dirty: bool = False  # changes not saved yet
     conflict: str = ""  # why the file on disk and this tab disagree, until the user chooses what to do
     saved_at: str = ""
+
+    @property
+    def token(self) -> str:
+        """A short name of this alignment for widget keys (a widget of another article is another one)."""
+        return hashlib.sha1(f"{self.article}\n{self.target}".encode()).hexdigest()[:10]
 
 
 def _flash(kind: str, text: str) -> None:
@@ -161,7 +359,12 @@ def _reload(doc: Doc, note: str = "") -> None:
 
 
 def _save(doc: Doc, auto: bool = False) -> bool:
-    """Save atomically, refusing (and saying so) if the file changed on disk since it was loaded."""
+    """Save atomically, refusing (and saying so) if the file changed on disk since it was loaded. Nothing
+    unsaved: nothing is written (no new revision)."""
+    if not doc.dirty and not doc.conflict:
+        if not auto:
+            _flash("info", f"Nothing to save: {doc.path.name} (revision {doc.revision}) is as shown.")
+        return True
     try:
         saved = store.save_alignment(doc.path, doc.history.present, expected_revision=doc.revision)
     except store.ConflictError as exc:
@@ -180,9 +383,10 @@ def _save(doc: Doc, auto: bool = False) -> bool:
     return True
 
 
-def _changed(doc: Doc) -> None:
+def _changed(doc: Doc, always: bool = False) -> None:
+    """Something changed: save it now if autosave is on (``always``: whatever autosave says)."""
     doc.dirty = True
-    if st.session_state.get("autosave", True) and not doc.conflict:
+    if (always or st.session_state.get("autosave", True)) and not doc.conflict:
         _save(doc, auto=True)
 
 
@@ -200,9 +404,11 @@ def _keep_both(doc: Doc) -> None:
 
 
 def _push(doc: Doc, new: store.Alignment, cur: int) -> None:
-    doc.history.push(new)
+    """Make ``new`` the current state (an equal one changes nothing: no unsaved change, no revision)."""
+    changed = doc.history.push(new)
     doc.cur = max(0, min(cur, len(new.links) - 1))
-    _changed(doc)
+    if changed:
+        _changed(doc)
 
 
 def _act(doc: Doc, name: str) -> None:
@@ -226,29 +432,143 @@ def _split(doc: Doc, widgets: tuple[str, str]) -> None:
     _edit(doc, lambda a: review.split(a, doc.cur, src_at, tgt_at), doc.cur)
 
 
+def _chosen(doc: Doc, widget: str) -> tuple[str, str] | None:
+    """The (side, sentence id) chosen in the sentence box ``widget``, if it is a sentence of the current
+    bead (else a warning, and None)."""
+    value = st.session_state.get(widget) or ""
+    side_, _, sid = value.partition(":")
+    link = doc.history.present.links[doc.cur]
+    if side_ not in review.SIDES or sid not in (link.src if side_ == "src" else link.tgt):
+        _flash("warning", f"Choose a sentence of bead {doc.cur + 1} first.")
+        return None
+    return side_, sid
+
+
+def _remember(doc: Doc, widget: str) -> None:
+    """Keep the sentence chosen in the bead's box for the next state of the bead (after an edit)."""
+    st.session_state.setdefault("_sentence", {})[doc.token] = st.session_state.get(widget)
+
+
 def _unalign(doc: Doc, widget: str) -> None:
-    side_, sid = st.session_state[widget].split(":", 1)
-    _edit(doc, lambda a: review.mark_unaligned(a, doc.cur, side_, sid), doc.cur)
+    chosen = _chosen(doc, widget)
+    if chosen:
+        _edit(doc, lambda a: review.mark_unaligned(a, doc.cur, *chosen), doc.cur)
+
+
+def _text_op(doc: Doc, name: str, op) -> None:
+    """Run a text edit ``op(ws, article, alignment) -> TextEdit | None`` and push its alignment. A text
+    edit is saved at once, whatever autosave says: the text file and the alignment must agree."""
+    ws = Workspace.find()
+    try:
+        done = op(ws, ws.article(doc.article), doc.history.present)
+    except FAILURES as exc:
+        _flash("warning", str(exc))
+        return
+    if done is None:
+        _flash("info", "The text is unchanged.")
+        return
+    doc.history.texts.update(done.texts)
+    doc.history.push(done.alignment)
+    doc.cur = max(0, min(doc.cur, len(done.alignment.links) - 1))
+    _changed(doc, always=True)
+    _text_report(f"{name} in {done.version}", done)
+
+
+def _text_report(what: str, done: textedit.TextEdit) -> None:
+    carried = [v for v, how in done.others.items() if how == "carried over"]
+    note = f" Carried over: {', '.join(carried)}." if carried else ""
+    _flash("success", f"{what} (the text and the alignment are saved).{note}")
+    for version, how in done.others.items():
+        if how != "carried over":
+            _flash("warning", f"{version}: {how}")
+
+
+def _edit_text(doc: Doc, widget: str, side_: str, sid: str) -> None:
+    st.session_state.pop("editing", None)
+    text = st.session_state.get(widget, "")
+    _text_op(
+        doc,
+        f"Edited {sid}",
+        lambda ws, art, a: textedit.edit_sentence(ws, art, a, side_, sid, text),
+    )
+
+
+def _start_editing(doc: Doc, widget: str) -> None:
+    chosen = _chosen(doc, widget)
+    if chosen:
+        st.session_state["editing"] = (doc.token, *chosen)
+
+
+def _stop_editing() -> None:
+    st.session_state.pop("editing", None)
+
+
+def _join(doc: Doc, widget: str) -> None:
+    chosen = _chosen(doc, widget)
+    if chosen:
+        side_, sid = chosen
+        _text_op(
+            doc,
+            f"Joined {sid} with the sentence after it",
+            lambda ws, art, a: textedit.join_sentences(ws, art, a, side_, sid),
+        )
 
 
 def _undo(doc: Doc, redo: bool = False) -> None:
+    before = doc.history.present
     try:
         new = doc.history.redo() if redo else doc.history.undo()
     except review.ReviewError as exc:
         _flash("info", f"{str(exc).capitalize()}.")
         return
+    texts_changed = (new.source, new.target) != (before.source, before.target)
+    if texts_changed:  # an edit of a text: put the text back as this state has it
+        ws = Workspace.find()
+        try:
+            done = textedit.restore(ws, ws.article(doc.article), new, doc.history.texts)
+        except FAILURES as exc:  # the text stays as it is: so does the alignment
+            if redo:
+                doc.history.undo()
+            else:
+                doc.history.redo()
+            _flash("error", f"Cannot {'redo' if redo else 'undo'} the text edit: {exc}")
+            return
+        for step in done:
+            _text_report(f"{'Redone' if redo else 'Undone'} in {step.version}", step)
     doc.cur = max(0, min(doc.cur, len(new.links) - 1))
-    _changed(doc)
+    _changed(doc, always=texts_changed)
+
+
+def _matches(a: store.Alignment) -> list[search.Match]:
+    """The matches of the search box (a bad regex is said once, as the box's message)."""
+    try:
+        return search.find(
+            a,
+            st.session_state.get("find_q", ""),
+            st.session_state.get("find_mode", search.MODES[0]),
+            st.session_state.get("find_side", "both"),
+            st.session_state.get("find_case", False),
+        )
+    except search.SearchError:
+        return []
 
 
 def _move(doc: Doc, how: str) -> None:
-    """Change the current bead: ``prev``, ``next``, ``page_up``, ``page_down``, ``unconfirmed``, ``low``, or
-    a bead number."""
+    """Change the current bead: ``prev``, ``next``, ``first``, ``last``, ``page_up``, ``page_down``,
+    ``unconfirmed``, ``low``, ``match`` (``match_back``: the previous bead with a match), or a bead
+    number."""
     a = doc.history.present
     n = len(a.links)
     page = st.session_state.get("page_size", PAGE_SIZES[0])
     thr = st.session_state.get("threshold", review.LOW_CONFIDENCE)
-    moves = {"prev": doc.cur - 1, "next": doc.cur + 1, "page_up": doc.cur - page, "page_down": doc.cur + page}
+    moves = {
+        "prev": doc.cur - 1,
+        "next": doc.cur + 1,
+        "first": 0,
+        "last": n - 1,
+        "page_up": doc.cur - page,
+        "page_down": doc.cur + page,
+    }
     if how in moves:
         k = moves[how]
     elif how == "unconfirmed":
@@ -261,9 +581,46 @@ def _move(doc: Doc, how: str) -> None:
         if k is None:
             _flash("info", f"No unconfirmed bead has a confidence below {thr:.2f}.")
             return
+    elif how in ("match", "match_back"):
+        k = search.next_bead(_matches(a), doc.cur, backwards=how == "match_back")
+        if k is None:
+            _flash(
+                "info",
+                "Nothing matches the search." if st.session_state.get("find_q") else "Type what to find.",
+            )
+            return
     else:
         k = int(how)
     doc.cur = max(0, min(k, n - 1))
+
+
+def _find_changed(doc: Doc) -> None:
+    """A new search: go to the first bead with a match, from the current one on."""
+    try:
+        found = search.find(
+            doc.history.present,
+            st.session_state.get("find_q", ""),
+            st.session_state.get("find_mode", search.MODES[0]),
+            st.session_state.get("find_side", "both"),
+            st.session_state.get("find_case", False),
+        )
+    except search.SearchError as exc:
+        _flash("warning", str(exc))
+        return
+    if found:
+        k = search.next_bead(found, doc.cur - 1)
+        doc.cur = doc.cur if k is None else k
+
+
+def _goto(doc: Doc) -> None:
+    where = st.session_state.get("goto", "").strip()
+    st.session_state["goto"] = ""
+    if not where:
+        return
+    try:
+        doc.cur = search.locate(doc.history.present, where)
+    except search.SearchError as exc:
+        _flash("warning", str(exc))
 
 
 # --- models --------------------------------------------------------------------------------------------
@@ -302,38 +659,50 @@ def _similarities(
 # --- long jobs -----------------------------------------------------------------------------------------
 
 
+def _failed(box, label: str, exc: Exception) -> None:
+    """A job failed: the status says so, and the reason is shown beside it, where it cannot be folded away."""
+    box.update(label=label, state="error", expanded=True)
+    st.error(f"**{label}.** {exc}")
+
+
 def _align_now(
     ws: Workspace, article: texts.Article, target: str, anyway: bool = False, force: bool = False
 ) -> None:
     names, params = PRESETS[st.session_state.get("preset", DEFAULT_PRESET)]
+    failure = None
     with st.status(f"Aligning {target} with {'+'.join(names)}…", expanded=True) as box:
         bar = st.progress(0.0, text="loading the model")
         try:
             aligner = _aligner(names, params, bar)
-            record = align_version(ws, article, target, aligner, "+".join(names), anyway=anyway, force=force)
+            done = align_version(ws, article, target, aligner, "+".join(names), anyway=anyway, force=force)
         except OddTextsError as exc:  # the page offers to align anyway
             st.session_state["odd_texts"] = (article.id, target, str(exc))
             st.rerun()
         except FAILURES as exc:
-            box.update(label="Alignment failed", state="error")
-            st.error(str(exc))
-            return
-        box.update(label=f"Aligned: {len(record.links)} beads", state="complete")
+            failure = exc
+        else:
+            box.update(label=f"Aligned: {len(done.record.links)} beads ({done.outcome})", state="complete")
+    if failure is not None:
+        _failed(box, "Alignment failed", failure)
+        return
     _docs().pop((article.id, target), None)
     st.rerun()
 
 
 def _long_edit(doc: Doc, label: str, job) -> None:
     """Run a slow operation (it gets a progress bar) and push its result as one undoable edit."""
+    failure = None
     with st.status(label, expanded=True) as box:
         bar = st.progress(0.0, text="loading the model")
         try:
             new = job(bar)
         except FAILURES as exc:
-            box.update(label=f"{label} failed", state="error")
-            st.error(str(exc))
-            return
-        box.update(label="Done", state="complete")
+            failure = exc
+        else:
+            box.update(label="Done", state="complete")
+    if failure is not None:
+        _failed(box, f"{label.rstrip('…')} failed", failure)
+        return
     _push(doc, new, doc.cur)
     st.rerun()
 
@@ -354,11 +723,27 @@ def _btn(where, label: str, key: str, on_click, *args, icon: str | None = None, 
     )
 
 
-def _sentences_html(sentences: list, empty: str = "unaligned") -> str:
+def _marked(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` as HTML, the character ranges ``spans`` highlighted."""
+    out, pos = [], 0
+    for start, end in sorted(spans):
+        if start < pos:
+            continue
+        out += [html.escape(text[pos:start]), f"<mark>{html.escape(text[start:end])}</mark>"]
+        pos = end
+    return "".join([*out, html.escape(text[pos:])])
+
+
+def _sentences_html(
+    sentences: list, lang: str = "", marks: dict[str, list[tuple[int, int]]] | None = None, empty="unaligned"
+) -> str:
     if not sentences:
         return f'<p class="wb-none">{empty}</p>'
+    marks = marks or {}
+    attr = f' lang="{html.escape(lang)}"' if lang else ""  # the right CJK glyphs for the language
     return "".join(
-        f'<p class="wb-sent"><span class="wb-sid">{html.escape(s.id)}</span>{html.escape(s.text)}</p>'
+        f'<p class="wb-sent"{attr}><span class="wb-sid">{html.escape(s.id)}</span>'
+        f"{_marked(s.text, marks.get(s.id, []))}</p>"
         for s in sentences
     )
 
@@ -374,6 +759,10 @@ def _badge(link: store.Link) -> str:
         f'{link.score:.2f}</span><span class="wb-status wb-{link.status}">{status}</span>'
         f'<span class="wb-kind">{len(link.src)}-{len(link.tgt)} bead</span>'
     )
+
+
+def _head(name: str) -> str:
+    return f'<span class="wb-head" title="{html.escape(name)}">{html.escape(name)}</span>'
 
 
 def _short(text: str, size: int = 60) -> str:
@@ -394,8 +783,13 @@ def _toolbar(doc: Doc, a: store.Alignment) -> None:
     n = len(a.links)
     row = st.container(horizontal=True, gap="small", key="toolbar_nav")
     _nav_buttons(doc, row)
+    _btn(row, "First", "first", _move, doc, "first", icon="first_page", disabled=doc.cur == 0)
+    _btn(row, "Last", "last", _move, doc, "last", icon="last_page", disabled=doc.cur >= n - 1)
     _btn(row, "Undo", "undo", _undo, doc, icon="undo", disabled=not doc.history.can_undo)
     _btn(row, "Redo", "redo", _undo, doc, True, icon="redo", disabled=not doc.history.can_redo)
+    row.html(
+        '<button class="wb-help-btn" type="button" title="Keyboard shortcuts (?)">⌨ Shortcuts ?</button>'
+    )
     row = st.container(horizontal=True, gap="small", key="toolbar_edit")
     _btn(row, "Confirm & next", "confirm", _act, doc, "confirm", icon="check", type="primary")
     _btn(row, "Confirm all up to here", "confirm_through", _act, doc, "confirm_through", icon="done_all")
@@ -428,15 +822,86 @@ def _toolbar(doc: Doc, a: store.Alignment) -> None:
         )
 
 
+def _find_bar(doc: Doc, a: store.Alignment, matches: list[search.Match]) -> None:
+    """Find (text, whole words or a regex, in either side or both), next / previous match, go to a bead."""
+    row = st.container(horizontal=True, gap="small", vertical_alignment="bottom", key="findbar")
+    row.text_input(
+        "Find",
+        key="find_q",
+        placeholder="find…  ( / )",
+        width=240,
+        label_visibility="collapsed",
+        on_change=_find_changed,
+        args=(doc,),
+    )
+    names = {"both": "both sides", "src": a.source.language.upper(), "tgt": a.target.language.upper()}
+    row.selectbox(
+        "in",
+        list(names),
+        key="find_side",
+        format_func=names.get,
+        width=130,
+        label_visibility="collapsed",
+        on_change=_find_changed,
+        args=(doc,),
+    )
+    modes = {"text": "text", "words": "whole words", "regex": "regex"}
+    row.selectbox(
+        "match",
+        list(modes),
+        key="find_mode",
+        format_func=modes.get,
+        width=140,
+        label_visibility="collapsed",
+        on_change=_find_changed,
+        args=(doc,),
+    )
+    row.toggle("Aa", key="find_case", help="Match case", on_change=_find_changed, args=(doc,))
+    _btn(row, "", "find_prev", _move, doc, "match_back", icon="keyboard_arrow_up", help="Previous match")
+    _btn(row, "", "find_next", _move, doc, "match", icon="keyboard_arrow_down", help="Next match")
+    query = st.session_state.get("find_q", "")
+    if query.strip():
+        try:
+            search.compile_query(query, st.session_state.get("find_mode", "text"))
+        except search.SearchError as exc:
+            row.caption(f":red[{exc}]")
+        else:
+            beads = len({m.bead for m in matches})
+            here = sum(1 for m in matches if m.bead == doc.cur)
+            row.caption(
+                f"{len(matches)} match{'es' * (len(matches) != 1)} in {beads} bead{'s' * (beads != 1)}"
+                + (f" · {here} here" if here else "")
+            )
+    row.text_input(
+        "Go to",
+        key="goto",
+        placeholder="go to bead or sentence id",
+        width=220,
+        label_visibility="collapsed",
+        on_change=_goto,
+        args=(doc,),
+        help="A bead number (12) or a sentence id (p3.s2; ko:p3.s2 for the translation's)",
+    )
+
+
+def _bead_key(doc: Doc, link: store.Link, k: int) -> str:
+    """A key for the widgets of bead ``k`` as it is now: another bead, article or translation gets fresh
+    widgets (a choice made for one never applies to another)."""
+    what = f"{doc.token}\n{k}\n{' '.join(link.src)}\n{' '.join(link.tgt)}"
+    return hashlib.sha1(what.encode()).hexdigest()[:12]
+
+
 def _bead_tools(doc: Doc, a: store.Alignment, k: int) -> None:
-    """The edits of the current bead that need a choice: move a sentence, split, mark unaligned."""
+    """The edits of the current bead that need a choice: move a sentence, split, mark unaligned, edit a
+    sentence's text, join two sentences."""
     link = a.links[k]
     last = len(a.links) - 1
     src_name, tgt_name = a.source.language.upper(), a.target.language.upper()
     ns, nt = len(link.src), len(link.tgt)
+    key = _bead_key(doc, link, k)
     with st.container(key="bead_tools"):
         row = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
-        for key, name, where, off in (
+        for name_key, name, where, off in (
             ("src_first", src_name, "first", not ns or k == 0),
             ("src_last", src_name, "last", not ns or k == last),
             ("tgt_first", tgt_name, "first", not nt or k == 0),
@@ -446,19 +911,17 @@ def _bead_tools(doc: Doc, a: store.Alignment, k: int) -> None:
             _btn(
                 row,
                 f"{name} {where} {arrow}",
-                key,
+                name_key,
                 _act,
                 doc,
-                key,
+                name_key,
                 disabled=off,
                 help=f"Move the {where} {name} sentence of this bead to {goes}",
             )
         if link.status == "confirmed":
             _btn(row, "Unconfirm", "unconfirm", _act, doc, "unconfirm", icon="remove_done")
-        row = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
-        shape = f"{k}_{ns}_{nt}"  # fresh widgets for another bead
         if ns + nt > 2 or (ns + nt == 2 and ns != 1):
-            widgets = (f"split_src_{shape}", f"split_tgt_{shape}")
+            widgets = (f"split_src_{key}", f"split_tgt_{key}")
             for w, name, count in ((widgets[0], src_name, ns), (widgets[1], tgt_name, nt)):
                 row.selectbox(
                     f"split after {name} sentence",
@@ -469,24 +932,65 @@ def _bead_tools(doc: Doc, a: store.Alignment, k: int) -> None:
                     format_func=lambda i: str(i) if i else "none (0)",
                 )
             _btn(row, "Split", "split", _split, doc, widgets, icon="call_split")
+        row = st.container(horizontal=True, gap="small", vertical_alignment="bottom")
+        by_id = {("src", s.id): s for s in a.source.sentences if s.id in link.src}
+        by_id |= {("tgt", s.id): s for s in a.target.sentences if s.id in link.tgt}
+        names = {"src": src_name, "tgt": tgt_name}
+        options = [f"src:{i}" for i in link.src] + [f"tgt:{i}" for i in link.tgt]
+
+        def label(option: str) -> str:
+            side_, sid = option.split(":", 1)
+            return f"{names[side_]} {sid}: {_short(by_id[(side_, sid)].text, 36)}"
+
+        widget = f"sentence_{key}"
+        last = st.session_state.get("_sentence", {}).get(doc.token)  # the one chosen before, if still here
+        row.selectbox(
+            "sentence",
+            options,
+            index=options.index(last) if last in options else 0,
+            key=widget,
+            width=340,
+            format_func=label,
+            on_change=_remember,
+            args=(doc, widget),
+        )
         if ns + nt > 1:
-            by_id = {("src", s.id): s.text for s in a.source.sentences if s.id in link.src}
-            by_id |= {("tgt", s.id): s.text for s in a.target.sentences if s.id in link.tgt}
-            ends = dict.fromkeys(
-                [("src", i) for i in link.src[:1] + link.src[-1:]]
-                + [("tgt", i) for i in link.tgt[:1] + link.tgt[-1:]]
-            )
-            names = {"src": src_name, "tgt": tgt_name}
-
-            def label(option: str) -> str:
-                side_, sid = option.split(":", 1)
-                return f"{names[side_]} {sid}: {_short(by_id[(side_, sid)], 36)}"
-
-            widget = f"unaligned_{shape}"
-            row.selectbox(
-                "sentence to unalign", [f"{s}:{i}" for s, i in ends], key=widget, width=320, format_func=label
-            )
             _btn(row, "Mark unaligned", "unaligned", _unalign, doc, widget, icon="link_off")
+        _btn(row, "Edit text", "edit_text", _start_editing, doc, widget, icon="edit")
+        _btn(
+            row,
+            "Join with next sentence",
+            "join_next",
+            _join,
+            doc,
+            widget,
+            icon="merge",
+            help="Make the chosen sentence and the one after it one sentence (the beads holding them merge)",
+        )
+        editing = st.session_state.get("editing")
+        if editing and editing[0] == doc.token and (editing[1], editing[2]) in by_id:
+            _edit_form(doc, names[editing[1]], by_id[(editing[1], editing[2])], editing[1], key)
+
+
+def _edit_form(doc: Doc, lang: str, sentence, side_: str, key: str) -> None:
+    """The text of one sentence to edit; a line break splits it there."""
+    area = f"edit_area_{key}_{side_}_{sentence.id}"
+    with st.container(key="editor"), st.form("edit_form", border=False):
+        st.text_area(f"{lang} {sentence.id}", value=sentence.text, key=area, height=110)
+        row = st.container(horizontal=True, gap="small", vertical_alignment="center")
+        row.form_submit_button(
+            "Save text",
+            key="save_text",
+            type="primary",
+            icon=":material/save:",
+            on_click=_edit_text,
+            args=(doc, area, side_, sentence.id),
+        )
+        row.form_submit_button("Cancel", key="cancel_text", on_click=_stop_editing)
+        row.caption(
+            "Ctrl+Enter saves. A line break splits the sentence there. The text file is saved at once, "
+            "and the other alignments of this text follow."
+        )
 
 
 def _window(cur: int, indices: list[int], size: int) -> list[int]:
@@ -498,6 +1002,8 @@ def _window(cur: int, indices: list[int], size: int) -> list[int]:
 
 def _review_view(doc: Doc, a: store.Alignment, extra: dict[str, list[str]]) -> None:
     _toolbar(doc, a)
+    matches = _matches(a)
+    _find_bar(doc, a, matches)
     n = len(a.links)
     only_low = st.session_state.get("only_low", False)
     thr = st.session_state.get("threshold", review.LOW_CONFIDENCE)
@@ -509,10 +1015,17 @@ def _review_view(doc: Doc, a: store.Alignment, extra: dict[str, list[str]]) -> N
     rows = _window(doc.cur, indices, size)
     src = {s.id: s for s in a.source.sentences}
     tgt = {s.id: s for s in a.target.sentences}
+    marks: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for m in matches:
+        marks.setdefault((m.side, m.sentence), []).append((m.start, m.end))
+    src_marks = {sid: spans for (which, sid), spans in marks.items() if which == "src"}
+    tgt_marks = {sid: spans for (which, sid), spans in marks.items() if which == "tgt"}
     widths = [0.6, 5, 5, *([4.5] * len(extra)), 1.35]
-    head = st.columns(widths, vertical_alignment="bottom")
-    for c, name in zip(head[1:], [a.source.version, a.target.version, *extra, "confidence"], strict=True):
-        c.markdown(f'<span class="wb-head">{html.escape(name)}</span>', unsafe_allow_html=True)
+    with st.container(key="bead_head"):
+        head = st.columns(widths, vertical_alignment="bottom")
+        for c, name in zip(head[1:], [a.source.version, a.target.version, *extra, "confidence"], strict=True):
+            c.markdown(_head(name), unsafe_allow_html=True)
+    run = st.session_state.get("_runs", 0)
     for k in rows:
         link = a.links[k]
         current = k == doc.cur
@@ -526,11 +1039,26 @@ def _review_view(doc: Doc, a: store.Alignment, extra: dict[str, list[str]]) -> N
                 type="primary" if current else "tertiary",
                 help="Make this the current bead",
             )
-            cols[1].markdown(_sentences_html([src[i] for i in link.src]), unsafe_allow_html=True)
-            cols[2].markdown(_sentences_html([tgt[i] for i in link.tgt]), unsafe_allow_html=True)
+            anchor = (
+                f'<span class="wb-cur" data-key="{html.escape(doc.token)}|{k}" data-run="{run}"></span>'
+                if current
+                else ""
+            )
+            cols[1].markdown(
+                anchor + _sentences_html([src[i] for i in link.src], a.source.language, src_marks),
+                unsafe_allow_html=True,
+            )
+            cols[2].markdown(
+                _sentences_html([tgt[i] for i in link.tgt], a.target.language, tgt_marks),
+                unsafe_allow_html=True,
+            )
             for c, name in zip(cols[3:-1], extra, strict=True):
-                text = extra[name][k]
-                body = f'<p class="wb-sent">{html.escape(text)}</p>' if text else '<p class="wb-none">–</p>'
+                text, lang = extra[name][k], html.escape(name.split(".")[0])
+                body = (
+                    f'<p class="wb-sent" lang="{lang}">{html.escape(text)}</p>'
+                    if text
+                    else '<p class="wb-none">–</p>'
+                )
                 c.markdown(body, unsafe_allow_html=True)
             cols[-1].markdown(_badge(link), unsafe_allow_html=True)
         if current:
@@ -544,7 +1072,7 @@ def _review_view(doc: Doc, a: store.Alignment, extra: dict[str, list[str]]) -> N
         doc,
         "page_up",
         icon="keyboard_double_arrow_up",
-        disabled=rows[0] == indices[0],
+        disabled=doc.cur == 0,
     )
     _btn(
         nav,
@@ -554,7 +1082,7 @@ def _review_view(doc: Doc, a: store.Alignment, extra: dict[str, list[str]]) -> N
         doc,
         "page_down",
         icon="keyboard_double_arrow_down",
-        disabled=rows[-1] == indices[-1],
+        disabled=doc.cur >= n - 1,
     )
     shown = f"beads {rows[0] + 1}–{rows[-1] + 1} of {n}"
     nav.caption(shown + (f" · showing the {len(indices)} below {thr:.2f}" if only_low else ""))
@@ -668,6 +1196,91 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
         st.slider("sentences shown", 10, 120, 40, 10, key="heat_span")
 
 
+def _stats_view(a: store.Alignment) -> None:
+    """The alignment in pictures: beads of each shape, the confidence histogram, reviewed against total."""
+    import altair as alt
+    import pandas as pd
+
+    stats = review.statistics(a)
+    cols = st.columns(4)
+    cols[0].metric("beads", stats.total)
+    share = stats.reviewed / max(stats.total, 1)
+    cols[1].metric("reviewed", f"{stats.reviewed} of {stats.total}", help=f"{share:.0%} confirmed or edited")
+    cols[2].metric(
+        f"below {store.LOW_CONFIDENCE}", stats.by_level["low"], help="beads with a low confidence (red)"
+    )
+    cols[3].metric(
+        "sentences left unaligned",
+        f"{stats.unaligned[0]} + {stats.unaligned[1]}",
+        help=f"{a.source.version} + {a.target.version}: sentences in 1-0 and 0-1 beads",
+    )
+    left, right = st.columns(2, gap="large")
+    shapes = pd.DataFrame({"shape": list(stats.shapes), "beads": list(stats.shapes.values())})
+    shapes["kind"] = [
+        "unaligned" if "0" in s.split("-") else "1-1" if s == "1-1" else "merged" for s in shapes["shape"]
+    ]
+    colours = alt.Scale(domain=["1-1", "merged", "unaligned"], range=["#2f9d5a", "#d99400", "#8a8f98"])
+    with left:
+        st.markdown("**Beads of each shape** (source-target sentences)")
+        st.altair_chart(
+            alt.Chart(shapes)
+            .mark_bar()
+            .encode(
+                x=alt.X("shape:N", sort=list(stats.shapes), title=None, axis=alt.Axis(labelAngle=0)),
+                y=alt.Y("beads:Q", title="beads"),
+                color=alt.Color("kind:N", scale=colours, legend=alt.Legend(orient="bottom", title=None)),
+                tooltip=["shape:N", "beads:Q"],
+            )
+            .properties(height=260),
+            key="stat_shapes",
+        )
+    hist = pd.DataFrame(
+        [
+            {"from": lo, "to": hi, "beads": n, "level": store.confidence_level((lo + hi) / 2)}
+            for lo, hi, n in stats.histogram
+        ]
+    )
+    levels = alt.Scale(domain=["low", "medium", "high"], range=["#d64541", "#d99400", "#2f9d5a"])
+    with right:
+        st.markdown("**Confidence** (beads per band of 0.1)")
+        st.altair_chart(
+            alt.Chart(hist)
+            .mark_bar(stroke="#fff")
+            .encode(
+                x=alt.X("from:Q", bin="binned", scale=alt.Scale(domain=[0, 1]), title="confidence"),
+                x2="to:Q",
+                y=alt.Y("beads:Q", title="beads"),
+                color=alt.Color("level:N", scale=levels, legend=alt.Legend(orient="bottom", title=None)),
+                tooltip=["from:Q", "to:Q", "beads:Q"],
+            )
+            .properties(height=260),
+            key="stat_hist",
+        )
+    order = {"confirmed": 0, "edited": 1, "auto": 2}
+    status = pd.DataFrame(
+        {"status": list(order), "beads": [stats.by_status[k] for k in order], "order": list(order.values())}
+    )
+    st.markdown(f"**Reviewed against total**: {stats.reviewed} of {stats.total} beads confirmed or edited")
+    st.altair_chart(
+        alt.Chart(status)
+        .mark_bar(size=34)
+        .encode(
+            x=alt.X(
+                "sum(beads):Q", stack="zero", title="beads", scale=alt.Scale(domain=[0, max(stats.total, 1)])
+            ),
+            color=alt.Color(
+                "status:N",
+                scale=alt.Scale(domain=list(order), range=["#2f9d5a", "#1f6feb", "#d0d4da"]),
+                legend=alt.Legend(orient="bottom", title=None),
+            ),
+            order=alt.Order("order:Q"),
+            tooltip=["status:N", "beads:Q"],
+        )
+        .properties(height=60),
+        key="stat_status",
+    )
+
+
 @st.cache_data(max_entries=16, show_spinner="Comparing the translations…")
 def _comparison(root: str, article_id: str, human: str, machine: str, stamp: tuple):
     """compare_versions, cached until one of the texts or alignments changes (``stamp``)."""
@@ -682,6 +1295,10 @@ def _comparison(root: str, article_id: str, human: str, machine: str, stamp: tup
     return compare_versions(ws, ws.article(article_id), human, machine, aligner_factory=factory)
 
 
+def _base(language: str) -> str:
+    return language.split("-")[0]
+
+
 def _compare_view(ws: Workspace, article: texts.Article) -> None:
     import pandas as pd
 
@@ -694,14 +1311,19 @@ def _compare_view(ws: Workspace, article: texts.Article) -> None:
             "translation(s): make a machine one in the Translate view."
         )
         return
+    # A language with both first: the view opens on a pair it can compare.
+    paired = {_base(m.language) for m in machines}
+    humans.sort(key=lambda v: _base(v.language) not in paired)
     row = st.container(horizontal=True)
-    human = row.selectbox("Human translation", [v.id for v in humans], key="cmp_human", width=260)
+    human = row.selectbox(
+        "Human translation", [v.id for v in humans], key=f"cmp_human_{article.id}", width=260
+    )
     lang = article.version(human).language
-    same = [v.id for v in machines if v.language.split("-")[0] == lang.split("-")[0]]
+    same = [v.id for v in machines if _base(v.language) == _base(lang)]
     if not same:
         st.info(f"No machine translation into {lang} yet: make one in the Translate view.")
         return
-    machine = row.selectbox("Machine translation", same, key="cmp_machine", width=260)
+    machine = row.selectbox("Machine translation", same, key=f"cmp_machine_{article.id}", width=260)
     files = [article.path / article.version(v).file for v in (article.source().id, human, machine)]
     files += [ws.alignment_path(article.id, v) for v in (human, machine)]
     try:
@@ -718,19 +1340,25 @@ def _compare_view(ws: Workspace, article: texts.Article) -> None:
     )
     right.caption(" · ".join(f"{v}: {how}" for v, how in result.alignments.items()))
     st.markdown(f"**Where {human} departs most from {machine}**")
-    head = st.columns([1, 4, 4, 4])
-    for c, name in zip(head, ["chrF", result.source, human, machine], strict=True):
-        c.markdown(f'<span class="wb-head">{html.escape(name)}</span>', unsafe_allow_html=True)
-    for r in result.most_different(5):
-        with st.container(border=True):
-            c = st.columns([1, 4, 4, 4])
-            c[0].markdown(
-                f'<span class="wb-conf" style="background:{_chrf_colour(r.chrf)}">{r.chrf:.0f}</span>'
-                f'<span class="wb-kind">{html.escape(" ".join(r.source_ids))}</span>',
-                unsafe_allow_html=True,
-            )
-            for col, text in zip(c[1:], (r.source, r.human, r.machine), strict=True):
-                col.markdown(f'<p class="wb-sent">{html.escape(text)}</p>', unsafe_allow_html=True)
+    langs = ("", article.source().language, lang, article.version(machine).language)
+    with st.container(key="cmp_head"):
+        head = st.columns([1, 4, 4, 4])
+        for c, name in zip(head, ["chrF", result.source, human, machine], strict=True):
+            c.markdown(_head(name), unsafe_allow_html=True)
+    with st.container(key="cmp_rows"):
+        for r in result.most_different(5):
+            with st.container(border=True):
+                c = st.columns([1, 4, 4, 4])
+                c[0].markdown(
+                    f'<span class="wb-conf" style="background:{_chrf_colour(r.chrf)}">{r.chrf:.0f}</span>'
+                    f'<span class="wb-ids">{html.escape(" ".join(r.source_ids))}</span>',
+                    unsafe_allow_html=True,
+                )
+                for col, text, code in zip(c[1:], (r.source, r.human, r.machine), langs[1:], strict=True):
+                    col.markdown(
+                        f'<p class="wb-sent" lang="{html.escape(code)}">{html.escape(text)}</p>',
+                        unsafe_allow_html=True,
+                    )
     st.markdown("**Every English sentence**")
     table = pd.DataFrame(
         {
@@ -791,6 +1419,7 @@ def _translate_view(ws: Workspace, article: texts.Article) -> None:
     force = row.toggle("Translate again if it exists", key="mt_force")
     if not row.button("Translate", key="translate", type="primary", icon=":material/translate:"):
         return
+    failure = None
     with st.status(f"Translating {source.id} into {lang} with {engine_name}…", expanded=True) as box:
         bar = st.progress(0.0, text="loading the model")
         try:
@@ -800,25 +1429,84 @@ def _translate_view(ws: Workspace, article: texts.Article) -> None:
                 box.update(label=f"{version_id} exists already", state="complete")
                 st.info(f"{article.id} already has {version_id}; switch on *Translate again* to redo it.")
                 return
+            before = {v.id: v.created for v in article.versions}
             progress = lambda d, t: bar.progress(d / max(t, 1), text=f"{d} of {t}")  # noqa: E731
             ((_, done),) = mt.run_batch(ws, batch, progress)
             if isinstance(done, Exception):
                 raise done
         except FAILURES as exc:
-            box.update(label="Translation failed", state="error")
-            st.error(str(exc))
-            return
-        box.update(label=f"Translated: {done.version.id}", state="complete")
+            failure = exc
+        else:
+            box.update(label=f"Translated: {done.version.id}", state="complete")
+    if failure is not None:
+        _failed(box, "Translation failed", failure)
+        return
     _docs().pop((article.id, done.version.id), None)
-    _flash(
-        "success",
-        f"Made {done.version.id} ({done.sentences} sentences, {done.version.origin}). "
-        "Pick it as the translation to review, or compare it in Machine vs human.",
-    )
+    if before.get(done.version.id) == done.version.created:
+        _flash("info", f"{done.version.id} came out the same as before: nothing was written.")
+    else:
+        _flash(
+            "success",
+            f"Made {done.version.id} ({done.sentences} sentences, {done.version.origin}). "
+            "Pick it as the translation to review, or compare it in Machine vs human.",
+        )
     st.rerun()
 
 
+# --- document pairs of a corpus ------------------------------------------------------------------------
+
+
+def _pairs_view(ws: Workspace) -> None:
+    st.info("The review queue of document pairs comes here.")
+
+
 # --- the page ------------------------------------------------------------------------------------------
+
+
+def _link_value(name: str) -> str | None:
+    """A value of the page's link (``?article=…&target=…&bead=…``), read on a session's first run only."""
+    link = st.session_state.get("_link")
+    if link is None:
+        link = st.session_state["_link"] = {k: st.query_params.get(k) for k in ("article", "target", "bead")}
+    return link.get(name)
+
+
+def _from_link(name: str, options: list[str], what: str) -> None:
+    """Preselect the link's ``name`` (once): a value that is not there is said, not taken."""
+    value = _link_value(name)
+    if value is None or st.session_state.get(f"_link_{name}_done"):
+        return
+    st.session_state[f"_link_{name}_done"] = True
+    if value in options:
+        st.session_state[name] = value
+    else:
+        _flash("warning", f"The link names {what} {value!r}, which is not here: showing {options[0]}.")
+
+
+def _link_bead(doc: Doc) -> None:
+    """Make the link's bead current (once, for the alignment the link opened)."""
+    value = _link_value("bead")
+    if value is None or st.session_state.get("_link_bead_done"):
+        return
+    st.session_state["_link_bead_done"] = True
+    n = len(doc.history.present.links)
+    if value.isdigit() and 1 <= int(value) <= n:
+        doc.cur = int(value) - 1
+    else:
+        _flash("warning", f"The link names bead {value!r}; this alignment has beads 1 to {n}.")
+
+
+def _update_link(article: str, target: str | None, doc: Doc | None) -> None:
+    """The page's address says where the reviewer is, so that it can be sent to a colleague."""
+    want = {"article": article}
+    if target:
+        want["target"] = target
+    if doc is not None:
+        want["bead"] = str(doc.cur + 1)
+    if {k: st.query_params.get(k) for k in ("article", "target", "bead")} != {
+        k: want.get(k) for k in ("article", "target", "bead")
+    }:
+        st.query_params.from_dict(want)
 
 
 def _pick_article(ws: Workspace) -> texts.Article | None:
@@ -834,10 +1522,18 @@ def _pick_article(ws: Workspace) -> texts.Article | None:
         )
         return None
     by_id = {a.id: a for a in arts}
+    _from_link("article", list(by_id), "article")
     chosen = st.sidebar.selectbox(
         "Article", list(by_id), key="article", format_func=lambda i: f"{_short(by_id[i].title, 48)} · {i}"
     )
-    return by_id[chosen]
+    article = by_id[chosen]
+    about = " · ".join(x for x in (str(article.date or ""), article.publisher) if x)
+    st.sidebar.markdown(
+        f'<div class="wb-about"><b>{html.escape(article.title)}</b><br><code>{html.escape(article.id)}</code>'
+        f"{' · ' + html.escape(about) if about else ''}</div>",
+        unsafe_allow_html=True,
+    )
+    return article
 
 
 def _not_aligned(ws: Workspace, article: texts.Article, target: str) -> None:
@@ -1041,40 +1737,40 @@ def _load(ws: Workspace, article: texts.Article, target: str) -> tuple[Doc | Non
             doc = _docs()[key] = _open(path, article.id, target)
         except store.AlignmentError as exc:
             return None, exc
+        _link_bead(doc)
     _check_disk(doc)
     if _docs().get(key) is not doc:  # reloaded from disk, or gone
         st.rerun()
     return doc, None
 
 
-def main() -> None:
-    st.set_page_config(page_title="workbench · review", page_icon=":material/translate:", layout="wide")
-    st.html(CSS)
-    ws = Workspace.find()
-    st.sidebar.markdown("## workbench")
-    st.sidebar.caption(f"folder: **{ws.root.name or ws.root}**", help=str(ws.root))
+def _article_page(ws: Workspace, view: str, title) -> None:
+    """Everything of one article: the sidebar's choices, then the view (``title``: where its title goes)."""
     article = _pick_article(ws)
     if article is None:
         return
-    st.subheader(article.title)
+    title.subheader(article.title)
     try:
         article.source()
     except texts.TextsError as exc:
         st.error(str(exc))
         return
-    view = st.segmented_control(
-        "View", VIEWS, default=VIEWS[0], key="view", required=True, label_visibility="collapsed"
-    )
     by_id = {v.id: v for v in article.translations()}
     doc = problem = target = None
     chosen: list[str] = []
     if by_id:  # the sidebar is the same in every view, so that no choice is forgotten
+        _from_link("target", list(by_id), "translation")
+        if st.session_state.get("target") not in by_id:  # another article's: this one's first
+            st.session_state["target"] = next(iter(by_id))
         target = st.sidebar.selectbox(
             "Translation",
             list(by_id),
             key="target",
-            format_func=lambda v: f"{v} · {by_id[v].kind}, {_short(by_id[v].origin, 30)}",
+            format_func=lambda v: f"{v} · {by_id[v].kind_label}, {_short(by_id[v].origin, 30)}",
         )
+        st.session_state["extra"] = [
+            v for v in st.session_state.get("extra", []) if v in by_id and v != target
+        ]
         chosen = st.sidebar.multiselect(
             "Other versions as columns",
             [v for v in by_id if v != target],
@@ -1084,6 +1780,7 @@ def main() -> None:
         doc, problem = _load(ws, article, target)
     _sidebar_doc(doc)
     _sidebar_settings()
+    _update_link(article.id, target, doc)
     if view == "Translate":
         _show_flash()
         _translate_view(ws, article)
@@ -1116,8 +1813,29 @@ def main() -> None:
     _download(article, a)
     if view == "Similarity matrix":
         _similarity_view(doc, a)
+    elif view == "Statistics":
+        _stats_view(a)
     else:
         _review_view(doc, a, _other_columns(ws, article, a, chosen))
+
+
+def main() -> None:
+    st.set_page_config(page_title="workbench · review", page_icon=":material/translate:", layout="wide")
+    st.session_state["_runs"] = st.session_state.get("_runs", 0) + 1
+    st.html(CSS + _help_html() + SCRIPT, unsafe_allow_javascript=True)
+    ws = Workspace.find()
+    st.sidebar.markdown("## workbench")
+    st.sidebar.caption(f"folder: **{ws.root.name or ws.root}**", help=str(ws.root))
+    title = st.container()
+    view = st.segmented_control(
+        "View", VIEWS, default=VIEWS[0], key="view", required=True, label_visibility="collapsed"
+    )
+    if view == "Document pairs":
+        title.subheader("Document pairs")
+        _show_flash()
+        _pairs_view(ws)
+    else:
+        _article_page(ws, view, title)
 
 
 if __name__ == "__main__":
