@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.align import Aligner, AlignError, AlignParams, Bead, _numbers
+from workbench.align import PRESETS, Aligner, AlignError, AlignParams, Bead, _numbers
 from workbench.segment import split_sentences
 
 TEXTS = Path(__file__).resolve().parents[1] / "texts"
@@ -250,6 +250,7 @@ INVARIANT_PARAMS = {
     "side2-align3": AlignParams(max_side=2, max_align=3),
     "side3-align4-sum": AlignParams(max_side=3, max_align=4, windows="sum"),
     "narrow-band": AlignParams(window=1, top_k=1),
+    **{f"preset-{name}": params for name, (_, params) in PRESETS.items()},
 }
 
 
@@ -315,8 +316,8 @@ _sentence = st.builds(
 _document = st.lists(_sentence, max_size=30)
 _params = st.builds(
     AlignParams,
-    max_align=st.integers(2, 6),
-    max_side=st.integers(1, 4),
+    max_align=st.integers(2, 7),
+    max_side=st.integers(1, 6),
     top_k=st.integers(1, 4),
     window=st.integers(1, 8),
     skip=st.floats(-0.5, 0.0),
@@ -325,6 +326,8 @@ _params = st.builds(
     margin=st.booleans(),
     numbers=st.sampled_from([0.0, 0.1]),
     unrelated=st.sampled_from([0.0, 0.2, 0.5]),
+    orphan=st.sampled_from([0.0, 0.15, 0.5]),
+    orphan_skip=st.floats(-0.3, 0.0),
 )
 
 
@@ -431,6 +434,56 @@ def test_unrelated_lines_are_not_merged_into_one_bead():
         check_invariants(beads, len(doc.src), len(doc.tgt), AlignParams(unrelated=0.2))
         assert not garbage(beads)
     assert merged >= 3
+
+
+def test_sentences_with_nothing_similar_nearby_stay_unaligned_more_easily():
+    # A one-token target line with no counterpart between 1-1 beads costs little when merged into a
+    # neighbour (it hardly changes the neighbour's vector), so a plain skip is dearer than merging; with
+    # ``orphan`` a line whose best similarity nearby is far below the document's typical link skips for
+    # ``orphan_skip`` instead.
+    from workbench.align import _skips
+
+    assert _skips(np.array([0.05, 0.5, 0.1]), 0.5, AlignParams(orphan=0.3, orphan_skip=-0.02)).tolist() == [
+        -0.02,
+        -0.1,
+        -0.02,
+    ]
+    assert _skips(np.array([0.05]), 0.5, AlignParams()).tolist() == [-0.1]  # off by default
+    kept = {}
+    for orphan in (0.0, 0.3):
+        kept[orphan], links = 0, 0
+        for seed in range(12):
+            doc = FakeDoc(seed, noise=0.2).extend([(1, 1)] * 8)
+            doc.tgt.append(text(doc.fresh(1)))
+            doc.gold.append(((), (8,)))
+            doc.extend([(1, 1)] * 8)
+            params = AlignParams(orphan=orphan, orphan_skip=-0.05)
+            beads = Aligner({"fake": fake_encode}, params).align(doc.src, doc.tgt)
+            check_invariants(beads, len(doc.src), len(doc.tgt), params)
+            kept[orphan] += ((), (8,)) in pairs(beads)
+            links += sum(g in pairs(beads) for g in doc.gold if g[0] and g[1])
+        assert links >= 12 * 16 - 12  # the 1-1 links stay (at most the orphan's neighbour is lost)
+    assert kept[0.0] <= 2 and kept[0.3] >= 5, kept
+
+
+def test_large_beads_within_the_presets_size_limits():
+    # 1-5, 5-1 and 1-6 beads (one sentence translated as five or six, say): the presets allow up to six
+    # sentences a side and seven in all; the old limits (4 a side, 5 in all) could not produce them.
+    found = {}
+    for name, side, total in (("old", 4, 5), ("presets", 6, 7)):
+        found[name] = 0
+        for seed in range(4):
+            doc = FakeDoc(seed, noise=0.1).extend(
+                [(1, 1)] * 6 + [(1, 5)] + [(1, 1)] * 6 + [(5, 1)] + [(1, 1)] * 6
+            )
+            doc.extend([(1, 6)] + [(1, 1)] * 4)
+            params = AlignParams(max_side=side, max_align=total, windows="all")
+            beads = Aligner({"fake": fake_encode}, params).align(doc.src, doc.tgt)
+            check_invariants(beads, len(doc.src), len(doc.tgt), params)
+            found[name] += sum(g in pairs(beads) for g in doc.gold if max(map(len, g)) >= 5)
+    assert found == {"old": 0, "presets": 12}
+    for _, params in PRESETS.values():
+        assert (params.max_side, params.max_align) == (6, 7)
 
 
 def test_sentence_ending_in_a_colon_goes_with_what_follows():
