@@ -1,7 +1,8 @@
 """Where the aligner's remaining errors come from, document by document.
 
-    python benchmarks/align_errors.py                      # accurate preset, Text+Berg test
-    python benchmarks/align_errors.py --preset fast --set parice-en-is
+    python benchmarks/align_errors.py                      # accurate preset, Text+Berg dev
+    python benchmarks/align_errors.py --preset fast --set parice
+    python benchmarks/align_errors.py --set textberg-test  # the test set: to report, not to choose rules on
 
 For each document: strict F1, the wrong beads by kind (system beads not in the gold, gold beads the
 system missed), the gold beads no monotonic aligner can produce (and, over all documents, the score of
@@ -9,8 +10,8 @@ the gold as far as a monotonic aligner can follow it: a reference point for what
 check: the score the aligner's objective gives its own path against the score it gives the gold beads.
 When the aligner's path scores at least as high as the gold, the search found what the objective asked
 for, and the errors come from the evidence (the models' similarities, length, priors), not from the band
-or the dynamic programme. Reads ../shared/evaldata; skips cleanly when it is absent. Uses the workbench's
-embedding cache unless ``--cache`` names another.
+or the dynamic programme. Any set of benchmarks/evalsets.py (those in ../shared/evaldata are skipped
+cleanly when it is absent). Uses the workbench's embedding cache unless ``--cache`` names another.
 """
 
 from __future__ import annotations
@@ -22,12 +23,13 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench import evaluate as ev
-from workbench.align import PRESETS, Aligner
-from workbench.embed import get_embedder
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata"
-SETS = {"textberg-de-fr": ("de", "fr", "test"), "parice-en-is": ("en", "is", "")}
+from evalsets import signature, standard_sets  # noqa: E402
+
+from workbench import evaluate as ev  # noqa: E402
+from workbench.align import PRESETS, Aligner  # noqa: E402
+from workbench.embed import get_embedder  # noqa: E402
 
 
 class Recording(Aligner):
@@ -50,7 +52,7 @@ class Recording(Aligner):
         total = 0.0
         for src, tgt in beads:
             if not src or not tgt or not self.producible(src, tgt):
-                total += self.params.skip * (len(src) + len(tgt))
+                total += float(sum(lines.src_skip[list(src)]) + sum(lines.tgt_skip[list(tgt)]))
                 continue
             end = np.array([tgt[-1] + 1])
             total += float(self._gain(models, len(src), src[-1] + 1, len(tgt), end, n, m, lines)[1][0])
@@ -82,31 +84,25 @@ def kind(bead) -> str:
 
 
 def main() -> int:
+    sets = {s.name: s for s in standard_sets()}
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--preset", choices=list(PRESETS), default="accurate")
-    ap.add_argument("--set", choices=list(SETS), default="textberg-de-fr")
+    ap.add_argument("--set", default="textberg-dev", help=f"one of: {', '.join(sets) or 'none here'}")
     ap.add_argument("--cache", type=Path, help="embedding cache file (default: the workbench's own)")
     args = ap.parse_args()
-    if not DATA.is_dir():
-        print(f"skipped: {DATA} not found")
+    if args.set not in sets:
+        print(f"skipped: set {args.set} not found (here: {', '.join(sets) or 'none'})")
         return 0
     models, params = PRESETS[args.preset]
     aligner = Recording({m: get_embedder(m, cache=args.cache or True) for m in models}, params)
-    sl, tl, prefix = SETS[args.set]
-    folder = DATA / args.set
     print("| document | gold beads | not producible | strict F1 | wrong | missed | objective: ours | gold |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|")
     wrong, missed, totals, best, below = Counter(), Counter(), ev.Counts(), ev.Counts(), 0
-    for doc in ev.eval_documents(folder / "gold", folder / sl, folder / tl):
-        if not doc.startswith(prefix):
-            continue
-        src, tgt = ev.read_lines(folder / sl / doc), ev.read_lines(folder / tl / doc)
-        beads = aligner.align(src, tgt)
-        system = [(b.src, b.tgt) for b in beads]
-        gold = [(tuple(s), tuple(t)) for s, t in ev.parse_beads((folder / "gold" / doc).read_text("utf-8"))]
-        counts = ev.score(system, gold)
+    docs = sets[args.set].documents()
+    for doc, result in zip(docs, ev.evaluate(aligner, docs), strict=True):
+        system, gold, counts = result.system, doc.gold, result.counts
         totals = totals + counts
-        best = best + ev.score(gold_path(aligner, gold, len(src), len(tgt)), gold)
+        best = best + ev.score(gold_path(aligner, gold, len(doc.src), len(doc.tgt)), gold)
         ours, theirs = aligner.objective(system), aligner.objective(gold)
         below += ours < theirs
         gold_set, system_set = set(gold), set(system)
@@ -116,7 +112,7 @@ def main() -> int:
         missed.update(kind(b) for b in doc_missed)
         odd = sum(not aligner.producible(s, t) for s, t in gold)
         print(
-            f"| {doc} | {len(gold)} | {odd} | {counts.scores()['strict_f1']:.3f} | {len(doc_wrong)} "
+            f"| {doc.name} | {len(gold)} | {odd} | {counts.scores()['strict_f1']:.3f} | {len(doc_wrong)} "
             f"| {len(doc_missed)} | {ours:.2f} | {theirs:.2f} |"
         )
     print(f"\nstrict F1 over all documents: {totals.scores()['strict_f1']:.4f} ({args.preset} preset)")
@@ -132,6 +128,7 @@ def main() -> int:
         else "the aligner's path scores at least as high as the gold in every document: the errors come "
         "from the evidence, not from the search"
     )
+    print(signature(args.preset, models, params, sets[args.set].describe(docs)))
     return 0
 
 
