@@ -819,11 +819,11 @@ def app_cmd(
         raise typer.Exit(code=code)
 
 
-# `workbench corpus ...` (its module uses the helpers above)
-from workbench.corpus_cli import corpus_app  # noqa: E402
+if __name__ == "__main__":  # python -m workbench.cli: run the module as imported, with every sub-command
+    from workbench.cli import app as imported
 
-app.add_typer(corpus_app, name="corpus")
+    imported()
+elif __name__ != "__mp_main__":  # `workbench corpus ...`, whose module uses the helpers above
+    from workbench.corpus_cli import corpus_app
 
-
-if __name__ == "__main__":
-    app()
+    app.add_typer(corpus_app, name="corpus")

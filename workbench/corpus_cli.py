@@ -129,7 +129,13 @@ def build_cmd(
         date_from=date_from or None,
         date_pattern=date_pattern,
     )
-    pair = PairParams(src=src, tgt=tgt, before=before, after=after, model=model or PairParams.__dataclass_fields__["model"].default)
+    pair = PairParams(
+        src=src,
+        tgt=tgt,
+        before=before,
+        after=after,
+        model=model or PairParams.__dataclass_fields__["model"].default,
+    )
     shell.err.print(f"corpus {shell._t(folder.name)} in {shell._t(folder.path)}")
     _run_stages(
         lambda bars: corpus.build(
@@ -329,3 +335,148 @@ def eval_cmd(
         f"none: {scores.none_right} right of {scores.none_said} said, {scores.none_gold} in the gold; "
         f"doubtful: {scores.doubtful}; not in the corpus: {scores.missing}"
     )
+
+
+@corpus_app.command("export")
+def export_cmd(
+    name: CorpusArg,
+    out: Annotated[Path, typer.Option("--out", "-o", help="Output file (Moses: a prefix, or a .zip).")],
+    fmt: Annotated[
+        str | None,
+        typer.Option(
+            "--format",
+            "-f",
+            help="tmx, moses, tsv, jsonl, parquet, hf-jsonl or hf-parquet (the Hugging Face datasets "
+            "layout); default: from --out's extension.",
+        ),
+    ] = None,
+    decision: Annotated[
+        str, typer.Option(help="Pairs with these decisions, comma-separated (auto, accepted, doubtful).")
+    ] = "auto,accepted",
+    min_pair_score: Annotated[
+        float | None, typer.Option("--min-pair-score", help="Only pairs with at least this score.")
+    ] = None,
+    min_score: Annotated[
+        float | None, typer.Option("--min-score", help="Only beads with at least this confidence (0-1).")
+    ] = None,
+    one_to_one: Annotated[bool, typer.Option("--one-to-one", help="Only 1-1 beads.")] = False,
+    root: RootOpt = None,
+) -> None:
+    """Write the corpus's sentence links as a parallel corpus; every row carries both story ids, the pair's
+    score and decision, and the bead's score. A decision a person made passes any --min-pair-score."""
+    from workbench import export as ex
+    from workbench.corpus.export import CorpusExportOptions, export_corpus
+
+    try:
+        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+        options = CorpusExportOptions(
+            decisions=corpus.parse_decisions(decision) or (),
+            min_pair_score=min_pair_score,
+            min_score=min_score,
+            one_to_one=one_to_one,
+        )
+        fmt = ex.check_format(fmt) if fmt else ex.format_for_path(out)
+        bars = _Bars()
+        with bars.bar:
+            report = export_corpus(folder, fmt, out, options, lambda d, t, _: bars("exporting pairs", d, t))
+    except ex.NothingToExportError as exc:
+        shell.console.print(shell._export_table(exc.report, "nothing exported"))
+        raise shell._fail(exc) from exc
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    unit = {"tmx": "translation units", "moses": "line pairs"}.get(fmt, "rows")
+    shell.console.print(
+        shell._export_table(
+            report, f"{report.written} beads of {report.alignments} pairs as {report.units} {unit} ({fmt})"
+        )
+    )
+    for path in report.files:
+        shell.console.print(f"-> {shell._t(path)}")
+
+
+@corpus_app.command("decide")
+def decide_cmd(
+    name: CorpusArg,
+    tgt_id: Annotated[str, typer.Argument(help="The target story (e.g. the Spanish one).")],
+    accept: Annotated[
+        str | None,
+        typer.Option("--accept", help="Accept this source story as its original ('' = the proposed one)."),
+    ] = None,
+    reject: Annotated[bool, typer.Option("--reject", help="The proposed source story is wrong.")] = False,
+    none: Annotated[bool, typer.Option("--none", help="It has no original in the archive.")] = False,
+    clear: Annotated[bool, typer.Option("--clear", help="Forget the decision made before.")] = False,
+    note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
+    root: RootOpt = None,
+) -> None:
+    """Decide a pair by hand: kept in the corpus, never overridden by a run, honoured by the export."""
+    from workbench.corpus import review
+
+    chosen = [
+        x
+        for x, on in (
+            ("accepted", accept is not None),
+            ("rejected", reject),
+            ("none", none),
+            ("clear", clear),
+        )
+        if on
+    ]
+    try:
+        if len(chosen) != 1:
+            raise corpus.CorpusError("choose one of --accept [SRC_ID], --reject, --none or --clear")
+        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+        row = review.decide(folder, tgt_id, chosen[0], accept or None, note)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    src = row["src_id"] if isinstance(row["src_id"], str) else "-"
+    shell.console.print(f"{shell._t(tgt_id)}: {row['decision']} {shell._t(src)} ({shell._t(row['reason'])})")
+    if chosen[0] == "accepted":
+        shell.err.print(
+            f"run `workbench corpus align {shell._t(folder.name)}` to align its sentences "
+            "if it has no links yet"
+        )
+
+
+@corpus_app.command("open")
+def open_cmd(
+    name: CorpusArg,
+    tgt_id: Annotated[str, typer.Argument(help="The target story whose pair to open.")],
+    article: Annotated[str | None, typer.Option(help="Article id (default: <corpus>-<story id>).")] = None,
+    publisher: Annotated[str, typer.Option(help="Publisher of the article.")] = "",
+    root: RootOpt = None,
+) -> None:
+    """Turn a pair into an article in texts/ with its alignment in alignments/, for the review app."""
+    from workbench.corpus import review
+
+    ws = shell.Workspace.find(root)
+    try:
+        folder = corpus.open_corpus(ws.root, name)
+        art, record = review.open_pair(folder, ws, tgt_id, article, publisher)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    shell.console.print(
+        f"opened {shell._t(tgt_id)} as article [bold]{shell._t(art.id)}[/] ({len(record.links)} beads): "
+        f"`workbench app`, or `workbench show {shell._t(art.id)}`"
+    )
+
+
+@corpus_app.command("list")
+def list_cmd(root: RootOpt = None) -> None:
+    """The corpora of the workbench folder."""
+    ws = shell.Workspace.find(root)
+    folders = corpus.list_corpora(ws.root)
+    table = Table(title=f"{len(folders)} corpus(es) in {shell._t(ws.root / corpus.CORPORA)}")
+    for col in ("corpus", "source", "stories", "pairs (auto)", "links", "stages"):
+        table.add_column(col)
+    for f in folders:
+        info = f.manifest
+        stages = " ".join(f"{s}:{f.stage(s).get('status', '-')}" for s in ("import", "pair", "align"))
+        table.add_row(
+            shell._cell(f.name),
+            shell._cell(Path(info.get("source", {}).get("path", "?")).name),
+            f"{info.get('import', {}).get('stories', 0):,}",
+            f"{info.get('pair', {}).get('decisions', {}).get('auto', 0):,}",
+            f"{info.get('align', {}).get('links', 0):,}",
+            stages,
+        )
+    shell.console.print(table)

@@ -31,6 +31,7 @@ __all__ = [
     "CorpusFolder",
     "build",
     "create_or_open",
+    "list_corpora",
     "open_corpus",
     "pairs_frame",
     "parse_decisions",
@@ -46,6 +47,18 @@ __all__ = [
 def open_corpus(root: Path, name_or_path: str | Path) -> CorpusFolder:
     """The corpus of that name (``<root>/corpora/<name>``) or folder."""
     return CorpusFolder.open(resolve(root, name_or_path))
+
+
+def list_corpora(root: Path) -> list[CorpusFolder]:
+    """The corpora under ``<root>/corpora`` (folders with a readable manifest), by name."""
+    folder = Path(root) / CORPORA
+    found = []
+    for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+        try:
+            found.append(CorpusFolder.open(path))
+        except CorpusError:
+            continue
+    return found
 
 
 def create_or_open(root: Path, name: str | None, out: Path | None) -> CorpusFolder:

@@ -119,8 +119,8 @@ def name_weights(
 def name_overlap(target: set[str], source: set[str], weights: dict[str, float]) -> float:
     """The share, by weight (``name_weights``), of the target's names that the source story mentions too;
     NaN when the target has no weighted name (no evidence either way)."""
-    known = [weights[x] for x in target if x in weights]
+    known = [weights[x] for x in sorted(target) if x in weights]  # sorted: the same sum in any process
     total = sum(known)
     if total <= 0:
         return math.nan
-    return sum(weights[x] for x in target & source if x in weights) / total
+    return sum(weights[x] for x in sorted(target & source) if x in weights) / total

@@ -94,10 +94,17 @@ def _now() -> str:
 
 
 def write_table(path: Path, table: pa.Table) -> None:
-    """Write a Parquet file atomically; the bytes depend only on the table (zstd, no timestamps)."""
+    """Write a Parquet file atomically; the bytes depend only on the table (zstd, no timestamps). A failed
+    write (a full disk) leaves the old file as it was and says so."""
     buffer = io.BytesIO()
     pq.write_table(table, buffer, compression="zstd", row_group_size=100_000)
-    storage.atomic_write_bytes(path, buffer.getvalue())
+    try:
+        storage.atomic_write_bytes(path, buffer.getvalue())
+    except OSError as exc:
+        raise CorpusError(
+            f"cannot write {path}: {exc.strerror or exc}. Nothing was lost: make room (or fix the folder) "
+            "and run the same command again; it goes on from where it stopped"
+        ) from exc
 
 
 @dataclass
@@ -130,29 +137,29 @@ class CorpusFolder:
 
     @classmethod
     def create(cls, path: Path, name: str) -> CorpusFolder:
+        """A new corpus at ``path``; the folder is made on the first save (a build that fails on its input
+        leaves nothing behind)."""
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise CorpusError(f"{path} exists and is not a folder: choose another --out")
         if path.is_dir() and any(path.iterdir()) and not (path / MANIFEST).exists():
             raise CorpusError(f"{path} is a folder that holds other files: choose an empty or new folder")
-        try:
-            path.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise CorpusError(f"cannot create {path}: {exc.strerror}") from exc
-        now = _now()
-        folder = cls(path, {"format": FORMAT, "name": name, "created": now, "stages": {}})
-        folder.save()
-        return folder
+        return cls(path, {"format": FORMAT, "name": name, "created": _now(), "stages": {}})
 
     @property
     def name(self) -> str:
         return self.manifest.get("name", self.path.name)
 
     def save(self) -> None:
-        """Write manifest.json atomically."""
+        """Write manifest.json atomically (making the folder if it is new)."""
         self.manifest["modified"] = _now()
         text = json.dumps(self.manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
-        storage.atomic_write_text(self.path / MANIFEST, text)
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+            storage.remove_stale_temps(self.path, lambda name: True)  # all of them are a corpus's own
+            storage.atomic_write_text(self.path / MANIFEST, text)
+        except OSError as exc:
+            raise CorpusError(f"cannot write {self.path / MANIFEST}: {exc.strerror or exc}") from exc
 
     def table_path(self, table: str) -> Path:
         return self.path / f"{table}.parquet"
@@ -206,6 +213,7 @@ class StageWork:
         if not folder.exists():
             folder.mkdir(parents=True)
             storage.atomic_write_text(mark, print_ + "\n")
+        storage.remove_stale_temps(folder, lambda name: True)  # parts a killed run was writing
         self._parts = sorted(folder.glob("part-*.parquet"))
 
     def done(self) -> set[str]:

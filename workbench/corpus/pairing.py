@@ -349,14 +349,16 @@ def assign(
             continue
         score, margin = float(info["score"]), float(info["margin"])
         stats = f"score {score:.2f}, margin {margin:.2f}"
+        refused = {s for t_, s in rejected if t_ == t.doc_id}  # after a rejection: doubtful at most
         if score < params.reject:
             decision, why = "none", f"best candidate {info['src_id']} is unlike it ({stats})"
-        elif score >= params.accept and margin >= params.margin and "lost" not in info:
+        elif score >= params.accept and margin >= params.margin and "lost" not in info and not refused:
             decision, why = "auto", stats
         else:
             low = [f"score under {params.accept:g}"] * (score < params.accept)
             low += [f"margin under {params.margin:g}"] * (margin < params.margin)
             low += [info["lost"]] if "lost" in info else []
+            low += [f"a person rejected {', '.join(sorted(refused))}"] if refused else []
             decision, why = "doubtful", f"{stats}: {'; '.join(low)}"
         src = info["src_id"] if decision != "none" else None
         rows.append(

@@ -46,7 +46,7 @@ log = logging.getLogger(__name__)
 
 STAGES = ("import", "pair", "align")
 # Bumped when a stage's code changes its output, so that old corpora redo it.
-_VERSIONS = {"import": 1, "pair": 1, "align": 2}
+_VERSIONS = {"import": 2, "pair": 1, "align": 2}
 
 
 def batch_size() -> int:
@@ -161,8 +161,10 @@ def run_import(
     engine=None,
     progress: Progress = _quiet,
     rebuild: bool = False,
+    stories: pd.DataFrame | None = None,
 ) -> bool:
-    """Read, clean and segment the archive into ``documents`` and ``sentences``. False if it was done."""
+    """Read, clean and segment the archive into ``documents`` and ``sentences``. False if it was done.
+    ``stories``: the archive already read (``read_archive``)."""
     engine = engine or LocalEngine()
     columns, params = columns or Columns(), params or docs_mod.ImportParams()
     source = source_info(archive)
@@ -180,7 +182,7 @@ def run_import(
         folder.save()
         return False
     clock = _Clock()
-    stories = read_archive(archive, columns)
+    stories = read_archive(archive, columns) if stories is None else stories
     _start(folder, "import", print_)
     work = folder.work("import", print_)
     stories = stories.rename(columns={"id": "doc_id"})
@@ -574,13 +576,23 @@ def build(
     """Run the three stages in turn; returns which ran (False: already done with these settings)."""
     engine = engine or LocalEngine()
     check_languages(pair_params)
+    stories = None
+    if folder.stage("import").get("status") != "done" or rebuild:  # check the input before writing anything
+        stories = read_archive(archive, columns)
+        labels = stories["label"].value_counts()
+        for side, lang in (("--src", pair_params.src), ("--tgt", pair_params.tgt)):
+            if not labels.get(lang):
+                shown = ", ".join(f"{k or '(none)'} ({v:,})" for k, v in labels.items())
+                raise CorpusError(
+                    f"no story is labelled {lang!r} ({side}) in {archive}: the labels are {shown}"
+                )
     folder.manifest["versions"] = {
         "workbench": __version__,
         "pandas": pd.__version__,
         "pyarrow": pa.__version__,
     }
     folder.manifest["languages"] = {"src": pair_params.src, "tgt": pair_params.tgt}
-    ran = {"import": run_import(folder, archive, columns, import_params, engine, progress, rebuild)}
+    ran = {"import": run_import(folder, archive, columns, import_params, engine, progress, rebuild, stories)}
     ran["pair"] = run_pair(folder, pair_params, engine, progress)
     ran["align"] = run_align(folder, align_settings, engine, progress)
     return ran
