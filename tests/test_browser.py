@@ -589,10 +589,55 @@ def test_statistics_are_drawn(server, page):
     assert page.get_by_text("3 of 14", exact=True).is_visible()
 
 
+def test_the_pair_queue_by_keyboard(server, page):
+    """Document pairs: accept (A), no translation (N), take another candidate (2), forget (Backspace), open
+    the pair's sentence alignment (O) and review it."""
+    from corpus_mini import mini_corpus
+
+    from workbench.corpus import open_corpus, pairs_frame
+
+    url, root = server
+    mini_corpus(root)
+
+    def pair(tgt: str):
+        return pairs_frame(open_corpus(root, "mini")).set_index("tgt_id").loc[tgt]
+
+    _open(page, url)
+    page.get_by_text("Document pairs", exact=True).click()
+    page.get_by_text("pairs decided by a person").first.wait_for()
+    _idle(page)
+    assert page.get_by_text("Yang Hyong Sop Meets Nigerian Ambassador").first.is_visible()
+    _focus_page(page)
+    page.keyboard.press("a")
+    page.get_by_text("Accepted 2012-09449 as the source of 2012-09484").wait_for()
+    assert pair("2012-09484")["decided_by"] == "person"
+    _idle(page)
+    page.keyboard.press("n")  # the next pair (no source story found): no translation
+    page.get_by_text("no translation in the archive.").first.wait_for()
+    _idle(page)
+    _choose(page, "pair_pick_mini", "2011-13813")
+    page.keyboard.press("2")
+    page.get_by_text(re.compile("as the source of 2011-13813")).wait_for()
+    assert pair("2011-13813")["src_id"] != "2011-13804"
+    _idle(page)
+    page.keyboard.press("k")
+    _idle(page)
+    page.keyboard.press("Backspace")
+    page.get_by_text("2011-13813: your decision is forgotten").wait_for()
+    assert pair("2011-13813")["src_id"] == "2011-13804"
+    _idle(page)
+    page.keyboard.press("o")
+    page.get_by_text("beads reviewed").first.wait_for(timeout=120_000)
+    _idle(page)
+    assert "mini-2011-13813-2011-13804" in page.locator("[data-testid=stSidebar]").inner_text()
+    page.keyboard.press("Enter")
+    _current(page, 1)
+
+
 def test_screenshots(server, page, tmp_path):
-    """The review screen, the text editor, the similarity matrix and the statistics, as the README shows
-    them."""
-    url, _ = server
+    """The review screen, the text editor, the similarity matrix, the statistics and the queue of
+    document pairs, as the README shows them."""
+    url, root = server
     out = REPO / "docs" if os.environ.get("WORKBENCH_SCREENSHOTS") == "1" else tmp_path
     _open(page, url)
     _select(page, "article", RODONG)
@@ -635,6 +680,14 @@ def test_screenshots(server, page, tmp_path):
     page.wait_for_timeout(1000)
     page.screenshot(path=str(out / "app-stats.png"))
     shots["app-stats.png"] = None
+    from corpus_mini import mini_corpus
+
+    mini_corpus(root)
+    page.get_by_text("Document pairs", exact=True).click()
+    page.get_by_text("pairs decided by a person").first.wait_for()
+    _idle(page)
+    page.screenshot(path=str(out / "app-pairs.png"))
+    shots["app-pairs.png"] = None
     for name in shots:
         data = (out / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
