@@ -10,16 +10,20 @@ KCNA articles repeated (English and KCNA's own Spanish). The pair is aligned onc
 Then the app runs in Streamlit's AppTest, as a browser session would drive it, showing the default page
 of 10 beads, and each action is timed from the click to the end of the script run that redraws the page
 (``--repeat`` times, median and maximum): moving to the next bead, confirming, merging, splitting,
-undoing, with autosave on (each edit is saved to disk, atomically) and off. The core edit alone
-(``workbench.review``) and the save alone are timed too. ``--browser`` also times the round trip in
-headless chromium: from the key press to the page redrawn around the new current bead (server, websocket
-and browser rendering; Playwright and chromium run on the same machine).
+undoing, with autosave on (each edit is saved to disk, atomically) and off; then the actions of issue 15:
+editing a sentence's text, splitting a sentence (a line break in the editor) and joining it again, undoing
+a text edit (the text file is put back), finding a word and moving to the next match, going to a bead,
+Home/End, and the Statistics view. The core edit alone (``workbench.review``, ``workbench.textedit``) and
+the save alone are timed too. The last line is the signature: commit, parameters, data. ``--browser``
+also times the round trip in headless chromium: from the key press to the page redrawn around the new
+current bead (server, websocket and browser rendering; Playwright and chromium run on the same machine).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import platform
 import re
 import shutil
 import socket
@@ -94,6 +98,7 @@ def sample_article(sentences: int) -> tuple[list[str], list[str], str]:
 
 
 def build_workspace(root: Path, sentences: int) -> str:
+    """Make the article, align it; returns what it is (for the signature)."""
     from workbench import texts
     from workbench.workspace import Workspace, align_version, make_aligner, resolve_models
 
@@ -114,12 +119,15 @@ def build_workspace(root: Path, sentences: int) -> str:
     ws = Workspace(root)
     names, params = resolve_models("fast")
     start = time.perf_counter()
-    record = align_version(ws, ws.article(ARTICLE), "es.apertium", make_aligner(names, params), "use-m3")
+    record = align_version(
+        ws, ws.article(ARTICLE), "es.apertium", make_aligner(names, params), "use-m3"
+    ).record
     print(
         f"article: {label}; {len(record.source.sentences)} x {len(record.target.sentences)} sentences, "
         f"{len(record.links)} beads, aligned in {time.perf_counter() - start:.1f} s"
     )
-    return "es.apertium"
+    n, m = len(record.source.sentences), len(record.target.sentences)
+    return f"{label}, {n} x {m} sentences, {len(record.links)} beads"
 
 
 def _timed(fn, repeat: int) -> list[float]:
@@ -178,6 +186,8 @@ def app_timings(root: Path, repeat: int) -> list[str]:
     at.toggle(key="only_low").set_value(True).run()
     rows.append(_row("next low-confidence bead, filtered view", _timed(click("next_low"), repeat)))
     at.toggle(key="only_low").set_value(False).run()
+    rows += text_timings(at, doc, click, repeat)
+    rows += find_timings(at, doc, click, repeat)
     a = doc.history.present
     k = len(a.links) // 2
     rows.append(_row("core: review.merge_next alone", _timed(lambda: review.merge_next(a, k), repeat)))
@@ -189,6 +199,104 @@ def app_timings(root: Path, repeat: int) -> list[str]:
         record = save_alignment(path, record, expected_revision=record.revision)
 
     rows.append(_row("core: save_alignment alone (atomic write)", _timed(save, repeat)))
+    return rows
+
+
+def _box(at, prefix: str):
+    (found,) = [s for s in at.selectbox if s.key and s.key.startswith(prefix)]
+    return found
+
+
+def text_timings(at, doc, click, repeat: int) -> list[str]:
+    """Editing a sentence's text, splitting it, joining it again, undoing a text edit (autosave is off
+    here: a text edit is saved all the same, the text file with the alignment)."""
+    goto_middle = len(doc.history.present.links) // 2
+    doc.cur = goto_middle
+    at.run()
+
+    def sentence() -> tuple[str, str]:
+        link = doc.history.present.links[doc.cur]
+        sid = link.tgt[0]
+        return sid, next(s.text for s in doc.history.present.target.sentences if s.id == sid)
+
+    def open_editor(sid: str):
+        _box(at, "sentence_").select(f"tgt:{sid}").run()
+        at.button(key="edit_text").click().run()
+        (area,) = [t for t in at.text_area if t.key.startswith("edit_area_")]
+        return area
+
+    edits, splits, joins, undos = [], [], [], []
+    for i in range(repeat):
+        sid, text = sentence()
+        open_editor(sid).input(text + " (r)" if i % 2 == 0 else text.removesuffix(" (r)"))
+        edits += _timed(click("save_text"), 1)
+        sid, text = sentence()
+        cut = text.find(" ", len(text) // 2)
+        open_editor(sid).input(text[:cut] + "\n" + text[cut + 1 :])
+        splits += _timed(click("save_text"), 1)
+        _box(at, "sentence_").select(f"tgt:{sid}").run()
+        joins += _timed(click("join_next"), 1)
+        undos += _timed(click("undo"), 1)  # the join undone: the text is put back
+        at.button(key="redo").click().run()
+    assert not at.exception, at.exception
+    rows = [
+        _row("edit a sentence's text (saved with its text file)", edits),
+        _row("split a sentence (a line break in the editor)", splits),
+        _row("join two sentences", joins),
+        _row("undo a text edit (the text file put back)", undos),
+    ]
+    from workbench import textedit
+    from workbench.workspace import Workspace
+
+    ws = Workspace.find()
+    article = ws.article(doc.article)
+    a = doc.history.present
+    middle = a.target.sentences[len(a.target.sentences) // 2]
+    sid, text = middle.id, middle.text
+
+    def core_edit():
+        nonlocal a
+        now = next(s.text for s in a.target.sentences if s.id == sid)
+        a = textedit.edit_sentence(
+            ws, article, a, "tgt", sid, text if now != text else text + " (c)"
+        ).alignment
+
+    rows.append(
+        _row("core: textedit.edit_sentence alone (text, edits file, article.toml)", _timed(core_edit, repeat))
+    )
+    doc.history.push(a)  # (the app follows the core's edits; saved, so that the file is not stale)
+    doc.dirty = True
+    at.button(key="save").click().run()
+    return rows
+
+
+def find_timings(at, doc, click, repeat: int) -> list[str]:
+    """Finding a word (every match highlighted), the next match, going to a bead, Home and End, and the
+    Statistics view."""
+    words = ["Korea", "people", "the", "Kim", "DPRK", "meeting", "said", "army", "Pyongyang", "party"]
+    finds = []
+    for i in range(repeat):
+        box = at.text_input(key="find_q").input(words[i % len(words)])
+        finds += _timed(box.run, 1)
+    rows = [_row("find a word (type and Enter; matches highlighted)", finds)]
+    rows.append(_row("next match (N)", _timed(click("find_next"), repeat)))
+    n = len(doc.history.present.links)
+    gotos = []
+    for i in range(repeat):
+        box = at.text_input(key="goto").input(str((i * 37) % n + 1))
+        gotos += _timed(box.run, 1)
+    rows.append(_row("go to a bead number", gotos))
+    ends = []
+    for i in range(repeat):
+        ends += _timed(click("last" if i % 2 == 0 else "first"), 1)
+    rows.append(_row("Home / End", ends))
+    at.text_input(key="find_q").input("").run()
+    stats = []
+    for _ in range(repeat):
+        stats += _timed(lambda: at.segmented_control(key="view").set_value("Statistics").run(), 1)
+        at.segmented_control(key="view").set_value("Review").run()
+    assert not at.exception, at.exception
+    rows.append(_row("the Statistics view (three charts)", stats))
     return rows
 
 
@@ -229,6 +337,24 @@ def browser_timings(root: Path, repeat: int) -> list[str]:
             rows.append(_row("browser: next bead (J), click to redrawn page", times))
             times = press("Enter", range(repeat + 1, 2 * repeat + 1))
             rows.append(_row("browser: confirm & next (Enter, autosave), click to redrawn page", times))
+            from workbench.alignments import load_alignment
+
+            beads = len(load_alignment(root / "alignments" / ARTICLE / "es.apertium.json").links)
+            times = []
+            for i in range(repeat):  # End / Home: the current bead jumps ~500 beads and is drawn in view
+                label = str(beads) if i % 2 == 0 else "1"
+                start = time.perf_counter()
+                page.keyboard.press("End" if i % 2 == 0 else "Home")
+                page.wait_for_function(
+                    "label => { const b = document.querySelector('.st-key-bead_current');"
+                    " if (!b || document.querySelector('[data-stale=\"true\"]')) return false;"
+                    " const top = b.getBoundingClientRect().top;"
+                    " return b.querySelector('button').innerText.trim() === label && top >= 0"
+                    " && top < innerHeight; }",
+                    arg=label,
+                )
+                times.append(time.perf_counter() - start)
+            rows.append(_row("browser: End / Home (the bead in view), key to redrawn page", times))
             browser.close()
     finally:
         proc.terminate()
@@ -247,13 +373,20 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ.setdefault("WORKBENCH_CACHE", str(root / "cache"))
-        build_workspace(root, args.sentences)
+        data = build_workspace(root, args.sentences)
         rows = app_timings(root, args.repeat)
         if args.browser and Path("/usr/bin/chromium").exists():
             rows += browser_timings(root, args.repeat)
     print("| action | median ms | max ms |")
     print("| --- | ---: | ---: |")
     print("\n".join(rows))
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(
+        f"signature: commit {commit.stdout.strip() or '?'}; preset fast, page of 10 beads, --sentences "
+        f"{args.sentences} --repeat {args.repeat}{' --browser' if args.browser else ''}; data: {data}; "
+        f"{os.cpu_count()} cores, load {load:.2f} at the end, Python {platform.python_version()}"
+    )
 
 
 if __name__ == "__main__":

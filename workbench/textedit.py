@@ -31,7 +31,7 @@ from workbench import alignments as store
 from workbench import review, storage, texts
 from workbench.encoding import check_text
 from workbench.errors import WorkbenchError
-from workbench.segment import Sentence, sentence_separator, split_paragraphs, split_sentences
+from workbench.segment import Sentence, sentence_separator, split_paragraphs
 
 __all__ = ["TextEdit", "TextEditError", "edit_sentence", "join_sentences", "restore", "split_sentence"]
 
@@ -72,6 +72,7 @@ class _Layout:
     lines: list[str]
     breaks: list[str]
     spans: list[tuple[int, int, int]]  # per sentence: line, start and end in the whitespace-tidied line
+    tidied: dict[str, str] = field(default_factory=dict)  # a line -> as the splitter reads it
 
     @property
     def text(self) -> str:
@@ -82,13 +83,16 @@ class _Layout:
 
     def tidy(self, i: int) -> str:
         """Line ``i`` as the splitter reads it (runs of spaces and tabs made one space, stripped)."""
-        found = split_paragraphs(self.lines[i])
-        return found[0] if found else ""
+        line = self.lines[i]
+        if line not in self.tidied:
+            found = split_paragraphs(line)
+            self.tidied[line] = found[0] if found else ""
+        return self.tidied[line]
 
 
 def _layout(text: str, sentences: list[Sentence], where: Path) -> _Layout:
     parts = _LINE_BREAK.split(text)
-    layout = _Layout(parts[0::2], parts[1::2], [])
+    layout = _Layout(parts[0::2], parts[1::2], [], {})
     line, pos = 0, 0
     tidy = layout.tidy(0)
     for s in sentences:
@@ -228,7 +232,7 @@ def _write(
 ) -> None:
     """Write the version's text and its edits file as a set, then its provenance in article.toml."""
     version = article.version(version_id)
-    auto = split_sentences(text, version.language)
+    auto = texts.split_sentences_cached(text, version.language)
     old = texts.read_edits(article, version_id)
     entries = [*(old["log"] if old else []), entry]
     stored = None if auto == sentences else sentences

@@ -14,6 +14,7 @@ Reading a file's bytes as text is :mod:`workbench.encoding`; the language checks
 from __future__ import annotations
 
 import difflib
+import functools
 import hashlib
 import json
 import logging
@@ -462,7 +463,17 @@ def version_sentences(article: Article, version_id: str, text: str | None = None
             "%s changed since a reviewer split or joined its sentences: it is split afresh",
             article.path / version.file,
         )
-    return split_sentences(text, version.language)
+    return split_sentences_cached(text, version.language)
+
+
+@functools.lru_cache(maxsize=16)
+def _split(text: str, language: str) -> tuple[Sentence, ...]:
+    return tuple(split_sentences(text, language))
+
+
+def split_sentences_cached(text: str, language: str) -> list[Sentence]:
+    """``segment.split_sentences``, remembered for the last few texts (the app asks again on every run)."""
+    return list(_split(text, language))
 
 
 # --- writing ---------------------------------------------------------------------------------
