@@ -22,7 +22,7 @@ from cli_run import run
 
 from workbench import texts
 from workbench import translate as mt
-from workbench.alignments import load_alignment
+from workbench.alignments import load_alignment, save_alignment
 from workbench.segment import split_paragraphs, split_sentences
 from workbench.storage import copies_of
 from workbench.workspace import Workspace, alignment_status
@@ -295,6 +295,24 @@ def test_force_keeps_a_post_edited_machine_text(en_es, workspace, caplog):
     path.write_text(edited_again, encoding="utf-8")
     assert run("translate", BUNKER, "--to", "es", "--force", "--root", workspace).exit_code == 0
     assert [b.read_text(encoding="utf-8") for b in copies_of(path, "bak")] == [edited, edited_again]
+
+
+def test_force_keeps_a_text_post_edited_in_the_app(en_es, workspace):
+    from workbench.textedit import edit_sentence
+
+    assert run("translate", BUNKER, "--to", "es", "--root", workspace).exit_code == 0
+    ws = Workspace(workspace)
+    record = load_alignment(workspace / "alignments" / BUNKER / "es.argos.json")
+    first = record.target.sentences[0]
+    done = edit_sentence(ws, ws.article(BUNKER), record, "tgt", first.id, "Un título corregido")
+    save_alignment(workspace / "alignments" / BUNKER / "es.argos.json", done.alignment, expected_revision=1)
+    assert ws.article(BUNKER).version("es.argos").post_edited
+    assert run("translate", BUNKER, "--to", "es", "--force", "--root", workspace).exit_code == 0
+    path = workspace / "texts" / BUNKER / "es.argos.txt"
+    (backup,) = copies_of(path, "bak")
+    assert "Un título corregido" in backup.read_text(encoding="utf-8")
+    assert "Un título corregido" not in path.read_text(encoding="utf-8")
+    assert not ws.article(BUNKER).version("es.argos").post_edited  # a fresh machine translation
 
 
 def test_translate_all_resumes_after_the_process_is_killed(en_es, tmp_path):

@@ -847,6 +847,10 @@ def _keep_edited_text(ws: Workspace, article: texts.Article, version_id: str) ->
     path = article.path / f"{version_id}.txt"
     if not path.is_file():
         return
+    if any(v.id == version_id and v.edited is not None for v in article.versions):  # post-edited in the app
+        backup = storage.keep_copy(path, "bak")
+        log.warning("%s was post-edited: the edited text is kept as %s", path, backup.name)
+        return
     try:
         written = store.load_alignment(ws.alignment_path(article.id, version_id)).target.sha256
     except (OSError, store.AlignmentError):
