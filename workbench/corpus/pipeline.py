@@ -305,14 +305,17 @@ def run_pair(
     work = folder.work(
         "pair-rescore", fingerprint(upstream["fingerprint"], _VERSIONS["pair"], params.model, RESCORE_VERSION)
     )
-    rows = _with_sentences(folder, candidates[["tgt_id", "src_id"]].drop_duplicates(), ids=False)
+    top = candidates[candidates["rank"] <= params.rescore]
+    rows = _with_sentences(folder, top[["tgt_id", "src_id"]].drop_duplicates(), ids=False)
     rescorer = pairing.Rescorer(params.model)
-    _run(engine, rescorer, rows, _pair_batch(), _by_pair, work, "pair: rescoring", progress)
+    # big batches: neighbouring targets share candidates, whose sentences a worker embeds once
+    _run(engine, rescorer, rows, batch_size(), _by_pair, work, "pair: rescoring", progress)
     rescored = work.read()
     columns = list(pairing.RESCORED)
     if rescored is not None:
         rescored = rescored.to_pandas()[["tgt_id", "src_id", *columns]].drop_duplicates(["tgt_id", "src_id"])
         candidates = candidates.merge(rescored, on=["tgt_id", "src_id"], how="left")
+        candidates.loc[candidates["rank"] > params.rescore, columns] = np.nan
     else:
         candidates[columns] = np.nan
 
