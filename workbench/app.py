@@ -552,16 +552,22 @@ def _undo(doc: Doc, redo: bool = False) -> None:
     _changed(doc, always=texts_changed)
 
 
+def _find(a: store.Alignment) -> list[search.Match]:
+    """``search.find`` with what the search bar says."""
+    state = st.session_state
+    return search.find(
+        a,
+        state.get("find_q", ""),
+        state.get("find_mode", search.MODES[0]),
+        state.get("find_side", "both"),
+        state.get("find_case", False),
+    )
+
+
 def _matches(a: store.Alignment) -> list[search.Match]:
     """The matches of the search box (a bad regex is said once, as the box's message)."""
     try:
-        return search.find(
-            a,
-            st.session_state.get("find_q", ""),
-            st.session_state.get("find_mode", search.MODES[0]),
-            st.session_state.get("find_side", "both"),
-            st.session_state.get("find_case", False),
-        )
+        return _find(a)
     except search.SearchError:
         return []
 
@@ -610,13 +616,7 @@ def _move(doc: Doc, how: str) -> None:
 def _find_changed(doc: Doc) -> None:
     """A new search: go to the first bead with a match, from the current one on."""
     try:
-        found = search.find(
-            doc.history.present,
-            st.session_state.get("find_q", ""),
-            st.session_state.get("find_mode", search.MODES[0]),
-            st.session_state.get("find_side", "both"),
-            st.session_state.get("find_case", False),
-        )
+        found = _find(doc.history.present)
     except search.SearchError as exc:
         _flash("warning", str(exc))
         return
