@@ -33,14 +33,32 @@ PairModelOpt = Annotated[
     ),
 ]
 WorkersOpt = Annotated[
-    int | None, typer.Option("--workers", help="Worker processes (default: one per core).", min=1)
+    int | None,
+    typer.Option("--workers", help="Worker processes, or Ray actors (default: one per core).", min=1),
+]
+EngineOpt = Annotated[
+    str, typer.Option("--engine", help="local (this machine, the default) or ray (Ray Data).")
+]
+RayAddressOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--ray-address",
+        help="With --engine ray: an existing cluster (auto: the one `ray start` runs here, or HOST:PORT); "
+        "default: a local Ray runtime on this machine's cores.",
+    ),
+]
+ObjectStoreOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--ray-object-store-mb", help="With --engine ray: a local runtime's object store, MB.", min=64
+    ),
 ]
 
 
-def _engine(workers: int | None):
-    from workbench.corpus.engine import LocalEngine
+def _engine(workers: int | None, engine: str = "local", address: str | None = None, store: int | None = None):
+    from workbench.corpus.engine import make_engine
 
-    return LocalEngine(workers)
+    return make_engine(engine, workers, address, store)
 
 
 class _Bars:
@@ -112,6 +130,9 @@ def build_cmd(
     preset: Annotated[str, typer.Option(help="Sentence aligner preset: fast or accurate.")] = "fast",
     rebuild: Annotated[bool, typer.Option(help="Rebuild from a changed archive (keeps decisions).")] = False,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    ray_object_store_mb: ObjectStoreOpt = None,
     root: RootOpt = None,
 ) -> None:
     """Import an archive, pair its stories and align the pairs' sentences (each stage resumes where it
@@ -145,7 +166,7 @@ def build_cmd(
             ImportParams(),
             pair,
             AlignSettings(preset),
-            _engine(workers),
+            _engine(workers, engine, ray_address, ray_object_store_mb),
             bars,
             rebuild=rebuild,
         ),
@@ -163,6 +184,9 @@ def import_cmd(
     out: Annotated[Path | None, typer.Option("--out", help="Corpus folder (instead of --name).")] = None,
     rebuild: Annotated[bool, typer.Option(help="Re-import a changed archive.")] = False,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    ray_object_store_mb: ObjectStoreOpt = None,
     root: RootOpt = None,
 ) -> None:
     """Only the import stage: read, clean, detect languages and dates, flag duplicates, split sentences."""
@@ -173,7 +197,13 @@ def import_cmd(
     _run_stages(
         lambda bars: {
             "import": corpus.run_import(
-                folder, archive, Columns(), ImportParams(), _engine(workers), bars, rebuild
+                folder,
+                archive,
+                Columns(),
+                ImportParams(),
+                _engine(workers, engine, ray_address, ray_object_store_mb),
+                bars,
+                rebuild,
             )
         },
         "import",
@@ -192,6 +222,9 @@ def pair_cmd(
     after: Annotated[int | None, typer.Option(help="Days a source story may follow its translation.")] = None,
     model: PairModelOpt = None,
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    ray_object_store_mb: ObjectStoreOpt = None,
     root: RootOpt = None,
 ) -> None:
     """Only the pair stage: each target story's source story, or none, with score, margin and decision."""
@@ -200,7 +233,14 @@ def pair_cmd(
         params = _pair_params(folder, src, tgt, before, after, model)
     except shell.USER_ERRORS as exc:
         raise shell._fail(exc) from exc
-    _run_stages(lambda bars: {"pair": corpus.run_pair(folder, params, _engine(workers), bars)}, "pairing")
+    _run_stages(
+        lambda bars: {
+            "pair": corpus.run_pair(
+                folder, params, _engine(workers, engine, ray_address, ray_object_store_mb), bars
+            )
+        },
+        "pairing",
+    )
     _print_status(folder)
 
 
@@ -209,6 +249,9 @@ def align_cmd(
     name: CorpusArg,
     preset: Annotated[str, typer.Option(help="Sentence aligner preset: fast or accurate.")] = "fast",
     workers: WorkersOpt = None,
+    engine: EngineOpt = "local",
+    ray_address: RayAddressOpt = None,
+    ray_object_store_mb: ObjectStoreOpt = None,
     root: RootOpt = None,
 ) -> None:
     """Only the align stage: the sentence links of every pair."""
@@ -217,7 +260,14 @@ def align_cmd(
     except shell.USER_ERRORS as exc:
         raise shell._fail(exc) from exc
     _run_stages(
-        lambda bars: {"align": corpus.run_align(folder, AlignSettings(preset), _engine(workers), bars)},
+        lambda bars: {
+            "align": corpus.run_align(
+                folder,
+                AlignSettings(preset),
+                _engine(workers, engine, ray_address, ray_object_store_mb),
+                bars,
+            )
+        },
         "alignment",
     )
     _print_status(folder)

@@ -152,6 +152,41 @@ def blocks(docs: pd.DataFrame, params: PairParams) -> Iterator[tuple[date, pd.Da
         yield day, group.sort_values("doc_id"), sources.iloc[lo:hi]
 
 
+def block_batches(
+    docs: pd.DataFrame, params: PairParams, days: int = 30
+) -> Iterator[tuple[str, pd.DataFrame]]:
+    """The documents cut into batches of ``days`` target dates each, with the source stories of those
+    dates' windows: :class:`BlockScorer` makes the same :func:`blocks` of a batch as of the whole table."""
+    targets = docs[docs["language"] == params.tgt]
+    dates = sorted(targets["date"].dropna().unique())
+    sources = docs[docs["language"] == params.src]
+    for k in range(0, len(dates), days):
+        first, last = dates[k], dates[min(k + days, len(dates)) - 1]
+        lo, hi = first - timedelta(days=params.before), last + timedelta(days=params.after)
+        batch = pd.concat(
+            [
+                targets[(targets["date"] >= first) & (targets["date"] <= last)],
+                sources[(sources["date"] >= lo) & (sources["date"] <= hi)],
+            ],
+            ignore_index=True,
+        )
+        yield f"{first.isoformat()}", batch
+
+
+class BlockScorer:
+    """Candidates of a batch of :func:`block_batches`: :func:`score_block` for each of its blocks. Cheap
+    work on big rows: the local engine runs it in its own process (``light``)."""
+
+    light = True
+
+    def __init__(self, params: PairParams, weights: dict[str, float]):
+        self.params, self.weights = params, weights
+
+    def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        found = [score_block(t, s, self.params, self.weights) for _, t, s in blocks(batch, self.params)]
+        return pd.concat(found, ignore_index=True) if found else _candidates([])
+
+
 def score_block(
     targets: pd.DataFrame, sources: pd.DataFrame, params: PairParams, idf: dict[str, float]
 ) -> pd.DataFrame:

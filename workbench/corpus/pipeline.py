@@ -293,13 +293,13 @@ def run_pair(
         (set(x) for x in data[data["language"] == params.src]["names"]),
         (set(x) for x in data[data["language"] == params.tgt]["names"]),
     )
-    parts = []
-    block_list = list(pairing.blocks(data, params))
-    for k, (_, tgt, src) in enumerate(block_list, 1):
-        parts.append(pairing.score_block(tgt, src, params, weights))
-        if k % 50 == 0 or k == len(block_list):
-            progress("pair: scoring candidates", k, len(block_list))
-    candidates = pd.concat(parts, ignore_index=True) if parts else pairing._candidates([])
+    parts, batches = [], list(pairing.block_batches(data, params))
+    progress("pair: scoring candidates", 0, len(batches))
+    for k, (key, found) in enumerate(engine.map(pairing.BlockScorer(params, weights), batches), 1):
+        parts.append((key, found))
+        progress("pair: scoring candidates", k, len(batches))
+    found = [f for _, f in sorted(parts, key=lambda kf: kf[0]) if len(f)]
+    candidates = pd.concat(found, ignore_index=True) if found else pairing._candidates([])
 
     # 3. rescoring the candidates by their sentences (kept per pair across parameter changes)
     work = folder.work(
