@@ -244,7 +244,7 @@ def test_a_persons_decision_is_kept_by_a_rebuild_and_honoured_by_the_export(root
 def test_open_turns_a_pair_into_an_article_that_show_and_export_take(root, tmp_path):
     result = run("corpus", "open", "mini", "2012-09483", "--root", root)
     assert result.exit_code == 0, result.output
-    article = "mini-2012-09483"
+    article = "mini-2012-09483-2012-09448"
     toml = (root / "texts" / article / "article.toml").read_text()
     assert "2012-09448" in toml and "corpus mini" in toml  # provenance back to the corpus and its ids
     record = store.load_alignment(root / "alignments" / article / "es.corpus.json")
@@ -256,8 +256,9 @@ def test_open_turns_a_pair_into_an_article_that_show_and_export_take(root, tmp_p
     out = tmp_path / "article.tsv"
     exported = run("export", article, "--status", "any", "--out", out, "--root", root)
     assert exported.exit_code == 0, exported.output
-    again = run("corpus", "open", "mini", "2012-09483", "--root", root)
-    assert again.exit_code == 1 and "already exists" in again.output
+    again = run("corpus", "open", "mini", "2012-09483", "--root", root)  # the same article again
+    assert again.exit_code == 0 and article in again.output
+    assert sorted(p.name for p in (root / "texts").iterdir()) == [article]
     none = run("corpus", "open", "mini", "2011-13829", "--root", root)
     assert none.exit_code == 1 and "has no source story" in none.output
 

@@ -319,7 +319,10 @@ def test_realign_rest_keeps_reviewed_beads_and_realigns_the_rest(aligner):
     broken = replace(a, links=[*links[:2], lump, *links[7:]])
     fixed = review.realign_rest(broken, aligner)
     validate(fixed)
-    assert shape(fixed) == shape(a)  # the lump is split back into its 1-1 beads
+    # the lump is split back into its 1-1 beads, and every automatic stretch comes out as the aligner
+    # aligns it (the stored sample was aligned by an older aligner, so the stretches after may differ)
+    assert shape(fixed)[2:7] == shape(a)[2:7]
+    assert shape(fixed) == shape(review.realign_rest(a, aligner))
     for x in fixed.links:
         if x.status in review.REVIEWED:
             assert any(x == y for y in broken.links)  # reviewed beads are kept exactly

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from workbench import alignments as store
 from workbench import cli as shell
 from workbench import corpus
 from workbench.corpus.archive import KCNA_DATE_PATTERN, Columns
@@ -491,22 +492,24 @@ def decide_cmd(
 def open_cmd(
     name: CorpusArg,
     tgt_id: Annotated[str, typer.Argument(help="The target story whose pair to open.")],
-    article: Annotated[str | None, typer.Option(help="Article id (default: <corpus>-<story id>).")] = None,
-    publisher: Annotated[str, typer.Option(help="Publisher of the article.")] = "",
     root: RootOpt = None,
 ) -> None:
-    """Turn a pair into an article in texts/ with its alignment in alignments/, for the review app."""
-    from workbench.corpus import review
+    """Turn a pair into an article in texts/ with its alignment in alignments/, for the review app (the
+    same article the app's pair queue opens; its sentences are aligned first if they are not yet)."""
+    from workbench import pairqueue
 
     ws = shell.Workspace.find(root)
     try:
         folder = corpus.open_corpus(ws.root, name)
-        art, record = review.open_pair(folder, ws, tgt_id, article, publisher)
+        bars = _Bars()
+        with bars.bar:
+            article, target = pairqueue.open_for_review(folder, ws, tgt_id, bars)
+        links = len(store.load_alignment(ws.alignment_path(article, target)).links)
     except shell.USER_ERRORS as exc:
         raise shell._fail(exc) from exc
     shell.console.print(
-        f"opened {shell._t(tgt_id)} as article [bold]{shell._t(art.id)}[/] ({len(record.links)} beads): "
-        f"`workbench app`, or `workbench show {shell._t(art.id)}`"
+        f"{shell._t(tgt_id)} is article [bold]{shell._t(article)}[/] ({target}, {links} beads): "
+        f"`workbench app`, or `workbench show {shell._t(article)}`"
     )
 
 
