@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -146,6 +147,15 @@ class _Keyed:
         return out.assign(_batch=key) if len(out) else pd.DataFrame({"_batch": [key]})
 
 
+def _check_reachable(address: str, timeout: float = 5.0) -> None:
+    """Fails fast on a ``host:port`` nobody listens on (``ray.init`` would retry for minutes)."""
+    host, sep, port = address.removeprefix("ray://").rpartition(":")
+    if not sep or not port.isdigit():
+        return  # "auto" and the like: Ray finds the cluster itself
+    with socket.create_connection((host, int(port)), timeout=timeout):
+        pass
+
+
 class RayEngine:
     """Runs stage functions on Ray Data: a local Ray runtime on this machine's cores (``address`` None),
     or the cluster at ``address`` ("auto": the one ``ray start`` runs here). ``workers`` actors (default:
@@ -179,8 +189,10 @@ class RayEngine:
                 if object_store_mb:
                     options["object_store_memory"] = object_store_mb * 1024 * 1024
             try:
+                if address:
+                    _check_reachable(address)
                 ray.init(**options)
-            except (ConnectionError, RuntimeError, ValueError, TimeoutError) as exc:
+            except (ConnectionError, RuntimeError, ValueError, TimeoutError, OSError) as exc:
                 where = f"the Ray cluster at {address}" if address else "a local Ray runtime"
                 raise EngineError(
                     f"cannot start or reach {where}: {(str(exc) or type(exc).__name__).splitlines()[0]}. "
