@@ -63,6 +63,9 @@ bench: setup
 	$(BIN)/python benchmarks/translate_throughput.py
 	$(BIN)/python benchmarks/export_scale.py
 	$(BIN)/python benchmarks/app_edit_speed.py --browser
+	$(BIN)/python benchmarks/corpus_kcna.py --out /tmp/wb-bench-kcna
+	$(BIN)/python benchmarks/corpus_pairing_dev.py /tmp/wb-bench-kcna
+	$(BIN)/python benchmarks/corpus_ray.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
