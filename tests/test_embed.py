@@ -54,6 +54,7 @@ class CountingBackend(Backend):
 # --- imports ------------------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_importing_the_package_loads_no_model_library():
     code = (
         "import sys, workbench, workbench.embed, workbench.align, workbench.cli; "
@@ -63,6 +64,7 @@ def test_importing_the_package_loads_no_model_library():
     assert out.stdout.strip() == "[]"
 
 
+@pytest.mark.slow
 def test_get_embedder_loads_no_model_until_first_encode(tmp_path):
     code = (
         "import sys; from workbench.embed import get_embedder; "
@@ -103,6 +105,7 @@ def test_sentence_transformers_backend_from_a_local_path(st_model_path, tmp_path
     assert other.embedded == 0
 
 
+@pytest.mark.slow
 def test_use_m3_korean_english(tmp_path):
     emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
     en, ko, ko_unrelated = emb.encode(
@@ -118,6 +121,7 @@ def test_use_m3_korean_english(tmp_path):
     assert _cos(en, ko) > _cos(en, ko_unrelated) + 0.3
 
 
+@pytest.mark.slow
 def test_use_m3_empty_and_blank_strings(tmp_path):
     emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
     vecs = emb.encode(["", "   ", "Hello."])
@@ -126,6 +130,7 @@ def test_use_m3_empty_and_blank_strings(tmp_path):
     _assert_unit(vecs)
 
 
+@pytest.mark.slow
 def test_use_m3_batches_keep_order(tmp_path):
     texts = [f"Sentence number {i} is about topic {w}." for i, w in enumerate("abcdefghij")]
     backend = get_embedder("use-m3", cache=False).backend  # the shared, loaded-once model
@@ -388,6 +393,7 @@ def _all_spans(n: int, widest: int = 4) -> list[tuple[int, int]]:
     return [(a, a + size) for size in range(1, widest + 1) for a in range(0, n - size + 1)]
 
 
+@pytest.mark.slow
 def test_use_m3_composed_spans_match_the_joined_texts(tmp_path):
     emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
     spans = _all_spans(len(SPAN_SENTENCES))
@@ -408,6 +414,7 @@ def test_use_m3_composed_spans_match_the_joined_texts(tmp_path):
     assert float(summed @ joined[spans.index((0, 3))]) < cosines[spans.index((0, 3))] - 0.05
 
 
+@pytest.mark.slow
 def test_composed_spans_are_cached_as_the_joined_text(tmp_path):
     emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
     emb.encode_spans(SPAN_SENTENCES, [(0, 2), (1, 3), (0, 1)])
@@ -430,6 +437,7 @@ def test_spans_of_a_backend_that_cannot_compose_embed_the_joined_texts(tmp_path)
     np.testing.assert_array_equal(vecs[3], vecs[0])
 
 
+@pytest.mark.slow
 def test_use_m3_falls_back_to_joined_texts_when_composition_does_not_verify(monkeypatch, caplog):
     from workbench.embed import _UseSpans
 
@@ -448,6 +456,7 @@ def test_use_m3_falls_back_to_joined_texts_when_composition_does_not_verify(monk
     assert float(vecs[0] @ joined[0]) > 0.999
 
 
+@pytest.mark.slow
 def test_spans_report_progress(tmp_path):
     emb = get_embedder("use-m3", cache=tmp_path / "c.sqlite")
     seen = []
@@ -458,6 +467,7 @@ def test_spans_report_progress(tmp_path):
     assert len(seen) > 1 and all(a[0] < b[0] for a, b in zip(seen, seen[1:], strict=False))
 
 
+@pytest.mark.slow
 def test_composing_the_same_document_from_two_threads(tmp_path):
     """The app serves several sessions from one model: spans of one document composed concurrently must
     equal those composed alone."""
