@@ -21,12 +21,11 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
-from corpus_kcna import ARCHIVE, commit, synthetic  # noqa: E402
+from corpus_kcna import ARCHIVE, commit, stage, synthetic  # noqa: E402
 
 TABLES = ("documents", "sentences", "candidates", "pairs", "links")
 STAGES = ("import", "pair", "align")
@@ -41,13 +40,7 @@ def run_engine(archive: Path, folder: Path, engine: list[str], env: dict) -> dic
         "align": [*base, "align", str(folder), *engine],
         "export": [*base, "export", str(folder), "--out", str(folder.parent / f"{folder.name}.tmx")],
     }
-    wall = {}
-    for name, cmd in commands.items():
-        start = time.perf_counter()
-        done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        if done.returncode:
-            sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
-        wall[name] = time.perf_counter() - start
+    wall = {name: stage(cmd, env) for name, cmd in commands.items()}
     manifest = json.loads((folder / "manifest.json").read_text())
     return {"wall": wall, "manifest": manifest}
 
@@ -56,8 +49,11 @@ def same_tables(a: Path, b: Path) -> bool:
     return all((a / f"{t}.parquet").read_bytes() == (b / f"{t}.parquet").read_bytes() for t in TABLES)
 
 
+RAY = str(Path(sys.executable).with_name("ray"))
+
+
 def _ray(args: list[str], env: dict) -> None:
-    done = subprocess.run([str(Path(sys.executable).with_name("ray")), *args], env=env, capture_output=True)
+    done = subprocess.run([RAY, *args], env=env, capture_output=True)
     if done.returncode:
         sys.exit(f"ray {' '.join(args)} failed:\n{done.stderr.decode()[-2000:]}")
 
@@ -73,9 +69,7 @@ def start_cluster(env: dict) -> str:
 
 
 def stop_cluster(env: dict) -> None:
-    subprocess.run(
-        [str(Path(sys.executable).with_name("ray")), "stop", "--force"], env=env, capture_output=True
-    )
+    subprocess.run([RAY, "stop", "--force"], env=env, capture_output=True)
 
 
 def main() -> None:

@@ -192,7 +192,7 @@ class RayEngine:
                 if address:
                     _check_reachable(address)
                 ray.init(**options)
-            except (ConnectionError, RuntimeError, ValueError, TimeoutError, OSError) as exc:
+            except (OSError, RuntimeError, ValueError) as exc:  # OSError: ConnectionError, TimeoutError too
                 where = f"the Ray cluster at {address}" if address else "a local Ray runtime"
                 raise EngineError(
                     f"cannot start or reach {where}: {(str(exc) or type(exc).__name__).splitlines()[0]}. "
