@@ -28,22 +28,13 @@ GOLD = ROOT / "benchmarks" / "data" / "kcna-pairs-dev-2012.csv"
 def decide(candidates, docs, params):
     from workbench.corpus import pairing, pipeline
 
-    pairable, targets = pipeline._pairable(docs, params)
-    family = {
-        d: n
-        for d, n in zip(pairable["doc_id"], pairable["near_duplicate_of"], strict=True)
-        if isinstance(n, str)
-    }
+    targets, family, serial = pipeline.relations(docs, params)
     cands = candidates.copy()
     cands.loc[cands["rank"] > params.rescore, list(pairing.RESCORED)] = float("nan")
     # the candidate score again from the stored features, with these weights
-    cands["score"] = (
-        cands["sim"]
-        + params.numbers * cands["numbers"]
-        + params.names * cands["names"].fillna(0)
-        - params.length * cands["length"]
-    )
-    return pairing.assign(targets, cands, params, family)
+    lead = cands["ratio"] if params.neighbours else cands["sim"]
+    cands["score"] = pairing.candidate_score(lead, cands["numbers"], cands["names"], cands["length"], params)
+    return pairing.assign(targets, cands, params, family, serial=serial)
 
 
 def main() -> None:
@@ -86,6 +77,8 @@ def main() -> None:
         ("match_tgt", (1.0, 3.0)),
         ("match_src", (1.0,)),
         ("rescore", (2, 5)),
+        ("serials", (False,)),
+        ("neighbours", (0,)),  # the plain cosine, among the candidates the ratio margin found
     ):
         variants += [(f"{key} {v:g}", {key: v}) for v in values]
     for label, change in variants:

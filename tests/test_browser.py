@@ -606,14 +606,18 @@ def test_the_pair_queue_by_keyboard(server, page):
     page.get_by_text("Document pairs", exact=True).click()
     page.get_by_text("pairs decided by a person").first.wait_for()
     _idle(page)
-    assert page.get_by_text("Yang Hyong Sop Meets Nigerian Ambassador").first.is_visible()
+    # the doubtful pair first: the Physics Institute's analyser, whose original is not in the archive
+    assert page.get_by_text("nano-particulas").first.is_visible()
     _focus_page(page)
+    page.keyboard.press("n")
+    page.get_by_text("no translation in the archive.").first.wait_for()
+    assert pair("2011-13828")["decided_by"] == "person" and pair("2011-13828")["decision"] == "none"
+    _idle(page)
+    _choose(page, "pair_pick_mini", "2012-09484")
+    assert page.get_by_text("Yang Hyong Sop Meets Nigerian Ambassador").first.is_visible()
     page.keyboard.press("a")
     page.get_by_text("Accepted 2012-09449 as the source of 2012-09484").wait_for()
     assert pair("2012-09484")["decided_by"] == "person"
-    _idle(page)
-    page.keyboard.press("n")  # the next pair (no source story found): no translation
-    page.get_by_text("no translation in the archive.").first.wait_for()
     _idle(page)
     _choose(page, "pair_pick_mini", "2011-13813")
     page.keyboard.press("2")

@@ -3,6 +3,7 @@ scoring, assignment and decisions, the corpus folder and its resumable parts."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 from pathlib import Path
 
@@ -248,6 +249,45 @@ def test_score_block_ranks_the_most_similar_source_first_and_breaks_ties_by_arch
     assert cands["sim"].iloc[0] == pytest.approx(1.0)
 
 
+def test_the_ratio_margin_lets_a_specific_source_beat_a_hub_that_resembles_every_target():
+    # en-hub is close to all four targets; en-own is a little less close to es-1 but to nothing else
+    base = np.eye(8, dtype=np.float32)
+    hub = base[:4].sum(axis=0) / 2
+    own = 0.45 * base[0] + 0.893 * base[5]
+    rows = [("en-hub", "en", date(2012, 1, 1)), ("en-own", "en", date(2012, 1, 1))]
+    rows += [(f"es-{i}", "es", date(2012, 1, 1)) for i in range(1, 5)]
+    docs = _docs(rows)
+    docs["vector"] = [hub, own / np.linalg.norm(own), *base[:4]]
+    for neighbours, best in ((0, "en-hub"), (4, "en-own")):
+        params = pairing.PairParams(neighbours=neighbours)
+        cands = pairing.BlockScorer(params, {})(docs)
+        top = cands[(cands["tgt_id"] == "es-1") & (cands["rank"] == 1)].iloc[0]
+        assert top["src_id"] == best
+        assert cands["sim"].max() == pytest.approx(0.5)  # the cosine itself is kept either way
+
+
+def test_candidates_do_not_depend_on_how_the_dates_are_cut_into_batches():
+    rng = np.random.default_rng(3)
+    rows = [(f"en-{d}-{k}", "en", date(2012, 1, d)) for d in range(1, 21) for k in range(3)]
+    rows += [
+        (f"es-{d}-{k}", "es", date(2012, 1, d))
+        for d in range(1, 21, 2)
+        for k in range(int(rng.integers(1, 3)))
+    ]
+    docs = _docs(rows, seed=4)
+    params = pairing.PairParams()
+    scorer = pairing.BlockScorer(params, {})
+
+    def candidates(days):
+        found = [scorer(batch) for _, batch in pairing.block_batches(docs, params, days=days)]
+        return pd.concat(found, ignore_index=True).sort_values(["tgt_id", "rank"]).reset_index(drop=True)
+
+    whole = candidates(1000)
+    assert whole["ratio"].ne(whole["sim"]).all()
+    for days in (1, 3):
+        pd.testing.assert_frame_equal(candidates(days), whole)
+
+
 def _candidates(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
     """(tgt, src, final score) -> candidate rows whose final score is that (score and nothing rescored)."""
     out = pd.DataFrame(rows, columns=["tgt_id", "src_id", "score"])
@@ -297,6 +337,40 @@ def test_a_near_duplicate_of_the_best_candidate_is_no_rival():
     family = {"en-flash": "en-full"}
     pair = pairing.assign(_targets(["es-1"]), cands, PARAMS, family).iloc[0]
     assert pair["src_id"] == "en-full" and pair["decision"] == "auto"
+
+
+@pytest.mark.parametrize(
+    ("title", "serial"),
+    [
+        ("Politica hostil de EE.UU. es escollo (II)", "politica hostil de ee uu es escollo"),
+        ("Texto integro de rueda de prensa (3)", "texto integro de rueda de prensa"),
+        ("Worthwhile Life [12]", "worthwhile life"),
+        ("Kim Jong Un visita la unidad 1973", None),
+        ("Celebran el Dia del Sol (foto)", None),
+        ("(2)", None),
+        (None, None),
+    ],
+)
+def test_a_numbered_part_names_its_serial(title, serial):
+    assert pairing.serial_of(title) == serial
+
+
+def test_the_parts_of_a_serial_share_the_full_text_they_were_cut_from():
+    # part (I) and part (II) both translate the same full English memorandum; es-x is another story
+    cands = _candidates(
+        [("es-1", "en-full", 1.6), ("es-1", "en-b", 0.4), ("es-2", "en-full", 1.9), ("es-x", "en-full", 1.7)]
+    )
+    targets = _targets(["es-1", "es-2", "es-x"])
+    plain = pairing.assign(targets, cands, PARAMS).set_index("tgt_id")
+    assert plain.loc["es-2", "src_id"] == "en-full"
+    assert plain.loc["es-1", "decision"] == "none" and plain.loc["es-x", "decision"] == "none"
+    serial = {"es-1": "memorandum", "es-2": "memorandum"}
+    pairs = pairing.assign(targets, cands, PARAMS, serial=serial).set_index("tgt_id")
+    assert (pairs.loc[["es-1", "es-2"], "src_id"] == "en-full").all()
+    assert (pairs.loc[["es-1", "es-2"], "decision"] == "auto").all()
+    assert pairs.loc["es-x", "decision"] == "none"  # not a part of the serial: still one-to-one
+    off = pairing.assign(targets, cands, dataclasses.replace(PARAMS, serials=False), serial=serial)
+    assert off.set_index("tgt_id").loc["es-1", "decision"] == "none"
 
 
 def test_a_target_that_cannot_be_paired_says_why():

@@ -33,6 +33,14 @@ PairModelOpt = Annotated[
         "--model", help="Embedding model of the pair stage: use-m3 (16 languages, fast) or e5-small (~100)."
     ),
 ]
+SetOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--set",
+        help="A pair-stage setting, KEY=VALUE (accept=2.9, reject=2.4, margin=0.2, neighbours=4, "
+        "serials=false, top_k=5, ...); repeatable. The README's corpus section says what each does.",
+    ),
+]
 WorkersOpt = Annotated[
     int | None,
     typer.Option("--workers", help="Worker processes, or Ray actors (default: one per core).", min=1),
@@ -92,12 +100,13 @@ def _run_stages(job, what: str) -> None:
     shell.err.print(f"{what} finished in {time.perf_counter() - start:.1f}s")
 
 
-def _pair_params(folder, src, tgt, before, after, model) -> PairParams:
+def _pair_params(folder, src, tgt, before, after, model, settings) -> PairParams:
     saved = folder.manifest.get("params", {}).get("pair", {})
     known = {k: v for k, v in saved.items() if k in PairParams.__dataclass_fields__}
     params = PairParams(**known)
     changes = {"src": src, "tgt": tgt, "before": before, "after": after, "model": model}
-    return corpus.replace_params(params, {k: v for k, v in changes.items() if v is not None})
+    params = corpus.replace_params(params, {k: v for k, v in changes.items() if v is not None})
+    return corpus.parse_settings(params, settings)
 
 
 @corpus_app.command("build")
@@ -128,6 +137,7 @@ def build_cmd(
     before: Annotated[int, typer.Option(help="Days a source story may precede its translation.", min=0)] = 3,
     after: Annotated[int, typer.Option(help="Days a source story may follow its translation.", min=0)] = 1,
     model: PairModelOpt = None,
+    settings: SetOpt = None,
     preset: Annotated[str, typer.Option(help="Sentence aligner preset: fast or accurate.")] = "fast",
     rebuild: Annotated[bool, typer.Option(help="Rebuild from a changed archive (keeps decisions).")] = False,
     workers: WorkersOpt = None,
@@ -151,13 +161,17 @@ def build_cmd(
         date_from=date_from or None,
         date_pattern=date_pattern,
     )
-    pair = PairParams(
-        src=src,
-        tgt=tgt,
-        before=before,
-        after=after,
-        model=model or PairParams.__dataclass_fields__["model"].default,
-    )
+    try:
+        pair = PairParams(
+            src=src,
+            tgt=tgt,
+            before=before,
+            after=after,
+            model=model or PairParams.__dataclass_fields__["model"].default,
+        )
+        pair = corpus.parse_settings(pair, settings)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
     shell.err.print(f"corpus {shell._t(folder.name)} in {shell._t(folder.path)}")
     _run_stages(
         lambda bars: corpus.build(
@@ -222,6 +236,7 @@ def pair_cmd(
     ] = None,
     after: Annotated[int | None, typer.Option(help="Days a source story may follow its translation.")] = None,
     model: PairModelOpt = None,
+    settings: SetOpt = None,
     workers: WorkersOpt = None,
     engine: EngineOpt = "local",
     ray_address: RayAddressOpt = None,
@@ -231,7 +246,7 @@ def pair_cmd(
     """Only the pair stage: each target story's source story, or none, with score, margin and decision."""
     try:
         folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
-        params = _pair_params(folder, src, tgt, before, after, model)
+        params = _pair_params(folder, src, tgt, before, after, model, settings)
     except shell.USER_ERRORS as exc:
         raise shell._fail(exc) from exc
     _run_stages(

@@ -35,6 +35,7 @@ __all__ = [
     "open_corpus",
     "pairs_frame",
     "parse_decisions",
+    "parse_settings",
     "replace_params",
     "run_align",
     "run_import",
@@ -78,6 +79,32 @@ def replace_params(params, changes: dict):
     unknown = set(changes) - {f.name for f in dataclasses.fields(params)}
     if unknown:
         raise CorpusError(f"unknown setting {', '.join(sorted(unknown))}")
+    return dataclasses.replace(params, **changes)
+
+
+def parse_settings(params, items: list[str] | None):
+    """``params`` with settings given as ``KEY=VALUE`` texts (``accept=2.9``), each value read as the
+    setting's type; CorpusError for an unknown setting or a value of the wrong kind."""
+    fields = {f.name: f for f in dataclasses.fields(params)}
+    changes = {}
+    for item in items or []:
+        key, sep, text = item.partition("=")
+        key, text = key.strip(), text.strip()
+        if not sep or not key:
+            raise CorpusError(f"a setting is KEY=VALUE, not {item!r}")
+        if key not in fields:
+            raise CorpusError(f"unknown setting {key!r}: use one of {', '.join(fields)}")
+        kind = type(getattr(params, key))
+        try:
+            if kind is bool:
+                if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
+                    raise ValueError(text)
+                value = text.lower() in ("true", "1", "yes")
+            else:
+                value = kind(text)
+        except ValueError:
+            raise CorpusError(f"setting {key} takes a {kind.__name__}, not {text!r}") from None
+        changes[key] = value
     return dataclasses.replace(params, **changes)
 
 

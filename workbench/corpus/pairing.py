@@ -4,8 +4,10 @@
    its numbers and its names (``evidence``).
 2. **Candidates** (:func:`blocks`, :func:`score_block`): the source stories dated from ``before`` days
    before a target to ``after`` days after it; a block is one target date, so the cost grows linearly with
-   the archive. A candidate's score adds the lead similarity, the shared numbers and names, and a penalty
-   for an unlikely length ratio. The best ``top_k`` are kept.
+   the archive. A candidate's score adds the lead similarity (the ratio margin of Artetxe & Schwenk 2019:
+   the cosine over the mean cosine of both stories' nearest neighbours, so that a story like every other
+   is no hub), the shared numbers and names, and a penalty for an unlikely length ratio. The best
+   ``top_k`` are kept.
 3. **Rescoring** (:class:`Rescorer`): the best ``rescore`` candidates are sentence-aligned with the target
    (Thompson & Koehn 2020): the share of sentences in non-empty beads and the beads' similarity.
 4. **Assignment and decision** (:func:`assign`): one-to-one, greedily by the final score (mutual best
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
@@ -56,6 +59,9 @@ class PairParams:
 
     - ``before``/``after``: days a source story may precede / follow its target.
     - ``lead_chars``: characters of the story after the title that go into the lead embedding.
+    - ``neighbours``: k of the ratio margin: a pair's lead cosine is divided by the mean cosine of the
+      target's k nearest sources (in its date window) and the source's k nearest targets (in theirs),
+      averaged; 0 takes the plain cosine.
     - ``numbers``/``names``/``length``: weights of the shared numbers (Jaccard), the shared names (IDF
       weighted share of the target's names) and of the length penalty (``|log(tgt/src chars) -
       log(length_ratio)|``) in a candidate's score, beside the lead similarity (weight 1).
@@ -66,6 +72,8 @@ class PairParams:
       leaves source sentences unmatched, is not penalised).
     - ``accept``/``reject``: final score at or above which a pair is accepted (with ``margin`` over the
       best rival), and below which a target has no translation in the archive; in between, doubtful.
+    - ``serials``: the parts of a serial (target stories whose titles differ only in a closing "(I)",
+      "(2)", ...) may share one source story, the full text they were cut from.
     """
 
     src: str = "en"
@@ -74,6 +82,7 @@ class PairParams:
     after: int = 1
     model: str = "use-m3"
     lead_chars: int = 400
+    neighbours: int = 4
     numbers: float = 0.3
     names: float = 1.0
     length: float = 0.4
@@ -82,12 +91,24 @@ class PairParams:
     rescore: int = 3
     match_src: float = 0.0
     match_tgt: float = 2.0
-    accept: float = 2.5
-    reject: float = 2.0
+    accept: float = 2.8
+    reject: float = 2.4
     margin: float = 0.2
+    serials: bool = True
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_PART = re.compile(r"\s*[(\[](?:[IVXLC]+|\d{1,2})[)\]]\s*$")
+
+
+def serial_of(title: str | None) -> str | None:
+    """The title of the serial a story is a part of ("Texto integro ... (3)" -> "texto integro ..."), or
+    None for a story that is not a numbered part."""
+    if not isinstance(title, str) or not _PART.search(title):
+        return None
+    return " ".join(_PART.sub("", title).lower().replace(".", " ").split()) or None
 
 
 # --- features --------------------------------------------------------------------------------------
@@ -160,13 +181,16 @@ def block_batches(
     targets = docs[docs["language"] == params.tgt]
     dates = sorted(targets["date"].dropna().unique())
     sources = docs[docs["language"] == params.src]
+    reach = timedelta(days=params.before + params.after)
     for k in range(0, len(dates), days):
         first, last = dates[k], dates[min(k + days, len(dates)) - 1]
         lo, hi = first - timedelta(days=params.before), last + timedelta(days=params.after)
+        # the targets of the sources' own windows too (``context``): the sources' neighbours
+        near = targets[(targets["date"] >= first - reach) & (targets["date"] <= last + reach)]
         batch = pd.concat(
             [
-                targets[(targets["date"] >= first) & (targets["date"] <= last)],
-                sources[(sources["date"] >= lo) & (sources["date"] <= hi)],
+                near.assign(context=(near["date"] < first) | (near["date"] > last)),
+                sources[(sources["date"] >= lo) & (sources["date"] <= hi)].assign(context=False),
             ],
             ignore_index=True,
         )
@@ -183,8 +207,46 @@ class BlockScorer:
         self.params, self.weights = params, weights
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
+        context = batch["context"] if "context" in batch else pd.Series(False, index=batch.index)
+        batch = batch.assign(ctx=source_context(batch, self.params))[~context.to_numpy(dtype=bool)]
         found = [score_block(t, s, self.params, self.weights) for _, t, s in blocks(batch, self.params)]
         return pd.concat(found, ignore_index=True) if found else _candidates([])
+
+
+def _nearest(sims: np.ndarray, k: int) -> np.ndarray:
+    """The mean of each row's ``k`` largest values (of all, where a row has fewer)."""
+    k = min(k, sims.shape[1])
+    return -np.partition(-sims, k - 1, axis=1)[:, :k].mean(axis=1)
+
+
+def source_context(docs: pd.DataFrame, params: PairParams) -> np.ndarray:
+    """For each source story of ``docs``, the mean lead cosine of its ``neighbours`` nearest target
+    stories among those whose date window holds it (``after`` days before it to ``before`` after); NaN
+    for the targets, and where there is none. ``docs`` must hold every target of those windows."""
+    out = np.full(len(docs), np.nan)
+    if not params.neighbours:
+        return out
+    is_src = (docs["language"] == params.src).to_numpy()
+    targets = docs[~is_src].sort_values("date")
+    if targets.empty or not is_src.any():
+        return out
+    tgt_vectors, tgt_dates = np.stack(targets["vector"].to_list()), targets["date"].to_numpy()
+    positions = np.flatnonzero(is_src)
+    src_dates = docs["date"].to_numpy()[positions]
+    for day in np.unique(src_dates):
+        lo = np.searchsorted(tgt_dates, day - timedelta(days=params.after), side="left")
+        hi = np.searchsorted(tgt_dates, day + timedelta(days=params.before), side="right")
+        if hi > lo:
+            rows = positions[src_dates == day]
+            vectors = np.stack(docs["vector"].iloc[rows].to_list())
+            out[rows] = _nearest(vectors @ tgt_vectors[lo:hi].T, params.neighbours)
+    return out
+
+
+def candidate_score(lead, numbers, names, length, params: PairParams):
+    """A candidate's score from its features (arrays or columns): the lead term (the ratio margin, or the
+    cosine with ``neighbours`` 0), the shared numbers and names, less the length penalty."""
+    return lead + params.numbers * numbers + params.names * np.nan_to_num(names) - params.length * length
 
 
 def score_block(
@@ -193,12 +255,20 @@ def score_block(
     """The ``top_k`` candidates of each target of a block with their features and score.
 
     ``targets`` and ``sources`` carry ``doc_id``, ``date``, ``n_chars``, ``vector``, ``numbers``,
-    ``names``, ``near_duplicate_of``. Rows: tgt_id, src_id, rank (1 = best), day_diff (target date minus
-    source date), sim, numbers, names, length, score."""
+    ``names``, ``near_duplicate_of``, and the sources ``ctx`` (:func:`source_context`). Rows: tgt_id,
+    src_id, rank (1 = best), day_diff (target date minus source date), sim (the lead cosine), ratio (its
+    ratio margin), numbers, names, length, score."""
     rows = []
     if sources.empty:
         return _candidates(rows)
     sims = np.stack(targets["vector"].to_list()) @ np.stack(sources["vector"].to_list()).T
+    if params.neighbours:
+        src_ctx = sources["ctx"].to_numpy(dtype=float) if "ctx" in sources else np.full(len(sources), np.nan)
+        tgt_ctx = _nearest(sims, params.neighbours)[:, None]
+        both = (tgt_ctx + np.where(np.isnan(src_ctx), tgt_ctx, src_ctx[None, :])) / 2
+        ratios = sims / np.maximum(both, 1e-3)
+    else:
+        ratios = sims
     src_numbers = [set(x) for x in sources["numbers"]]
     src_names = [set(x) for x in sources["names"]]
     src_chars = sources["n_chars"].to_numpy(dtype=float)
@@ -208,7 +278,7 @@ def score_block(
         num = np.array([evidence.number_overlap(numbers, s) for s in src_numbers])
         nam = np.array([evidence.name_overlap(names, s, idf) for s in src_names])
         length = np.abs(np.log(max(t.n_chars, 1) / np.maximum(src_chars, 1)) - math.log(params.length_ratio))
-        score = sims[i] + params.numbers * num + params.names * np.nan_to_num(nam) - params.length * length
+        score = candidate_score(ratios[i], num, nam, length, params)
         order = np.lexsort((np.arange(len(score)), -score))[: params.top_k]  # ties: archive order
         for rank, j in enumerate(order, 1):
             rows.append(
@@ -218,6 +288,7 @@ def score_block(
                     rank,
                     (t.date - src_dates[j]).days,
                     float(sims[i, j]),
+                    float(ratios[i, j]),
                     float(num[j]),
                     float(nam[j]),
                     float(length[j]),
@@ -227,7 +298,18 @@ def score_block(
     return _candidates(rows)
 
 
-_CANDIDATE_COLUMNS = ["tgt_id", "src_id", "rank", "day_diff", "sim", "numbers", "names", "length", "score"]
+_CANDIDATE_COLUMNS = [
+    "tgt_id",
+    "src_id",
+    "rank",
+    "day_diff",
+    "sim",
+    "ratio",
+    "numbers",
+    "names",
+    "length",
+    "score",
+]
 
 
 def _candidates(rows: list[tuple]) -> pd.DataFrame:
@@ -308,16 +390,19 @@ def assign(
     params: PairParams,
     family: dict[str, str] | None = None,
     person: pd.DataFrame | None = None,
+    serial: dict[str, str] | None = None,
 ) -> pd.DataFrame:
     """One row per target: its pair, score, margin, decision and reason.
 
     ``targets``: doc_id and, for stories that cannot be paired, a ``why`` (else None). ``candidates``:
     :func:`score_block` rows with ``match_src``/``match_tgt`` (:class:`Rescorer`). ``family`` maps a
     story to the longer story it is a near duplicate of, so that a flash report is no rival of its full
-    story.
+    story. ``serial`` maps a target to its serial (:func:`serial_of`): with ``params.serials``, the parts
+    of one serial may share a source story.
     ``person``: decisions a person made (tgt_id, decision, src_id), applied first and never changed.
     """
     family = family or {}
+    serial = (serial or {}) if params.serials else {}
     cands = candidates.copy()
     cands["final"] = final_score(cands, params)
     decided: dict[str, dict] = {}
@@ -349,7 +434,9 @@ def assign(
     for edge in order.itertuples(index=False):
         if edge.tgt_id in decided:
             continue
-        if edge.src_id in taken:
+        if edge.src_id in taken and (
+            edge.tgt_id not in serial or serial.get(taken[edge.src_id]) != serial[edge.tgt_id]
+        ):
             continue
         group = best_of[edge.tgt_id]
         rivals = group[(group["src_id"] != edge.src_id)]

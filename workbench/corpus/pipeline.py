@@ -249,6 +249,26 @@ def _pairable(docs: pd.DataFrame, params: pairing.PairParams) -> tuple[pd.DataFr
     return docs[ok & docs["language"].isin([params.src, params.tgt])], targets
 
 
+def relations(
+    docs: pd.DataFrame, params: pairing.PairParams
+) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
+    """What :func:`pairing.assign` needs beside the candidates: the targets (with why a target cannot be
+    paired), each near duplicate's longer story, and each numbered part's serial."""
+    pairable, targets = _pairable(docs, params)
+    family = {
+        d: n
+        for d, n in zip(pairable["doc_id"], pairable["near_duplicate_of"], strict=True)
+        if isinstance(n, str)
+    }
+    tgt = pairable[pairable["language"] == params.tgt]
+    serial = {
+        d: s
+        for d, s in zip(tgt["doc_id"], map(pairing.serial_of, tgt["title"]), strict=True)
+        if s is not None
+    }
+    return targets, family, serial
+
+
 def run_pair(
     folder: CorpusFolder, params: pairing.PairParams, engine=None, progress: Progress = _quiet
 ) -> bool:
@@ -334,13 +354,8 @@ def run_pair(
 
 def _decide(folder, params, candidates, docs, person) -> pd.DataFrame:
     """Assign and decide the pairs from the candidates; write ``pairs`` and its counts."""
-    pairable, targets = _pairable(docs, params)
-    family = {
-        d: n
-        for d, n in zip(pairable["doc_id"], pairable["near_duplicate_of"], strict=True)
-        if isinstance(n, str)
-    }
-    pairs = pairing.assign(targets, candidates, params, family, person)
+    targets, family, serial = relations(docs, params)
+    pairs = pairing.assign(targets, candidates, params, family, person, serial)
     pairs = pairs.sort_values("tgt_id").reset_index(drop=True)
     folder.write("pairs", _pairs_table(pairs))
     report = folder.manifest.setdefault("pair", {})
