@@ -78,6 +78,36 @@ def test_ray_gives_the_same_export_bytes(both, tmp_path, fmt):
     assert outs[0] == outs[1] and len(outs[0]) > 1000
 
 
+@pytest.mark.parametrize("engine", ["ray", "local"])
+def test_publish_writes_every_table_where_it_is_told_and_replaces_it(both, tmp_path, engine):
+    import pandas as pd
+
+    local, _ = both
+    dest = f"file://{tmp_path}/published" if engine == "ray" else str(tmp_path / "published")
+    for _ in range(2):  # the second time replaces, and does not add to, the first
+        result = run("corpus", "publish", "mini", dest, "--engine", engine, "--root", local)
+        assert result.exit_code == 0, result.output
+    assert "links: " in result.output
+    for table in TABLES:
+        files = sorted((tmp_path / "published" / table).glob("*.parquet"))
+        assert files, table
+        got = pd.concat([pd.read_parquet(f) for f in files], ignore_index=True)
+        want = pd.read_parquet(local / "corpora" / "mini" / f"{table}.parquet")
+        key = list(want.columns[:2])
+        pd.testing.assert_frame_equal(
+            got.sort_values(key).reset_index(drop=True), want.sort_values(key).reset_index(drop=True)
+        )
+    manifest = (tmp_path / "published" / "manifest.json").read_text()
+    assert '"pair"' in manifest
+
+
+def test_publish_to_a_place_nobody_can_write_says_so(both):
+    local, _ = both
+    for dest, message in (("nosuch://bucket/x", "Unrecognized filesystem"), ("/proc/x", "cannot write to")):
+        result = run("corpus", "publish", "mini", dest, "--root", local)
+        assert result.exit_code == 1 and message in result.output and "Traceback" not in result.output
+
+
 def test_a_ray_build_killed_mid_stage_resumes_to_the_same_tables(both, tmp_path):
     local, _ = both
     root = tmp_path / "wb"

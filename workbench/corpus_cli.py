@@ -460,6 +460,37 @@ def export_cmd(
         shell.console.print(f"-> {shell._t(path)}")
 
 
+@corpus_app.command("publish")
+def publish_cmd(
+    name: CorpusArg,
+    dest: Annotated[
+        str,
+        typer.Argument(
+            help="Where: a folder, or a URI pyarrow and Ray can write to (s3://bucket/prefix, gs://...)."
+        ),
+    ],
+    engine: EngineOpt = "local",
+    workers: WorkersOpt = None,
+    ray_address: RayAddressOpt = None,
+    ray_object_store_mb: ObjectStoreOpt = None,
+    root: RootOpt = None,
+) -> None:
+    """Write the corpus's tables (documents, sentences, candidates, pairs, links) as Parquet datasets,
+    DEST/<table>/, and its manifest, replacing what is there; with --engine ray, Ray Data writes them."""
+    from workbench.corpus.publish import publish
+
+    try:
+        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+        runner = _engine(workers, engine, ray_address, ray_object_store_mb) if engine != "local" else None
+        bars = _Bars()
+        with bars.bar:
+            written = publish(folder, dest, runner, bars)
+    except shell.USER_ERRORS as exc:
+        raise shell._fail(exc) from exc
+    for table, rows in written.items():
+        shell.console.print(f"{table}: {rows:,} rows -> {shell._t(dest.rstrip('/') + '/' + table)}")
+
+
 @corpus_app.command("decide")
 def decide_cmd(
     name: CorpusArg,

@@ -230,6 +230,16 @@ class RayEngine:
                 out = part.drop(columns="_batch").reset_index(drop=True)
                 yield key, _plain(out) if len(out.columns) else pd.DataFrame()  # a batch that gave no rows
 
+    def write_parquet(self, table: pa.Table, uri: str) -> None:
+        """``table`` as a Parquet dataset at ``uri`` (replacing it), written by Ray Data from the
+        cluster: a path every node can reach (s3://, gs://, a shared folder), or ``local://`` for this
+        machine's disk."""
+        from ray.data import SaveMode
+
+        blocks = max(1, min(self.workers, table.num_rows // 100_000 + 1))
+        ds = self.ray.data.from_arrow(table).repartition(blocks)
+        ds.write_parquet(uri, mode=SaveMode.OVERWRITE, compression="zstd")
+
 
 def make_engine(
     name: str = "local",
