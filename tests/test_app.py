@@ -873,6 +873,7 @@ def test_pair_queue_decides_pairs_and_opens_one_for_review(ws):
     assert at.session_state["pair_pick_mini"] == "2011-13828"
     page = texts_of(at)
     assert "nano" in page and "doubtful" in page and "margin" in page
+    assert "(ratio " in page and "names –" in page and "names nan" not in page  # it has no names
     assert [b.key for b in at.button if b.key.startswith("pair_choose_")]  # the runners-up
     click(at, "pair_none")
     decided = pairs_frame(open_corpus(ws, "mini")).set_index("tgt_id")

@@ -40,6 +40,7 @@ def test_a_pair_with_its_stories_and_candidates(folder):
     assert [c.rank for c in view.candidates] == sorted(c.rank for c in view.candidates)
     assert view.candidates[0].story.doc_id == "2011-13804" and len(view.candidates) >= 3
     assert view.score is not None and view.margin is not None
+    assert all(c.ratio == c.ratio and c.ratio > 0 for c in view.candidates)  # the lead's ratio margin
     duplicate = pairqueue.pair_view(folder, "2011-13829")  # an exact duplicate: no source, no candidates
     assert duplicate.source is None and duplicate.decision == "none" and "duplicate" in duplicate.reason
     with pytest.raises(CorpusError, match="not a target story"):

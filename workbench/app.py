@@ -1513,6 +1513,11 @@ def _pair_decide(folder, key: str, order: list[str], action: str, src_id: str | 
         _pair_move(key, order, 1)
 
 
+def _evidence(value: float) -> str:
+    """A candidate's feature, "–" where it has none (a target without names)."""
+    return "–" if value != value else f"{value:.2f}"
+
+
 def _story_html(story, empty: str = "") -> str:
     if story is None:
         return f'<p class="wb-none">{html.escape(empty)}</p>'
@@ -1687,8 +1692,8 @@ def _pairs_view(ws: Workspace) -> None:
                 cols[0].markdown(
                     f'<span class="wb-conf" style="background:{"#2f9d5a" if paired else "#8a8f98"}">'
                     f"{c.score:.2f}</span>"
-                    f'<span class="wb-ids">sim {c.sim:.2f} · names {c.names:.2f} · '
-                    f"numbers {c.numbers:.2f}</span>",
+                    f'<span class="wb-ids">sim {_evidence(c.sim)} (ratio {_evidence(c.ratio)}) · '
+                    f"names {_evidence(c.names)} · numbers {_evidence(c.numbers)}</span>",
                     unsafe_allow_html=True,
                 )
                 cols[1].markdown(

@@ -48,9 +48,10 @@ class Candidate:
     story: Story
     rank: int
     score: float  # the final score (rescored by sentence alignment)
-    sim: float  # lead similarity
+    sim: float  # lead similarity (cosine)
     numbers: float
-    names: float
+    names: float  # NaN: the target has no names
+    ratio: float = float("nan")  # the lead similarity's ratio margin (NaN: a corpus paired without it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,7 +129,13 @@ def pair_view(folder: CorpusFolder, tgt_id: str, lead: int = 500) -> PairView:
 
     candidates = [
         Candidate(
-            story(c.src_id), int(c.rank), float(c.final), float(c.sim), float(c.numbers), float(c.names)
+            story(c.src_id),
+            int(c.rank),
+            float(c.final),
+            float(c.sim),
+            float(c.numbers),
+            float(c.names),
+            float(getattr(c, "ratio", float("nan"))),
         )
         for c in cands.itertuples()
         if c.src_id in docs.index
