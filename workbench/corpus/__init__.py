@@ -85,7 +85,7 @@ def replace_params(params, changes: dict):
 def parse_settings(params, items: list[str] | None):
     """``params`` with settings given as ``KEY=VALUE`` texts (``accept=2.9``), each value read as the
     setting's type; CorpusError for an unknown setting or a value of the wrong kind."""
-    fields = {f.name: f for f in dataclasses.fields(params)}
+    fields = [f.name for f in dataclasses.fields(params)]
     changes = {}
     for item in items or []:
         key, sep, text = item.partition("=")

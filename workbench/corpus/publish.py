@@ -17,13 +17,15 @@ import pyarrow as pa
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from workbench.corpus import folder as folder_mod
 from workbench.corpus.folder import CorpusError, CorpusFolder
 
 __all__ = ["TABLES", "publish"]
 
 log = logging.getLogger(__name__)
 
-TABLES = ("documents", "sentences", "candidates", "pairs", "links")
+# the corpus's tables, but a person's decisions: those stay with the corpus folder, which they steer
+TABLES = tuple(t for t in folder_mod.TABLES if t != "decisions")
 
 
 def _filesystem(dest: str) -> tuple[pafs.FileSystem, str]:
@@ -54,10 +56,10 @@ def publish(folder: CorpusFolder, dest: str, engine=None, progress=None) -> dict
             if progress:
                 progress("publish", k, len(have))
             table = folder.read(name)
-            path = f"{root}/{name}"
             if getattr(engine, "name", "local") == "ray":
                 engine.write_parquet(table, f"{dest}/{name}")
             else:
+                path = f"{root}/{name}"
                 if fs.get_file_info(path).type != pafs.FileType.NotFound:
                     fs.delete_dir(path)
                 fs.create_dir(path, recursive=True)
