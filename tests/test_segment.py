@@ -252,6 +252,20 @@ def test_chinese_paragraph(lang):
     ]
 
 
+@pytest.mark.parametrize("lang", ["zh", "ja"])
+def test_full_width_stop_before_latin_or_digits_ends_a_sentence(lang):
+    # sentencex keeps "。arm" and "。2015" together; the Debian FAQ's Chinese has both
+    text = "对 alpha 的支持被放弃。arm 也被放弃，因为它已被取代。2015 年 4 月发布。OK！x86 呢？"
+    assert texts(text, lang) == [
+        "对 alpha 的支持被放弃。",
+        "arm 也被放弃，因为它已被取代。",
+        "2015 年 4 月发布。",
+        "OK！",
+        "x86 呢？",
+    ]
+    assert texts("他说：“走吧。arm 好。”然后走了。", lang) == ["他说：“走吧。arm 好。”", "然后走了。"]
+
+
 def test_chinese_terminal_inside_quotes_stays_inside():
     assert texts("《书。名》很好。『好。』对。", "zh") == ["《书。名》很好。", "『好。』对。"]
 

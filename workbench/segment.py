@@ -72,6 +72,9 @@ _INITIAL_RE = re.compile(r"(?:^|[-/(])[A-Z]\.$")  # "U." of "U.S.", "anti-U.S.",
 _NEXT_INITIAL_RE = re.compile(r"[A-Z]\.(?:\s|$)")
 _DOUBLED_RE = re.compile(r"(?:^|[-/(])([A-Z])\1\.$")  # Spanish plurals: "EE.UU.", "RPDC-EE.UU.", "FF. AA."
 _NEXT_DOUBLED_RE = re.compile(r"([A-Z])\1\.")
+# A full-width stop ends a sentence even before a Latin word or a digit ("放弃。arm 也", "版本。2015 年"),
+# where sentencex does not split; not before a closing mark or another stop.
+_CJK_STOP_RE = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）》〉】\)\]\s])")
 _LIST_MARK_RE = re.compile(r"^[^\w(]*\(?(?:\d{1,3}|[a-z])[.)]")  # "1.", "(2)", "a)" heading a list item
 
 
@@ -158,12 +161,14 @@ def _continues(
             return True  # 「行く。」と言った。
         if _HANGUL_RE.match(nxt):
             return True  # 《만세!》라고 하였다.
+    if prev.rstrip()[-1:] in "。！？":
+        return False  # a full-width stop is unambiguous: "放弃。arm 也在"
     word = nxt.lstrip(_LEAD_PUNCT).split(" ", 1)[0]
     return word[:1].islower() and not any(ch.isupper() for ch in word)  # "... and", "—preguntó"
 
 
 def _split_paragraph(par: str, lang: str) -> list[str]:
-    pieces = list(segment(lang, par))
+    pieces = [part for piece in segment(lang, par) for part in _CJK_STOP_RE.split(piece) if part]
     if "".join(pieces) != par:  # offsets would be wrong; keep sentencex's split as is
         return [p.strip() for p in pieces if p.strip()]
     pairs, closers = _pairs_for(lang)
