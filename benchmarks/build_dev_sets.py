@@ -12,6 +12,12 @@
   by ``workbench.segment.split_sentences``, one a line. The gold beads there were annotated by hand on
   these files (see its README) and are not written by this script; ``--check`` fails when the splitter
   no longer gives the sentences the gold numbers.
+- ``debian-faq-en-zh-dev``: seven chapters of the Debian FAQ (Debian packages ``debian-faq`` and
+  ``debian-faq-zh-cn``, 11.1) in English and in its Simplified Chinese translation, which po4a keeps
+  paragraph by paragraph. Paragraphs are paired by position; a paragraph pair with as many sentences on
+  each side is 1-1 sentence by sentence, and the others were annotated by hand (``ZH_BEADS``). Then one or
+  two sentences a chapter are deleted from one side (seeded). Built from the packages' HTML, given with
+  ``--debian-faq DIR`` (see ``debian_faq_documents``); without it the committed files are left alone.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+from html.parser import HTMLParser
 from pathlib import Path
 
 from workbench import evaluate as ev
@@ -105,6 +112,115 @@ def kcna_documents() -> dict[str, dict[str, str]]:
     return docs
 
 
+ZH_CHAPTERS = (
+    "basic-defs",
+    "compatibility",
+    "customizing",
+    "kernel",
+    "redistributing",
+    "software",
+    "support",
+)
+ZH_SEED = 9
+# Hand-annotated beads of the paragraph pairs whose sentence counts differ: (chapter, paragraph) -> beads of
+# sentence numbers within the paragraph. Mostly the Chinese splitter cutting after a closing quote that
+# does not end the sentence (``参见第 5.1 节 “…？” 以获取…``), headings, footnote marks and merged sentences.
+ZH_BEADS: dict[tuple[str, int], list[tuple[tuple[int, ...], tuple[int, ...]]]] = {
+    **{(ch, 0): [((0, 1), (0,))] for ch in ZH_CHAPTERS},  # "Chapter 1." "Definitions..." / "第 1 章 定义..."
+    ("basic-defs", 15): [((0,), (0,)), ((1,), (1,)), ((2,), (2, 3))],
+    ("basic-defs", 36): [((0,), (0,)), ((1,), (1,)), ((2,), (2, 3, 4))],
+    ("basic-defs", 37): [((0,), (0,)), ((1,), (1,)), ((2,), (2, 3))],
+    ("compatibility", 31): [((0,), (0, 1)), ((1,), (2,))],
+    ("compatibility", 37): [((0,), (0,)), ((1, 2), (1,)), ((3,), (2,))],
+    ("compatibility", 44): [((0,), (0, 1))],
+    ("customizing", 16): [((0,), (0,)), ((1,), (1,)), ((2,), (2, 3))],
+    ("software", 27): [((0,), (0,)), ((1,), (1, 2))],
+    ("software", 42): [((0, 1), (0,))],
+    ("software", 51): [((0,), (0,)), ((1,), (1, 2))],
+    ("support", 10): [((0,), (0, 1))],
+    ("support", 18): [((0, 1), (0,)), ((2,), (1,)), ((3,), (2,)), ((4,), (3,))],
+    ("support", 21): [((0,), (0,)), ((1,), (1,)), ((2, 3), (2,)), ((4,), (3,)), ((5,), (4,))],
+    ("support", 27): [((0,), (0,)), ((1,), (1, 2))],
+}
+
+
+class _Paragraphs(HTMLParser):
+    """The text of every paragraph, list item and heading of a DocBook HTML page, in order (not the
+    navigation tables or the table of contents)."""
+
+    TAGS = ("p", "li", "h1", "h2", "h3")
+
+    def __init__(self):
+        super().__init__()
+        self.out: list[str] = []
+        self.tag, self.parts = "", None
+
+    def handle_starttag(self, tag, attrs):
+        if tag in self.TAGS and self.parts is None:
+            self.tag, self.parts = tag, []
+
+    def handle_endtag(self, tag):
+        if self.parts is not None and tag == self.tag:
+            self.out.append(" ".join("".join(self.parts).split()))
+            self.parts = None
+
+    def handle_data(self, data):
+        if self.parts is not None:
+            self.parts.append(data)
+
+
+def _paragraphs(path: Path) -> list[str]:
+    parser = _Paragraphs()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.out
+
+
+def debian_faq_documents(folder: Path) -> dict[str, dict[str, str]]:
+    """name -> {"en", "zh", "gold"} from the two packages unpacked under ``folder``::
+
+    apt-get download debian-faq debian-faq-zh-cn   # 11.1
+    for d in debian-faq*.deb; do dpkg-deb -x "$d" FOLDER; done
+    """
+    html = folder / "usr" / "share" / "doc" / "debian" / "FAQ"
+    rng = random.Random(ZH_SEED)
+    docs = {}
+    for chapter in ZH_CHAPTERS:
+        en_pars = _paragraphs(html / f"{chapter}.en.html")
+        zh_pars = _paragraphs(html / "zh-cn" / f"{chapter}.zh-cn.html")
+        if len(en_pars) != len(zh_pars):
+            raise SystemExit(f"{chapter}: {len(en_pars)} English paragraphs, {len(zh_pars)} Chinese")
+        beads: list[tuple[list[str], list[str]]] = []
+        for k, (en, zh) in enumerate(zip(en_pars, zh_pars, strict=True)):
+            if not en or en == zh:  # empty, or left untranslated
+                continue
+            e = [s.text for s in split_sentences(en, "en")]
+            z = [s.text for s in split_sentences(zh, "zh")]
+            local = ZH_BEADS.get((chapter, k))
+            if local is None:
+                if len(e) != len(z):
+                    raise SystemExit(
+                        f"{chapter} paragraph {k}: {len(e)} / {len(z)} sentences and no hand gold"
+                    )
+                local = [((j,), (j,)) for j in range(len(e))]
+            covered = sorted(i for b in local for i in b[0]), sorted(i for b in local for i in b[1])
+            if covered != (list(range(len(e))), list(range(len(z)))):
+                raise SystemExit(f"{chapter} paragraph {k}: the hand gold does not cover its sentences")
+            beads += [([e[i] for i in be], [z[i] for i in bz]) for be, bz in local]
+        singles = [k for k in range(1, len(beads)) if len(beads[k][0]) == len(beads[k][1]) == 1]
+        for k in sorted(rng.sample(singles, rng.randint(1, 2))):  # deleted lines: 1-0 or 0-1
+            en, zh = beads[k]
+            beads[k] = (en, []) if rng.random() < 0.5 else ([], zh)
+        lines: dict[str, list[str]] = {"en": [], "zh": []}
+        gold = []
+        for en, zh in beads:
+            e0, z0 = len(lines["en"]), len(lines["zh"])
+            lines["en"] += en
+            lines["zh"] += zh
+            gold.append((tuple(range(e0, e0 + len(en))), tuple(range(z0, z0 + len(zh)))))
+        docs[chapter] = {"en": _text(lines["en"]), "zh": _text(lines["zh"]), "gold": ev.format_beads(gold)}
+    return docs
+
+
 def _text(lines: list[str]) -> str:
     return "".join(line + "\n" for line in lines)
 
@@ -112,11 +228,20 @@ def _text(lines: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--check", action="store_true", help="compare with the committed files, write nothing")
+    ap.add_argument(
+        "--debian-faq",
+        type=Path,
+        metavar="DIR",
+        help="the packages debian-faq and debian-faq-zh-cn unpacked here: build the Chinese set too",
+    )
     args = ap.parse_args(argv)
-    if not SHARED.is_dir():
-        print(f"skipped: {SHARED} not found")
-        return 0
-    sets = {"nk-ko-en-dev": korean_documents(), "kcna-en-es-dev": kcna_documents()}
+    sets = {}
+    if SHARED.is_dir():
+        sets = {"nk-ko-en-dev": korean_documents(), "kcna-en-es-dev": kcna_documents()}
+    else:
+        print(f"skipped the Korean and Spanish sets: {SHARED} not found")
+    if args.debian_faq:
+        sets["debian-faq-en-zh-dev"] = debian_faq_documents(args.debian_faq)
     stale = []
     for set_name, docs in sets.items():
         for doc, parts in docs.items():

@@ -68,6 +68,7 @@ def standard_sets(shared: Path = SHARED) -> list[EvalSet]:
         EvalSet("parice", "dev", shared / "parice-en-is", "en", "is", lenient=True),
         EvalSet("nk-ko-en-dev", "dev", DATA / "nk-ko-en-dev", "en", "ko"),
         EvalSet("kcna-en-es-dev", "dev", DATA / "kcna-en-es-dev", "en", "es"),
+        EvalSet("debian-faq-en-zh-dev", "dev", DATA / "debian-faq-en-zh-dev", "en", "zh"),
         EvalSet("textberg-test", "test", tb, "de", "fr", "test", mt="mt_de2fr_europarlfull"),
     ]
     return [s for s in sets if s.available]
