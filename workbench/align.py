@@ -614,9 +614,9 @@ def confidence(unaligned: bool, sim: float, margin: float, extra: int = 0, link=
 
 
 # Confidence calibration: benchmarks/calibrate_confidence.py fits these on the beads of both presets on the
-# four development sets (de-fr, en-is, en-ko, en-es) and on those documents against a reversed target.
-CONF_LINK = (1.666, 8.510, -1.230, 0.188)  # weights of similarity, margin, extra sentences; bias
-CONF_SKIP = (0.886, 0.299)  # an unaligned sentence: midpoint and spread of its best local similarity
+# five development sets (de-fr, en-is, en-ko, en-es, en-zh) and on those documents against a reversed target.
+CONF_LINK = (1.658, 10.457, -1.395, 0.143)  # weights of similarity, margin, extra sentences; bias
+CONF_SKIP = (0.862, 0.275)  # an unaligned sentence: midpoint and spread of its best local similarity
 
 
 def _skips(best: np.ndarray, typical: float, p: AlignParams) -> np.ndarray:
