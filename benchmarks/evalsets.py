@@ -132,6 +132,16 @@ def param_changes(params: AlignParams) -> str:
 
 def signature(config: str, models: list[str], params: AlignParams, data: str) -> str:
     return (
-        f"signature: commit {git_commit()} | {config}: {'+'.join(models)} | params {param_changes(params)} "
-        f"| data {data}"
+        f"signature: commit {git_commit()} | {config}: {'+'.join(_runtime(m) for m in models)} "
+        f"| params {param_changes(params)} | data {data}"
     )
+
+
+def _runtime(spec: str) -> str:
+    """A model spec with the precision of e5-small's torch runtime where that is the one used."""
+    from workbench.embed import E5Small, make_backend
+
+    backend = make_backend(spec)
+    if isinstance(backend, E5Small) and backend.runtime == "torch":
+        return f"{spec}({backend.precision})"
+    return spec

