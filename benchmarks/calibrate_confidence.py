@@ -7,10 +7,9 @@ A bead is "right" when it equals a gold bead. Linked beads (1-1 and larger) get 
 their similarity, margin and size; unaligned sentences (1-0, 0-1) one over their best nearby similarity.
 Both are fitted on the beads of both presets on every development set (Text+Berg dev, ParIce,
 nk-ko-en-dev, kcna-en-es-dev, debian-faq-en-zh-dev: five language pairs), plus each document aligned
-against its own target
-reversed, where every link is wrong and every unaligned sentence right (so that links to an unrelated
-text read low). The printed coefficients are
-what ``workbench.align.CONF_LINK`` and ``CONF_SKIP`` hold.
+against its own target reversed, where every link is wrong and every unaligned sentence right (so that
+links to an unrelated text read low). The printed coefficients are what ``workbench.align.CONF_LINK``
+and ``CONF_SKIP`` hold.
 
 The report then gives, per set (one language pair each) and preset, with the coefficients align.py
 holds: the reliability bands (how often beads in each confidence band are right), the expected

@@ -2,9 +2,8 @@
 
 Development sets (every setting is chosen on these): Text+Berg ``dev`` (de-fr), ParIce (en-is), the
 Korean-English, English-Spanish and English-Chinese sets of benchmarks/data (see its README). The test
-set: Text+Berg
-``test0..6``, reported and never used to choose anything. Sets read from ../shared/evaldata are skipped
-when it is absent; the committed ones are always there.
+set: Text+Berg ``test0..6``, reported and never used to choose anything. Sets read from
+../shared/evaldata are skipped when it is absent; the committed ones are always there.
 """
 
 from __future__ import annotations

