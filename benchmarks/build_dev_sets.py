@@ -182,6 +182,10 @@ def debian_faq_documents(folder: Path) -> dict[str, dict[str, str]]:
     for d in debian-faq*.deb; do dpkg-deb -x "$d" FOLDER; done
     """
     html = folder / "usr" / "share" / "doc" / "debian" / "FAQ"
+    if not (html / "zh-cn").is_dir():
+        raise SystemExit(
+            f"{folder}: no usr/share/doc/debian/FAQ/zh-cn; unpack debian-faq and debian-faq-zh-cn there"
+        )
     rng = random.Random(ZH_SEED)
     docs = {}
     for chapter in ZH_CHAPTERS:
