@@ -11,6 +11,7 @@ With ``WORKBENCH_SCREENSHOTS=1`` the screenshot test also writes the README's sc
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -131,21 +132,53 @@ def page(_browser):
     tab.close()
 
 
-def _idle(page) -> None:
-    """Wait for Streamlit to finish its run: no running indicator and no stale elements left."""
+RUN_NO = "(() => { const m = document.getElementById('wb-run'); return m ? +m.dataset.run : 0; })()"
+
+
+def _run_no(page) -> int:
+    """The number of the app's last run whose page is drawn in full (the app writes it last)."""
+    return page.evaluate(RUN_NO)
+
+
+def _idle(page, after: int | None = None) -> None:
+    """Wait for Streamlit to finish its run: a run later than ``after`` when given (the action that was
+    to start one cannot be missed before the app has even started it), the app saying it is not running,
+    and no stale elements left."""
+    if after is not None:
+        page.wait_for_function(f"{RUN_NO} > {after}", timeout=60_000)
     page.wait_for_timeout(300)
     page.wait_for_function(
-        "!document.querySelector('[data-testid=\"stStatusWidget\"]')"
+        "!!document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')"
+        " && !document.querySelector('[data-testid=\"stStatusWidget\"]')"
         " && !document.querySelector('[data-stale=\"true\"]')",
         timeout=60_000,
     )
     page.wait_for_timeout(300)
 
 
+def _run(page, act, surely: bool = True) -> None:
+    """Do ``act()``, which starts a run of the app, and wait until that run is drawn. Where it may not
+    start one (``surely=False``: picking what may already be picked), a run that has not begun within 3 s
+    is taken not to come."""
+    before = _run_no(page)
+    act()
+    if not surely:
+        from playwright.sync_api import TimeoutError as NoRun
+
+        with contextlib.suppress(NoRun):
+            page.wait_for_function(f"{RUN_NO} > {before}", timeout=3_000)
+    _idle(page, before if surely else None)
+
+
+def _press(page, key: str) -> None:
+    """Press a key that starts a run (a shortcut), and wait until that run is drawn."""
+    _run(page, lambda: page.keyboard.press(key))
+
+
 def _open(page, url: str, query: str = "") -> None:
     page.goto(url + query)
     page.get_by_text("beads reviewed").first.wait_for(timeout=60_000)
-    _idle(page)
+    _idle(page, 0)
 
 
 def _current(page, k: int) -> None:
@@ -161,22 +194,46 @@ def _current_bead(page) -> int:
 
 
 def _click(page, key: str) -> None:
+    """Click the button ``key`` and wait for the run it starts."""
+    before = _run_no(page)
     page.locator(f".st-key-{key} button").first.click()
+    _idle(page, before)
+
+
+def _view(page, name: str) -> None:
+    """Switch to the view ``name`` (Review, Translate, Statistics, ...) and wait for it to be drawn."""
+    before = _run_no(page)
+    page.get_by_text(name, exact=True).click()
+    _idle(page, before)
+
+
+def _toggle(page, key: str) -> None:
+    """Flip the toggle ``key`` and wait for the run it starts."""
+    before = _run_no(page)
+    page.locator(f".st-key-{key} label").click()
+    _idle(page, before)
+
+
+def _shown(page, key: str) -> str:
+    """What the selectbox ``key`` shows."""
+    return page.locator(f".st-key-{key} input").first.input_value()
 
 
 def _select(page, key: str, option: str) -> None:
-    """Pick ``option`` of the selectbox ``key`` with the mouse."""
+    """Pick ``option`` of the selectbox ``key`` with the mouse (and wait for the run, if that changes it)."""
+    before = None if option.lower() in _shown(page, key).lower() else _run_no(page)
     page.locator(f".st-key-{key}").click()
     page.get_by_role("option", name=option).first.click()
-    _idle(page)
+    _idle(page, before)
 
 
 def _choose(page, key: str, typed: str) -> None:
     """Pick an option of the selectbox ``key`` by keyboard: focus it, type, Enter (the focus stays there)."""
+    before = None if typed.lower() in _shown(page, key).lower() else _run_no(page)
     page.locator(f".st-key-{key} input").first.focus()
     page.keyboard.type(typed)
     page.keyboard.press("Enter")
-    _idle(page)
+    _idle(page, before)
 
 
 def _focus_page(page) -> None:
@@ -202,10 +259,8 @@ def test_merge_two_beads_and_save_in_the_browser(server, page):
     path = root / "alignments" / CHEONAN / "es.kcna.json"
     before = load_alignment(path)
     _open(page, url)
-    page.locator(".st-key-autosave label").click()  # autosave off: the explicit save is what is tested
-    _idle(page)
+    _toggle(page, "autosave")  # autosave off: the explicit save is what is tested
     _click(page, "row_2")
-    _idle(page)
     _click(page, "merge_next")
     page.get_by_text("unsaved changes").wait_for()
     assert load_alignment(path).revision == before.revision  # not saved yet
@@ -214,7 +269,6 @@ def test_merge_two_beads_and_save_in_the_browser(server, page):
     assert saved.links[2].src == ["p3.s1", "p4.s1"] and saved.links[2].tgt == ["p3.s1", "p4.s1"]
     assert saved.links[2].status == "edited" and len(saved.links) == len(before.links) - 1
     page.get_by_text(f"revision {saved.revision}").first.wait_for()
-    _idle(page)
     # Keyboard shortcuts: J moves to the next bead, Enter confirms it and moves on (autosave is off: Ctrl+S).
     page.keyboard.press("j")
     _current(page, 3)
@@ -235,7 +289,7 @@ def test_mark_unaligned_after_switching_article_and_translation_by_keyboard(serv
     _open(page, url)
     _choose(page, "article", "Rodong")  # from the Cheonan article to the Rodong one
     _choose(page, "target", "ko.team")
-    page.keyboard.press("x")  # bead 1: its English sentence goes into a bead of its own
+    _press(page, "x")  # bead 1: its English sentence goes into a bead of its own
     _wait_until(lambda: _alignment(root, RODONG, "ko.team").revision > ko.revision, 20, "the save")
     first = _alignment(root, RODONG, "ko.team").links[:2]
     assert [(x.src, x.tgt, x.status) for x in first] == [(["p1.s1"], [], "edited"), ([], ["p1.s1"], "edited")]
@@ -266,9 +320,8 @@ def test_the_current_bead_stays_in_view(server, _browser):
     assert _in_view(page, ".st-key-bead_current")
     page.keyboard.press("k")
     _current(page, 12)
-    page.keyboard.press("Shift+Enter")
+    _press(page, "Shift+Enter")
     page.get_by_text("13 of 14 beads reviewed").wait_for()
-    _idle(page)
     assert _in_view(page, ".st-key-bead_current")
     page.close()
 
@@ -292,15 +345,12 @@ def test_a_failed_translation_shows_its_reason(server, page):
     """Defect 4: "Translation failed" was collapsed, hiding the message that says what to install."""
     url, _ = server
     _open(page, url)
-    page.get_by_text("Translate", exact=True).click()
-    _idle(page)
-    page.locator(".st-key-mt_engine").get_by_text("argos").click()
+    _view(page, "Translate")
+    _run(page, page.locator(".st-key-mt_engine").get_by_text("argos").click, surely=False)
     page.locator(".st-key-mt_lang input").fill("ko")
-    page.keyboard.press("Enter")
-    _idle(page)
+    _run(page, lambda: page.keyboard.press("Enter"), surely=False)
     _click(page, "translate")
     page.get_by_text("Translation failed").first.wait_for()
-    _idle(page)
     reason = page.get_by_text(re.compile("No Argos model for en->ko")).first
     assert reason.is_visible()
     assert page.get_by_text(re.compile("workbench models install en ko")).first.is_visible()
@@ -332,8 +382,7 @@ def test_machine_vs_human_opens_on_a_language_with_both(server, page):
     url, _ = server
     _open(page, url)
     _choose(page, "article", "Rodong")
-    page.get_by_text("Machine vs human", exact=True).click()
-    _idle(page)
+    _view(page, "Machine vs human")
     page.get_by_text("chrF, whole article").first.wait_for(timeout=120_000)
     assert not page.get_by_text("No machine translation into").count()
     assert page.locator("[class*=st-key-cmp_human] input").input_value() == "es.team"
@@ -363,20 +412,18 @@ def test_no_op_edits_make_no_revision(server, page):
     "Translate again" with the same output bumped the revision and the created time."""
     url, root = server
     _open(page, url)
-    page.locator(".st-key-autosave label").click()
-    _idle(page)
+    _toggle(page, "autosave")
     _focus_page(page)
     page.keyboard.press("Enter")  # bead 1 confirmed
     _current(page, 1)
-    page.keyboard.press("Control+s")
+    _press(page, "Control+s")
     saved = _wait_until(lambda: (r := _alignment(root, CHEONAN, "es.kcna")).revision > 3 and r, 20, "save")
     page.keyboard.press("k")
     _current(page, 0)
     page.keyboard.press("Enter")  # already confirmed: nothing changes
     _current(page, 1)
     assert not page.get_by_text("unsaved changes").count()
-    page.keyboard.press("Control+s")
-    _idle(page)
+    _press(page, "Control+s")
     assert _alignment(root, CHEONAN, "es.kcna").revision == saved.revision
     # Translate again, with the same engine and the same text: nothing is written.
     if not shutil.which("apertium"):
@@ -385,16 +432,13 @@ def test_no_op_edits_make_no_revision(server, page):
     toml = root / "texts" / RODONG / "article.toml"
     before = machine.read_bytes(), toml.read_bytes()
     _choose(page, "article", "Rodong")
-    page.get_by_text("Translate", exact=True).click()
-    _idle(page)
-    page.locator(".st-key-mt_engine").get_by_text("apertium").click()
+    _view(page, "Translate")
+    _run(page, page.locator(".st-key-mt_engine").get_by_text("apertium").click, surely=False)
     page.locator(".st-key-mt_lang input").fill("es")
-    page.keyboard.press("Enter")
-    page.locator(".st-key-mt_force label").click()
-    _idle(page)
+    _run(page, lambda: page.keyboard.press("Enter"), surely=False)
+    _toggle(page, "mt_force")
     _click(page, "translate")
     page.get_by_text(re.compile("es.apertium")).first.wait_for()
-    _idle(page)
     assert (machine.read_bytes(), toml.read_bytes()) == before
     versions = tomllib.loads(toml.read_text())["versions"]
     assert [v for v in versions if v["id"] == "es.apertium"][0]["created"].year == 2026
@@ -432,14 +476,13 @@ def test_layout_headers_ids_titles_and_a_phone_screen(server, _browser):
     page.locator(".st-key-extra").click()
     page.get_by_role("option", name="es.team").click()
     page.get_by_role("option", name="es.apertium").click()
-    page.keyboard.press("Escape")
-    _idle(page)
+    _run(page, lambda: page.keyboard.press("Escape"), surely=False)
     assert _rects(page, ".wb-head") == [1] * 5  # en, ko, es.team, es.apertium, confidence: one line each
     sidebar = page.locator("[data-testid=stSidebar]")
     assert sidebar.get_by_text(RODONG, exact=True).first.is_visible()
     assert sidebar.get_by_text(RODONG_TITLE, exact=True).first.is_visible()
     # Machine vs human: the ids stay in their column.
-    page.get_by_text("Machine vs human", exact=True).click()
+    _view(page, "Machine vs human")
     page.get_by_text("chrF, whole article").first.wait_for(timeout=120_000)
     _idle(page)
     spill = page.eval_on_selector_all(
@@ -474,9 +517,8 @@ def test_edit_split_and_join_sentences_by_keyboard(server, page):
     _current(page, 1)
     page.locator("[class*=st-key-sentence_] input").first.focus()
     page.keyboard.type("KO p2.s1")
-    page.keyboard.press("Enter")
-    _idle(page)
-    page.keyboard.press("e")  # the editor opens with the cursor in it
+    _run(page, lambda: page.keyboard.press("Enter"), surely=False)
+    _press(page, "e")  # the editor opens with the cursor in it
     area = page.locator(".st-key-editor textarea")
     area.wait_for()
     page.wait_for_function("document.activeElement && document.activeElement.tagName === 'TEXTAREA'")
@@ -488,22 +530,21 @@ def test_edit_split_and_join_sentences_by_keyboard(server, page):
     _idle(page)
     assert _text(root, RODONG, "ko.team") == before.replace(old, old + " (수정)")
     assert page.get_by_text(re.compile(r"\(수정\)")).first.is_visible()
-    page.keyboard.press("Control+z")
+    _press(page, "Control+z")
     _wait_until(lambda: _text(root, RODONG, "ko.team") == before, 20, "the undo")
     # Split: a line break in the editor; then join the two parts again with Shift+J.
-    page.keyboard.press("e")
+    _press(page, "e")
     area.wait_for()
     page.wait_for_function("document.activeElement && document.activeElement.tagName === 'TEXTAREA'")
     cut = old.index(" ", len(old) // 2)
     area.fill(old[:cut] + "\n" + old[cut + 1 :])
-    page.keyboard.press("Control+Enter")
+    _press(page, "Control+Enter")
     _wait_until(
         lambda: "p2.s1a" in [s.id for s in _alignment(root, RODONG, "ko.team").target.sentences], 20, "split"
     )
-    _idle(page)
     assert _alignment(root, RODONG, "ko.team").links[1].tgt == ["p2.s1", "p2.s1a"]
     _focus_page(page)
-    page.keyboard.press("Shift+J")
+    _press(page, "Shift+J")
     _wait_until(lambda: _alignment(root, RODONG, "ko.team").links[1].tgt == ["p2.s1"], 20, "the join")
     assert _text(root, RODONG, "ko.team").count(old) == 1
 
@@ -582,7 +623,7 @@ def test_statistics_are_drawn(server, page):
     for k in range(1, 4):
         page.keyboard.press("Enter")
         _current(page, k)
-    page.get_by_text("Statistics", exact=True).click()
+    _view(page, "Statistics")
     page.locator("[data-testid=stVegaLiteChart] svg.marks").nth(2).wait_for(timeout=60_000)
     _idle(page)
     assert page.locator("[data-testid=stVegaLiteChart]").count() == 3
@@ -603,34 +644,33 @@ def test_the_pair_queue_by_keyboard(server, page):
         return pairs_frame(open_corpus(root, "mini")).set_index("tgt_id").loc[tgt]
 
     _open(page, url)
-    page.get_by_text("Document pairs", exact=True).click()
+    _view(page, "Document pairs")
     page.get_by_text("pairs decided by a person").first.wait_for()
     _idle(page)
     # the doubtful pair first: the Physics Institute's analyser, whose original is not in the archive
     assert page.get_by_text("nano-particulas").first.is_visible()
     _focus_page(page)
-    page.keyboard.press("n")
+    _press(page, "n")
     page.get_by_text("no translation in the archive.").first.wait_for()
     assert pair("2011-13828")["decided_by"] == "person" and pair("2011-13828")["decision"] == "none"
     _idle(page)
     _choose(page, "pair_pick_mini", "2012-09484")
     assert page.get_by_text("Yang Hyong Sop Meets Nigerian Ambassador").first.is_visible()
-    page.keyboard.press("a")
+    _press(page, "a")
     page.get_by_text("Accepted 2012-09449 as the source of 2012-09484").wait_for()
     assert pair("2012-09484")["decided_by"] == "person"
     _idle(page)
     _choose(page, "pair_pick_mini", "2011-13813")
-    page.keyboard.press("2")
+    _press(page, "2")
     page.get_by_text(re.compile("as the source of 2011-13813")).wait_for()
     assert pair("2011-13813")["src_id"] != "2011-13804"
     _idle(page)
-    page.keyboard.press("k")
-    _idle(page)
-    page.keyboard.press("Backspace")
+    _press(page, "k")
+    _press(page, "Backspace")
     page.get_by_text("2011-13813: your decision is forgotten").wait_for()
     assert pair("2011-13813")["src_id"] == "2011-13804"
     _idle(page)
-    page.keyboard.press("o")
+    _press(page, "o")
     page.get_by_text("beads reviewed").first.wait_for(timeout=120_000)
     _idle(page)
     assert "mini-2011-13813-2011-13804" in page.locator("[data-testid=stSidebar]").inner_text()
@@ -648,16 +688,12 @@ def test_screenshots(server, page, tmp_path):
     _select(page, "target", "ko.team")
     page.locator(".st-key-extra").click()
     page.get_by_role("option", name="es.team").click()
-    page.keyboard.press("Escape")
-    _idle(page)
+    _run(page, lambda: page.keyboard.press("Escape"), surely=False)
     for _ in range(2):  # confirm the first two beads
         _click(page, "confirm")
-        _idle(page)
     _click(page, "row_3")  # the 1-2 bead, low confidence
-    _idle(page)
     page.locator(".st-key-find_q input").fill("KPRA")
-    page.keyboard.press("Enter")
-    _idle(page)
+    _press(page, "Enter")
     page.evaluate("document.activeElement && document.activeElement.blur()")
     page.mouse.move(0, 0)
     page.locator("[data-testid=stHeading]").first.scroll_into_view_if_needed()
@@ -671,14 +707,13 @@ def test_screenshots(server, page, tmp_path):
     page.screenshot(path=str(out / "app-edit.png"))
     shots["app-edit.png"] = None
     _click(page, "cancel_text")
-    _idle(page)
-    page.get_by_text("Similarity matrix").click()
+    _view(page, "Similarity matrix")
     page.locator("[data-testid=stVegaLiteChart] svg.marks").first.wait_for(timeout=60_000)
     _idle(page)
     page.wait_for_timeout(1000)  # the chart draws after the run
     page.screenshot(path=str(out / "app-heatmap.png"))
     shots["app-heatmap.png"] = None
-    page.get_by_text("Statistics", exact=True).click()
+    _view(page, "Statistics")
     page.locator("[data-testid=stVegaLiteChart] svg.marks").nth(2).wait_for(timeout=60_000)
     _idle(page)
     page.wait_for_timeout(1000)
@@ -687,7 +722,7 @@ def test_screenshots(server, page, tmp_path):
     from corpus_mini import mini_corpus
 
     mini_corpus(root)
-    page.get_by_text("Document pairs", exact=True).click()
+    _view(page, "Document pairs")
     page.get_by_text("pairs decided by a person").first.wait_for()
     _idle(page)
     page.screenshot(path=str(out / "app-pairs.png"))

@@ -2116,6 +2116,9 @@ def main() -> None:
         _pairs_view(ws)
     else:
         _article_page(ws, view, title)
+    # The run's last element: once its number is on the page, everything this run drew is there too
+    # (what the browser tests wait for after an action).
+    st.sidebar.html(f'<span id="wb-run" data-run="{st.session_state["_runs"]}" hidden></span>')
 
 
 if __name__ == "__main__":
