@@ -328,6 +328,7 @@ _params = st.builds(
     unrelated=st.sampled_from([0.0, 0.2, 0.5]),
     orphan=st.sampled_from([0.0, 0.15, 0.5]),
     orphan_skip=st.floats(-0.3, 0.0),
+    subsumed=st.sampled_from([0.0, 0.2]),
 )
 
 
@@ -464,6 +465,35 @@ def test_sentences_with_nothing_similar_nearby_stay_unaligned_more_easily():
             links += sum(g in pairs(beads) for g in doc.gold if g[0] and g[1])
         assert links >= 12 * 16 - 12  # the 1-1 links stay (at most the orphan's neighbour is lost)
     assert kept[0.0] <= 2 and kept[0.3] >= 5, kept
+
+
+def test_a_left_out_line_that_adds_nothing_to_its_neighbour_stays_unaligned():
+    # A source line left out of the translation, from the same story as the line before it (three
+    # quarters of that line's tokens): merged into its neighbour's bead it costs less than a skip, though
+    # the bead is no more like the target without it. ``subsumed`` makes such a bead dearer; it acts only
+    # where the document's typical link reaches ``subsumed_typical``.
+    from workbench.align import _COMMON
+
+    kept = {}
+    for name, extra in (
+        ("off", {}),
+        ("on", {"subsumed": 0.2}),
+        ("gated", {"subsumed": 0.2, "subsumed_typical": 9.0}),
+    ):
+        kept[name], links = 0, 0
+        for seed in range(12):
+            doc = FakeDoc(seed, noise=0.2).extend([(1, 1)] * 8)
+            words = doc.src[-1].split()
+            doc.src.append(" ".join(words[: 3 * len(words) // 4] + [text(doc.fresh(len(words) // 4))]))
+            doc.gold.append(((8,), ()))
+            doc.extend([(1, 1)] * 8)
+            params = AlignParams(**_COMMON, **extra)
+            beads = Aligner({"fake": fake_encode}, params).align(doc.src, doc.tgt)
+            check_invariants(beads, len(doc.src), len(doc.tgt), params)
+            kept[name] += ((8,), ()) in pairs(beads)
+            links += sum(g in pairs(beads) for g in doc.gold if g[0] and g[1])
+        assert links >= 12 * 16 - 12  # the 1-1 links stay
+    assert kept["off"] <= 7 and kept["on"] >= kept["off"] + 3 and kept["gated"] == kept["off"], kept
 
 
 def test_large_beads_within_the_presets_size_limits():
