@@ -20,12 +20,11 @@ are skipped when it is absent.
 from __future__ import annotations
 
 import argparse
-import json
 import resource
 import sys
 import tempfile
 import time
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -154,18 +153,11 @@ def report(row: dict, kinds: bool) -> None:
 
 
 def parse_params(items: list[str]) -> dict:
-    """``["prior=0.03", "windows=near"]`` -> ``{"prior": 0.03, "windows": "near"}``, names checked."""
-    known = {f.name for f in fields(AlignParams)}
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or key not in known:
-            raise ValueError(f"--param {item!r}: use KEY=VALUE with KEY one of {', '.join(sorted(known))}")
-        try:
-            out[key] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key] = value
-    return out
+    """``["prior=0.03", "windows=near"]`` -> ``{"prior": 0.03, "windows": "near"}``, names and types checked
+    as ``workbench align --param`` checks them (``AlignParams.overridden``)."""
+    given = AlignParams().overridden(items)
+    keys = [item.partition("=")[0].strip() for item in items]
+    return {key: getattr(given, key) for key in keys}
 
 
 def main(argv: list[str] | None = None) -> int:

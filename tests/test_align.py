@@ -467,6 +467,17 @@ def test_sentences_with_nothing_similar_nearby_stay_unaligned_more_easily():
     assert kept[0.0] <= 2 and kept[0.3] >= 5, kept
 
 
+def test_settings_on_top_of_parameters():
+    base = PRESETS["accurate"][1]
+    changed = base.overridden(["subsumed=0.2", "windows=near", "max_side=3", "margin=false"])
+    assert (changed.subsumed, changed.windows, changed.max_side, changed.margin) == (0.2, "near", 3, False)
+    assert changed.unrelated == base.unrelated and base.subsumed == 0.0  # the rest as it was
+    assert base.overridden(["prior=1"]).prior == 1.0  # an integer for a float field
+    for bad, said in (("nope=1", "KEY one of"), ("prior", "KEY=VALUE"), ("max_side=2.5", "should be a int")):
+        with pytest.raises(AlignError, match=said):
+            base.overridden([bad])
+
+
 def test_a_left_out_line_that_adds_nothing_to_its_neighbour_stays_unaligned():
     # A source line left out of the translation, from the same story as the line before it (three
     # quarters of that line's tokens): merged into its neighbour's bead it costs less than a skip, though

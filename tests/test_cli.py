@@ -585,6 +585,25 @@ def test_eval_bad_gold_line(eval_set):
     assert "doc1:2" in result.stderr and "expected '[0, 1]:[2]'" in result.stderr
 
 
+@pytest.mark.slow
+def test_eval_param_reaches_the_aligner(eval_set):
+    # doc1's gold has a 2-1 bead: with beads of one sentence a side only, it cannot be found.
+    args = ["eval", "--gold", eval_set / "gold", "--src", eval_set / "src", "--tgt", eval_set / "tgt"]
+    result = run(*args, "--docs", "doc1", "--param", "max_side=1", "--param", "max_align=2")
+    assert result.exit_code == 0, result.output
+    assert float(_eval_rows(result.stdout)["doc1"][2]) < 1.0  # strict F1 (1.000 with the preset)
+
+
+def test_eval_bad_param(eval_set):
+    args = ["eval", "--gold", eval_set / "gold", "--src", eval_set / "src", "--tgt", eval_set / "tgt"]
+    result = run(*args, "--param", "nope=1")
+    assert result.exit_code == 1
+    assert "--param 'nope=1'" in result.stderr and "subsumed" in result.stderr
+    result = run(*args, "--param", "skip=lots")
+    assert result.exit_code == 1
+    assert "skip" in result.stderr and "float" in result.stderr
+
+
 # --- the reliability campaign's cases: markup, corrupt files, bad input ---------------------------------
 
 MARKUP = ["O [/]", "[bold red]loud[/]", "[link=https://example.com]click[/link]", "back\\", "\x1b[31mred"]

@@ -23,6 +23,7 @@ them from the sentences' token features), all of them in the band or only near w
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import re
@@ -111,6 +112,21 @@ class AlignParams:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def overridden(self, settings: Sequence[str]) -> AlignParams:
+        """These parameters with ``KEY=VALUE`` settings applied (``--param subsumed=0.2``; a value is read
+        as JSON, else taken as a string); AlignError names a bad one."""
+        known = sorted(self.__dataclass_fields__)
+        values = {}
+        for item in settings:
+            key, sep, raw = item.partition("=")
+            if not sep or key.strip() not in known:
+                raise AlignError(f"--param {item!r}: use KEY=VALUE with KEY one of {', '.join(known)}")
+            try:
+                values[key.strip()] = json.loads(raw)
+            except json.JSONDecodeError:
+                values[key.strip()] = raw.strip()
+        return AlignParams.from_dict({**self.to_dict(), **values})
 
     @classmethod
     def from_dict(cls, data: dict) -> AlignParams:

@@ -66,6 +66,14 @@ ModelOpt = Annotated[
     ),
 ]
 
+ParamOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        help="An aligner setting on top of the preset's, KEY=VALUE (repeatable), e.g. subsumed=0.2; "
+        "the settings are workbench.align.AlignParams' fields.",
+    ),
+]
 
 # Control characters (ESC included) never go to the terminal as they are: they are shown as \xNN.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -266,6 +274,7 @@ def align(
     target: Annotated[list[str] | None, typer.Option("--target", "-t", help="Only these versions.")] = None,
     preset: PresetOpt = None,
     model: ModelOpt = None,
+    param: ParamOpt = None,
     force: Annotated[
         bool, typer.Option(help="Re-align even where beads were reviewed (keeps a .bak).")
     ] = False,
@@ -286,7 +295,7 @@ def align(
     ws = Workspace.find(root)
     try:
         arts = _chosen_articles(ws, articles, all_)
-        names, params = resolve_models(preset, model)
+        names, params = resolve_models(preset, model, param)
         bar = _progress()
         aligner = make_aligner(names, params, on_embed=_embed_reporter(bar))
     except USER_ERRORS as exc:
@@ -415,6 +424,7 @@ def eval_cmd(
     tgt: Annotated[Path, typer.Option(help="Folder of target documents, one sentence a line.")],
     preset: PresetOpt = None,
     model: ModelOpt = None,
+    param: ParamOpt = None,
     output: Annotated[
         Path | None, typer.Option(help="Write the system's beads here, one file a document.")
     ] = None,
@@ -432,7 +442,7 @@ def eval_cmd(
 
     try:
         documents = ev.load_documents(gold, src, tgt, docs or "", lenient=lenient)
-        model_names, params = resolve_models(preset, model)
+        model_names, params = resolve_models(preset, model, param)
         bar = _progress()
         aligner = make_aligner(model_names, params, on_embed=_embed_reporter(bar))
         results = []

@@ -57,14 +57,17 @@ class Workspace:
         return store.alignment_path(self.alignments, article_id, target)
 
 
-def resolve_models(preset: str | None = None, models: str | None = None) -> tuple[list[str], AlignParams]:
-    """Model names and parameters from a preset name and/or a ``+``-joined model list."""
+def resolve_models(
+    preset: str | None = None, models: str | None = None, settings: list[str] | None = None
+) -> tuple[list[str], AlignParams]:
+    """Model names and parameters from a preset name and/or a ``+``-joined model list, with ``KEY=VALUE``
+    aligner settings (``AlignParams.overridden``) on top."""
     if preset and preset not in PRESETS:
         raise WorkbenchError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
     names, params = PRESETS[preset or DEFAULT_PRESET]
     if models:
         names = [m.strip() for m in models.split("+") if m.strip()]
-    return list(names), params
+    return list(names), params.overridden(settings or [])
 
 
 def make_aligner(
