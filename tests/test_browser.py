@@ -195,23 +195,17 @@ def _current_bead(page) -> int:
 
 def _click(page, key: str) -> None:
     """Click the button ``key`` and wait for the run it starts."""
-    before = _run_no(page)
-    page.locator(f".st-key-{key} button").first.click()
-    _idle(page, before)
+    _run(page, page.locator(f".st-key-{key} button").first.click)
 
 
 def _view(page, name: str) -> None:
     """Switch to the view ``name`` (Review, Translate, Statistics, ...) and wait for it to be drawn."""
-    before = _run_no(page)
-    page.get_by_text(name, exact=True).click()
-    _idle(page, before)
+    _run(page, page.get_by_text(name, exact=True).click)
 
 
 def _toggle(page, key: str) -> None:
     """Flip the toggle ``key`` and wait for the run it starts."""
-    before = _run_no(page)
-    page.locator(f".st-key-{key} label").click()
-    _idle(page, before)
+    _run(page, page.locator(f".st-key-{key} label").click)
 
 
 def _shown(page, key: str) -> str:

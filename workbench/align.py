@@ -120,12 +120,13 @@ class AlignParams:
         values = {}
         for item in settings:
             key, sep, raw = item.partition("=")
-            if not sep or key.strip() not in known:
+            key = key.strip()
+            if not sep or key not in known:
                 raise AlignError(f"--param {item!r}: use KEY=VALUE with KEY one of {', '.join(known)}")
             try:
-                values[key.strip()] = json.loads(raw)
+                values[key] = json.loads(raw)
             except json.JSONDecodeError:
-                values[key.strip()] = raw.strip()
+                values[key] = raw.strip()
         return AlignParams.from_dict({**self.to_dict(), **values})
 
     @classmethod
