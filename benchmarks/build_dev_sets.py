@@ -36,6 +36,35 @@ SHARED = ROOT.parents[1] / "shared"
 OUT = ROOT / "data"
 KO_PAIRS = 500  # pairs 0..499 of nk-ko-en only
 KO_SEED = 16
+# Pairs of 0..499 that are not translations of each other, read by hand (benchmarks/ko_source_audit.py
+# lists every pair whose neighbour is more alike than its partner; these are the ones that are wrong, the
+# others loose but right). The documents holding them keep their 1-1 gold: these numbers only let the
+# audit score the documents with and without them apart.
+KO_MISALIGNED = {
+    10: "English 10 stops at 'U.S.' mid-sentence; English 10-11 are Korean 11; Korean 10 is a headline",
+    11: "with 10",
+    12: "English 13 goes on from 12 ('that 15 of the 19 hijackers...'): English 12-13 are Korean 12-13",
+    13: "with 12",
+    29: "Korean 29-30 are English 29 ('..., but clipper may not be the best way'); English 30 has no Korean",
+    30: "with 29",
+    66: "English 66-67 are one sentence cut at a semicolon, Korean 66; Korean then runs a line ahead to 70",
+    67: "its Korean is English 68",
+    68: "its Korean is English 69",
+    69: "its Korean is English 70",
+    70: "Korean 70 (two dead, 14 hurt in Kunming) is the end of English 70",
+    73: "Korean 74 renders English 73's quote and 74; Korean 73 sums them up: a 2-2",
+    74: "with 73",
+    169: "English 169-170 are one sentence cut at 'for'; Korean 169-170 (hotels, tourists) differ",
+    170: "with 169",
+    256: "Korean 256-257 are English 256 (casualties, the alert); English 257 (calm streets) has no Korean",
+    257: "with 256",
+    340: "Korean 340-341 are English 340 (arginine, 'an amino acid...'); Korean 342 is English 341-342",
+    341: "with 340",
+    342: "with 340",
+    407: "English 407 is Korean 408-409; Korean 407 has no English here",
+    408: "English 408 (a photo on the site) has no Korean",
+    409: "English 409 (the site's caption) has no Korean",
+}
 
 
 def korean_documents() -> dict[str, dict[str, str]]:
@@ -44,15 +73,27 @@ def korean_documents() -> dict[str, dict[str, str]]:
     en = (folder / "dev.en").read_text(encoding="utf-8").split("\n")[:KO_PAIRS]
     ko = (folder / "dev.ko").read_text(encoding="utf-8").split("\n")[:KO_PAIRS]
     rng = random.Random(KO_SEED)
-    docs, start = {}, 0
+    docs = {}
+    for name, start, size in korean_chunks(rng):
+        docs[name] = _edit(en[start : start + size], ko[start : start + size], rng)
+    return docs
+
+
+def korean_chunks(rng: random.Random | None = None):
+    """(name, first pair, pairs) of each Korean document, in order; ``rng`` also draws each document's
+    edits between chunks (``korean_documents``), so without it the edits are drawn and dropped."""
+    own = rng is None
+    rng = rng or random.Random(KO_SEED)
+    start, count = 0, 0
     while start < KO_PAIRS:
         size = rng.randint(20, 40)
         if KO_PAIRS - start - size < 20:  # no short remainder: the last document takes it
             size = KO_PAIRS - start
-        name = f"doc{len(docs) + 1:02d}"
-        docs[name] = _edit(en[start : start + size], ko[start : start + size], rng)
+        count += 1
+        yield f"doc{count:02d}", start, size
+        if own:
+            _edit(["."] * size, ["."] * size, rng)
         start += size
-    return docs
 
 
 def _edit(en: list[str], ko: list[str], rng: random.Random) -> dict[str, str]:
