@@ -236,6 +236,31 @@ def test_all_windows_for_the_first_model_near_windows_for_the_others():
     assert merged in seen["second"] and far not in seen["second"]
 
 
+def test_window_reach_zero_embeds_only_the_first_guess_sides():
+    doc = FakeDoc(7, noise=0.1).extend([(1, 1)] * 12 + [(3, 1)] + [(1, 1)] * 12)
+    merged = " ".join(doc.src[12:15])
+    edges = {
+        " ".join(doc.src[a:b]) for a, b in ((11, 15), (13, 15), (12, 16), (12, 14))
+    }  # one more, one less
+    sentences = set(doc.src) | set(doc.tgt)
+    got = {}
+    for reach in (0, 1):
+        seen: set[str] = set()
+
+        def recording(texts, seen=seen):
+            seen.update(texts)
+            return fake_encode(texts)
+
+        beads = Aligner({"fake": recording}, AlignParams(windows="near", window_reach=reach)).align(
+            doc.src, doc.tgt
+        )
+        assert pairs(beads) == doc.gold, reach
+        got[reach] = seen - sentences
+    assert merged in got[0] and not edges & got[0]
+    assert {merged} | edges <= got[1]
+    assert got[0] < got[1]
+
+
 def test_numbers_ignore_page_numbers_at_line_ends():
     assert _numbers("141") == set()
     assert _numbers("61 Peter Donatsch Korsika 69 Andreas") == {"69"}
@@ -842,6 +867,8 @@ def test_unknown_windows_mode_raises():
     with pytest.raises(AlignError, match="windows"):
         fake_aligner(windows="some").align(doc.src, doc.tgt)
     assert issubclass(AlignError, ValueError)
+    with pytest.raises(AlignError, match="window_reach"):
+        fake_aligner(window_reach=-1).align(doc.src, doc.tgt)
 
 
 def test_no_encoders_raises():

@@ -71,6 +71,9 @@ class AlignParams:
       just outside the other side (Bertalign's margin); this beats raw similarity by several points.
     - ``window_models``: how many of the models, in order, embed windows as set by ``windows``; the others
       always sum sentence vectors.
+    - ``window_reach``: which windows "near" a first guess's bead of more than one sentence means: 1 its
+      sides and the sides one sentence larger or smaller at either edge, 0 its sides only (fewer windows
+      to embed: faster, a little less accurate).
     - ``numbers``: bonus for numbers shared by a bead's sides, times their Jaccard overlap (numbers at the
       start or end of a line, where OCR leaves page numbers, do not count); 0 turns this off.
     - ``unrelated``: a bead of three or more sentences whose similarity is below this fraction of the
@@ -101,6 +104,7 @@ class AlignParams:
     length_weight: float = 1.0
     windows: str = "near"
     window_models: int = 1
+    window_reach: int = 1
     margin: bool = True
     numbers: float = 0.0
     unrelated: float = 0.0
@@ -570,6 +574,8 @@ class Aligner:
         mode = self.params.windows
         if mode not in ("all", "near", "sum"):
             raise AlignError(f"unknown windows mode {mode!r}: use all, near or sum")
+        if self.params.window_reach < 0:
+            raise AlignError(f"window_reach is {self.params.window_reach}: use 0 or more")
         n, m = len(src), len(tgt)
         if n == 0 or m == 0:
             return [Bead((i,), (), 1.0) for i in range(n)] + [Bead((), (j,), 1.0) for j in range(m)]
@@ -589,7 +595,7 @@ class Aligner:
         args = (models, lo, hi, n, m, _Lines.of(src, tgt, src_best, tgt_best, typical, self.params))
         path = self._dp(*args)
         if real:  # the others embed the windows near where a first guess is not 1-1
-            need_s, need_t = _windows_near(path, self.params.max_side)
+            need_s, need_t = _windows_near(path, self.params.max_side, self.params.window_reach)
             if need_s or need_t:
                 self._windows(models, real, src, tgt, need_s, need_t)
                 path = self._dp(*args)
@@ -675,17 +681,17 @@ def _band_cols(lo: np.ndarray, hi: np.ndarray) -> set[int]:
     return cols
 
 
-def _windows_near(path, max_side: int):
+def _windows_near(path, max_side: int, reach: int = 1):
     """Window ends worth embedding for real: the multi-sentence sides of a first guess's beads and of the
-    beads one sentence larger or smaller at either edge."""
+    beads up to ``reach`` sentences larger or smaller at either edge."""
     need_s: dict[int, set[int]] = {}
     need_t: dict[int, set[int]] = {}
     for r0, r1, c0, c1, _ in path:
         if r1 - r0 == 1 and c1 - c0 == 1:
             continue
         for lo_, hi_, need in ((r0, r1, need_s), (c0, c1, need_t)):
-            for start in (lo_ - 1, lo_, lo_ + 1):
-                for end in (hi_ - 1, hi_, hi_ + 1):
+            for start in range(lo_ - reach, lo_ + reach + 1):
+                for end in range(hi_ - reach, hi_ + reach + 1):
                     size = end - start
                     if 2 <= size <= max_side and start >= 0:
                         need.setdefault(size, set()).add(end)
