@@ -58,6 +58,7 @@ bench: setup
 	$(BIN)/python benchmarks/align_accuracy.py
 	$(BIN)/python benchmarks/align_errors.py
 	$(BIN)/python benchmarks/ko_source_audit.py
+	$(BIN)/python benchmarks/large_beads.py
 	$(BIN)/python benchmarks/align_speed.py
 	$(BIN)/python benchmarks/calibrate_confidence.py --preset accurate
 	$(BIN)/python benchmarks/segment_archive.py
