@@ -572,6 +572,19 @@ def test_eval_scores_a_wrong_gold(eval_set):
     assert 0.0 < float(rows["doc2"][5]) < 1.0  # lax F1
 
 
+@pytest.mark.slow
+def test_eval_omission_columns_say_dash_where_there_is_nothing_to_count(eval_set):
+    # doc2's gold leaves its last two sentences unaligned, which the aligner links: recall 0 there; no
+    # sentence is left unaligned by the system anywhere, and doc1's gold has none either: "-", not 0.
+    (eval_set / "gold" / "doc2").write_text("[0]:[0]\n[1]:[1]\n[2]:[2]\n[3]:[]\n", encoding="utf-8")
+    result = run("eval", "--gold", eval_set / "gold", "--src", eval_set / "src", "--tgt", eval_set / "tgt")
+    assert result.exit_code == 0, result.output
+    rows = _eval_rows(result.stdout)
+    assert rows["doc1"][6:] == ["-", "-"]
+    assert rows["doc2"][6:] == ["-", "0.000"]
+    assert rows["all"][6:] == ["-", "0.000"]
+
+
 def test_eval_missing_folder(eval_set, tmp_path):
     result = run("eval", "--gold", tmp_path / "nope", "--src", eval_set / "src", "--tgt", eval_set / "tgt")
     assert result.exit_code == 1

@@ -470,9 +470,14 @@ def eval_cmd(
     keys = ("strict_p", "strict_r", "strict_f1", "lax_p", "lax_r", "lax_f1")
     for name, counts, om in rows:
         s = counts.scores()
-        omitted = (f"{om.precision:.3f}", f"{om.recall:.3f}") if show_omitted else ()
+        omitted = (_share(om.both, om.system), _share(om.both, om.gold)) if show_omitted else ()
         table.add_row(name, *(f"{s[k]:.3f}" for k in keys), *omitted)
     console.print(table)
+
+
+def _share(part: int, whole: int) -> str:
+    """A precision or recall for a table: "-" where there is nothing to count it over."""
+    return f"{part / whole:.3f}" if whole else "-"
 
 
 # --- translate, models, compare (machine translation) ---
