@@ -313,6 +313,22 @@ def test_align_now_when_there_is_no_alignment(ws):
     assert [b.key for b in at.button if b.key.startswith("row_")][:3] == ["row_0", "row_1", "row_2"]
 
 
+def test_align_now_warns_of_a_language_the_preset_does_not_know(ws):
+    texts.create_article(ws / "texts", "aaa-icelandic", "A short report")
+    english = "A short report\nThe harvest was good this year.\n"
+    texts.add_version(ws / "texts", "aaa-icelandic", english, language="en", kind="source", origin="test")
+    icelandic = "Stutt skýrsla\nUppskeran var góð í ár.\n"
+    texts.add_version(ws / "texts", "aaa-icelandic", icelandic, language="is", kind="human", origin="t")
+    at = start()
+    assert at.selectbox(key="article").value == "aaa-icelandic"
+    assert any("not aligned" in i.value for i in at.info)
+    assert any(
+        "use-m3 was not trained on 'is'" in w.value and "accurate preset" in w.value for w in at.warning
+    )
+    at.radio(key="preset").set_value("accurate").run()
+    assert not any("not trained on" in w.value for w in at.warning)
+
+
 def test_align_now_stops_at_unbalanced_texts_then_aligns_anyway(ws):
     texts.create_article(ws / "texts", "aaa-lopsided", "A long report")
     english = "A long report\n" + "\n".join(f"Paragraph {i} reports on item {i}." for i in range(99))

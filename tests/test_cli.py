@@ -172,6 +172,24 @@ def test_align_one_article(workspace):
 
 
 @pytest.mark.slow
+def test_align_warns_of_a_language_the_models_were_not_trained_on(workspace):
+    texts.add_version(
+        workspace / "texts",
+        SEED,
+        "Almenn sókn til þjóðfrelsis\nÞetta er íslensk þýðing greinarinnar.\n",
+        language="is",
+        kind="human",
+        origin="test",
+    )
+    result = run("align", SEED, "-t", "is.human", "--root", workspace)
+    assert result.exit_code == 0, result.output
+    assert "use-m3 was not trained on 'is'" in result.stderr and "accurate preset" in result.stderr
+    plain = run("align", SEED, "-t", "es.team", "--root", workspace)
+    assert plain.exit_code == 0, plain.output
+    assert "not trained on" not in plain.stderr
+
+
+@pytest.mark.slow
 def test_align_one_target(workspace):
     result = run("align", SEED, "-t", "es.team", "--root", workspace)
     assert result.exit_code == 0, result.output

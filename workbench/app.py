@@ -33,6 +33,7 @@ from workbench.workspace import (
     Workspace,
     align_version,
     changed_texts,
+    coverage_warning,
     make_aligner,
     models_of,
     side,
@@ -1809,6 +1810,9 @@ def _pick_article(ws: Workspace) -> texts.Article | None:
 
 def _not_aligned(ws: Workspace, article: texts.Article, target: str) -> None:
     st.info(f"**{target}** is not aligned to the English yet.")
+    names = PRESETS[st.session_state.get("preset", DEFAULT_PRESET)][0]
+    if warning := coverage_warning(names, (article.source().language, article.version(target).language)):
+        st.warning(f"{warning}.", icon=":material/translate:")
     if not _offer_anyway(ws, article, target) and st.button(
         "Align now", key="align", type="primary", icon=":material/join:"
     ):

@@ -27,6 +27,7 @@ from workbench.workspace import (
     Workspace,
     align_versions,
     alignment_status,
+    coverage_warning,
     make_aligner,
     outcome_summary,
     resolve_models,
@@ -308,6 +309,9 @@ def align(
             return
     if not jobs:
         raise _fail(texts.TextsError("nothing to align: no translations match"))
+    languages = {lang for a, v in jobs for lang in (a.source().language, a.version(v).language)}
+    if warning := coverage_warning(names, languages):
+        err.print(f"[yellow]warning:[/] {_t(warning)}")
     start = time.perf_counter()
     with bar:
         task = bar.add_task("aligning", total=len(jobs))

@@ -30,6 +30,25 @@ log = logging.getLogger(__name__)
 
 DEFAULT_MODEL = "use-m3"
 BATCH_SIZE = 64
+# What each model was trained on (ISO 639-1 codes): use-m3's 16 languages (zh-cn and zh-tw as zh), and
+# multilingual-e5's, those of XLM-R's CC-100 corpus. An st: model's are not known.
+MODEL_LANGUAGES = {
+    name: frozenset(codes.split())
+    for name, codes in {
+        "use-m3": "ar de en es fr it ja ko nl pl pt ru th tr zh",
+        "e5-small": (
+            "af am ar as az be bg bn br bs ca cs cy da de el en eo es et eu fa fi fr fy ga gd gl "
+            "gu ha he hi hr hu hy id is it ja jv ka kk km kn ko ku ky la lo lt lv mg mk ml mn mr "
+            "ms my ne nl no om or pa pl ps pt ro ru sa sd si sk sl so sq sr su sv sw ta te th tl "
+            "tr ug uk ur uz vi xh yi zh"
+        ),
+    }.items()
+}
+
+
+def model_languages(spec: str) -> frozenset[str] | None:
+    """The languages (ISO 639-1) the model a spec names was trained on; None where they are not known."""
+    return MODEL_LANGUAGES.get(spec.partition(":")[0])
 
 
 class EmbeddingError(WorkbenchError, RuntimeError):

@@ -12,7 +12,7 @@ from pathlib import Path
 from workbench import alignments as store
 from workbench import storage, texts
 from workbench.align import PRESETS, Aligner, AlignParams
-from workbench.embed import get_embedder
+from workbench.embed import get_embedder, model_languages
 from workbench.errors import WorkbenchError
 
 log = logging.getLogger(__name__)
@@ -68,6 +68,31 @@ def resolve_models(
     if models:
         names = [m.strip() for m in models.split("+") if m.strip()]
     return list(names), params.overridden(settings or [])
+
+
+def coverage_warning(names: list[str], languages: Iterable[str]) -> str | None:
+    """A warning when none of the models ``names`` was trained on one of ``languages`` (codes such as
+    ``is`` or ``zh-TW``): their similarities are weak there, so alignments are less accurate. Names the
+    preset whose models know them, if one does. None when every language has a model that knows it, or
+    when a model's languages are not known (``st:``)."""
+    known = [model_languages(name) for name in names]
+    if not known or None in known:
+        return None
+    missing = sorted({lang.split("-")[0].lower() for lang in languages if lang} - set().union(*known))
+    if not missing:
+        return None
+    them = ", ".join(f"'{lang}'" for lang in missing)
+    helps = [p for p, (models, _) in PRESETS.items() if set(missing) <= set().union(*map(_languages, models))]
+    it = "it" if len(missing) == 1 else "them"
+    hint = f"; the {helps[0]} preset ({'+'.join(PRESETS[helps[0]][0])}) knows {it}" if helps else ""
+    return (
+        f"{'+'.join(names)} was not trained on {them}: expect more wrong beads, and read the confidence "
+        f"as an order rather than a probability{hint}"
+    )
+
+
+def _languages(name: str) -> frozenset[str]:
+    return model_languages(name) or frozenset()
 
 
 def make_aligner(
