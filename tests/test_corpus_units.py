@@ -437,3 +437,15 @@ def test_stage_parts_survive_a_restart_and_other_parameters_discard_them(tmp_pat
     (tmp_path / "w" / "part-000099-abc.parquet").write_bytes(b"torn")  # a part that cannot be read is redone
     assert StageWork(tmp_path / "w", "print-1").done() == {"a", "b"}
     assert StageWork(tmp_path / "w", "print-2").done() == set()
+
+
+def test_pair_languages_refused_where_another_model_knows_them_and_warned_where_none_does(caplog):
+    from workbench.corpus.pipeline import check_languages
+
+    with pytest.raises(CorpusError, match="use-m3 does not know 'is'.*--model e5-small"):
+        check_languages(pairing.PairParams(src="en", tgt="is"))
+    check_languages(pairing.PairParams(src="en", tgt="is", model="e5-small"))
+    check_languages(pairing.PairParams(src="en", tgt="zh-TW"))  # use-m3 knows Chinese, in any script
+    with caplog.at_level("WARNING"):
+        check_languages(pairing.PairParams(src="en", tgt="qq", model="e5-small"))
+    assert "e5-small was not trained on 'qq'" in caplog.text

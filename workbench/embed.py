@@ -46,9 +46,18 @@ MODEL_LANGUAGES = {
 }
 
 
+_ALIASES = {"nb": "no", "nn": "no", "fil": "tl", "iw": "he", "in": "id", "ji": "yi"}
+
+
 def model_languages(spec: str) -> frozenset[str] | None:
     """The languages (ISO 639-1) the model a spec names was trained on; None where they are not known."""
     return MODEL_LANGUAGES.get(spec.partition(":")[0])
+
+
+def language_base(code: str) -> str:
+    """The code ``MODEL_LANGUAGES`` lists a language under: ``zh-TW`` -> ``zh``, ``nb`` -> ``no``."""
+    base = code.replace("_", "-").split("-")[0].lower()
+    return _ALIASES.get(base, base)
 
 
 class EmbeddingError(WorkbenchError, RuntimeError):

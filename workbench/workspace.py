@@ -12,7 +12,7 @@ from pathlib import Path
 from workbench import alignments as store
 from workbench import storage, texts
 from workbench.align import PRESETS, Aligner, AlignParams
-from workbench.embed import get_embedder, model_languages
+from workbench.embed import get_embedder, language_base, model_languages
 from workbench.errors import WorkbenchError
 
 log = logging.getLogger(__name__)
@@ -78,7 +78,7 @@ def coverage_warning(names: list[str], languages: Iterable[str]) -> str | None:
     known = [model_languages(name) for name in names]
     if not known or None in known:
         return None
-    missing = sorted({lang.split("-")[0].lower() for lang in languages if lang} - set().union(*known))
+    missing = sorted({language_base(lang) for lang in languages if lang} - set().union(*known))
     if not missing:
         return None
     them = ", ".join(f"'{lang}'" for lang in missing)

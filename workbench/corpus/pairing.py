@@ -43,12 +43,6 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 DECISIONS = ("auto", "doubtful", "none", "accepted", "rejected")  # the last two are a person's
-# The languages of the models the pair stage can embed with (use-m3's model card; e5-small's are many).
-MODEL_LANGUAGES = {
-    "use-m3": frozenset(
-        ["ar", "de", "en", "es", "fr", "it", "ja", "ko", "nl", "pl", "pt", "ru", "th", "tr", "zh"]
-    ),
-}
 PERSON = ("accepted", "rejected", "none")
 
 

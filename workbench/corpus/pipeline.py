@@ -29,6 +29,7 @@ from workbench.corpus import evidence, pairing
 from workbench.corpus.archive import Columns, archive_format, file_sha256, read_archive
 from workbench.corpus.engine import LocalEngine
 from workbench.corpus.folder import CorpusError, CorpusFolder, fingerprint
+from workbench.embed import MODEL_LANGUAGES, language_base, model_languages
 from workbench.errors import WorkbenchError
 from workbench.segment import sentence_separator
 
@@ -437,13 +438,19 @@ def check_languages(params: pairing.PairParams) -> None:
             raise CorpusError(f"{side}: {exc}") from None
     if params.src == params.tgt:
         raise CorpusError(f"--src and --tgt are both {params.src!r}: name two languages")
-    known = pairing.MODEL_LANGUAGES.get(params.model)
+    known = model_languages(params.model)
     for lang in (params.src, params.tgt):
-        if known is not None and lang.split("-")[0].lower() not in known:
+        if known is None or language_base(lang) in known:
+            continue
+        others = [m for m in MODEL_LANGUAGES if language_base(lang) in MODEL_LANGUAGES[m]]
+        if others:  # refused: a model here knows it
             raise CorpusError(
                 f"{params.model} does not know {lang!r} (it knows {', '.join(sorted(known))}): pair with "
-                "--model e5-small, which knows about 100 languages"
+                f"--model {others[-1]}, which knows {len(MODEL_LANGUAGES[others[-1]])} languages"
             )
+        log.warning(
+            "%s was not trained on %r (nor is any model here): expect weaker pairing", params.model, lang
+        )
 
 
 def _check_stories(folder: CorpusFolder, params: pairing.PairParams) -> None:
