@@ -535,10 +535,14 @@ def eval_set(tmp_path) -> Path:
     return root
 
 
+def _cells(line: str) -> list[str]:
+    return [c.strip() for c in line.strip("│┃ ").split("│")] if "│" in line else []
+
+
 def _eval_rows(stdout: str) -> dict[str, list[str]]:
     rows = {}
     for line in stdout.splitlines():
-        cells = [c.strip() for c in line.strip("│┃ ").split("│")]
+        cells = _cells(line)
         if cells and cells[0] in ("doc1", "doc2", "all"):
             rows[cells[0]] = cells[1:]
     return rows
@@ -566,6 +570,14 @@ def test_eval_perfect_set(eval_set, tmp_path):
         assert cells == ["1.000"] * 6
     for name, (_, _, gold) in EVAL_DOCS.items():
         assert (out_dir / name).read_text(encoding="utf-8") == gold
+    kinds = run(
+        "eval", "--gold", eval_set / "gold", "--src", eval_set / "src", "--tgt", eval_set / "tgt", "--kinds"
+    )
+    assert kinds.exit_code == 0, kinds.output
+    lines = {c[0]: c[1:] for c in (_cells(line) for line in kinds.stdout.splitlines()) if c}
+    # doc1: three 1-1 beads and a 2-1; doc2: four 1-1 (columns: 1-0/0-1, 1-1, 1-2/2-1, 2-2, 3+, other)
+    assert lines["gold found"] == ["0 / 0", "7 / 7", "1 / 1", "0 / 0", "0 / 0", "0 / 0"]
+    assert lines["system right"] == ["0 / 0", "7 / 7", "1 / 1", "0 / 0", "0 / 0", "0 / 0"]
 
 
 @pytest.mark.slow

@@ -439,6 +439,12 @@ def eval_cmd(
         bool,
         typer.Option(help="Warn about gold beads naming sentences past a document's end, and score them."),
     ] = False,
+    kinds: Annotated[
+        bool,
+        typer.Option(
+            "--kinds", help="Also a table by bead kind: gold beads found exactly, system beads right."
+        ),
+    ] = False,
 ) -> None:
     """Align pre-split documents and score them against gold beads (strict and lax precision, recall, F1;
     sentences left unaligned: omission precision and recall by side)."""
@@ -477,6 +483,24 @@ def eval_cmd(
         omitted = (_share(om.both, om.system), _share(om.both, om.gold)) if show_omitted else ()
         table.add_row(name, *(f"{s[k]:.3f}" for k in keys), *omitted)
     console.print(table)
+    if kinds:
+        console.print(_kinds_table(results))
+
+
+def _kinds_table(results: list[ev.Result]) -> Table:
+    """Over all documents, per bead kind: gold beads found exactly of all, system beads right of all."""
+    counts = ev.KindCounts()
+    for r in results:
+        counts.add(r.system, r.gold)
+    table = Table(title="by bead kind")
+    for col in ("", *ev.KIND_GROUPS):
+        table.add_column(col, justify="right" if col else "left")
+    for label, hit, total in (
+        ("gold found", counts.found, counts.gold),
+        ("system right", counts.right, counts.system),
+    ):
+        table.add_row(label, *(f"{hit.get(k, 0)} / {total.get(k, 0)}" for k in ev.KIND_GROUPS))
+    return table
 
 
 def _share(part: int, whole: int) -> str:
