@@ -666,8 +666,8 @@ def confidence(unaligned: bool, sim: float, margin: float, extra: int = 0, link=
 
 # Confidence calibration: benchmarks/calibrate_confidence.py fits these on the beads of both presets on the
 # five development sets (de-fr, en-is, en-ko, en-es, en-zh) and on those documents against a reversed target.
-CONF_LINK = (1.658, 10.457, -1.395, 0.143)  # weights of similarity, margin, extra sentences; bias
-CONF_SKIP = (0.862, 0.275)  # an unaligned sentence: midpoint and spread of its best local similarity
+CONF_LINK = (1.597, 10.504, -1.392, 0.158)  # weights of similarity, margin, extra sentences; bias
+CONF_SKIP = (0.721, 0.226)  # an unaligned sentence: midpoint and spread of its best local similarity
 
 
 def _skips(best: np.ndarray, typical: float, p: AlignParams) -> np.ndarray:
