@@ -69,30 +69,23 @@ KO_MISALIGNED = {
 
 def korean_documents() -> dict[str, dict[str, str]]:
     """name -> {"en": text, "ko": text, "gold": text} for the Korean set."""
+    return {name: doc for name, _, _, doc in korean_chunks()}
+
+
+def korean_chunks():
+    """(name, first pair, pairs, document) of each Korean document, in order: runs of 20-40 pairs of
+    0..499, their lines merged and deleted (``_edit``), the document as ``korean_documents`` gives it."""
     folder = SHARED / "evaldata" / "nk-ko-en"
     en = (folder / "dev.en").read_text(encoding="utf-8").split("\n")[:KO_PAIRS]
     ko = (folder / "dev.ko").read_text(encoding="utf-8").split("\n")[:KO_PAIRS]
     rng = random.Random(KO_SEED)
-    docs = {}
-    for name, start, size in korean_chunks(rng):
-        docs[name] = _edit(en[start : start + size], ko[start : start + size], rng)
-    return docs
-
-
-def korean_chunks(rng: random.Random | None = None):
-    """(name, first pair, pairs) of each Korean document, in order; ``rng`` also draws each document's
-    edits between chunks (``korean_documents``), so without it the edits are drawn and dropped."""
-    own = rng is None
-    rng = rng or random.Random(KO_SEED)
     start, count = 0, 0
     while start < KO_PAIRS:
         size = rng.randint(20, 40)
         if KO_PAIRS - start - size < 20:  # no short remainder: the last document takes it
             size = KO_PAIRS - start
         count += 1
-        yield f"doc{count:02d}", start, size
-        if own:
-            _edit(["."] * size, ["."] * size, rng)
+        yield f"doc{count:02d}", start, size, _edit(en[start : start + size], ko[start : start + size], rng)
         start += size
 
 

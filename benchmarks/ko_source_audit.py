@@ -85,7 +85,7 @@ def main() -> int:
         f"\njudged wrong by hand: {len(KO_MISALIGNED)} pairs ({len(KO_MISALIGNED) / KO_PAIRS:.1%})"
         + (f", {len(unflagged)} of them not in the list above: {unflagged}" if unflagged else "")
     )
-    chunks = {name: (start, size) for name, start, size in korean_chunks()}
+    chunks = {name: (start, size) for name, start, size, _ in korean_chunks()}
     bad = {
         name
         for name, (start, size) in chunks.items()
