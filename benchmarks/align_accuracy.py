@@ -138,9 +138,7 @@ def report(row: dict, kinds: bool) -> None:
         print("| set | " + " | ".join(ev.KIND_GROUPS) + " |")
         print("|---|" + "---|" * len(ev.KIND_GROUPS))
         for name, (_, results, *_rest) in row["sets"].items():
-            counts = ev.KindCounts()
-            for r in results:
-                counts.add(r.system, r.gold)
+            counts = ev.KindCounts.of(results)
             found, right = counts.found.get, counts.right.get
             cells = [
                 f"{found(k, 0)}/{counts.gold.get(k, 0)}; {right(k, 0)}/{counts.system.get(k, 0)}"

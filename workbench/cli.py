@@ -480,7 +480,7 @@ def eval_cmd(
     keys = ("strict_p", "strict_r", "strict_f1", "lax_p", "lax_r", "lax_f1")
     for name, counts, om in rows:
         s = counts.scores()
-        omitted = (_share(om.both, om.system), _share(om.both, om.gold)) if show_omitted else ()
+        omitted = (_share(om.precision, om.system), _share(om.recall, om.gold)) if show_omitted else ()
         table.add_row(name, *(f"{s[k]:.3f}" for k in keys), *omitted)
     console.print(table)
     if kinds:
@@ -489,9 +489,7 @@ def eval_cmd(
 
 def _kinds_table(results: list[ev.Result]) -> Table:
     """Over all documents, per bead kind: gold beads found exactly of all, system beads right of all."""
-    counts = ev.KindCounts()
-    for r in results:
-        counts.add(r.system, r.gold)
+    counts = ev.KindCounts.of(results)
     table = Table(title="by bead kind")
     for col in ("", *ev.KIND_GROUPS):
         table.add_column(col, justify="right" if col else "left")
@@ -503,9 +501,9 @@ def _kinds_table(results: list[ev.Result]) -> Table:
     return table
 
 
-def _share(part: int, whole: int) -> str:
-    """A precision or recall for a table: "-" where there is nothing to count it over."""
-    return f"{part / whole:.3f}" if whole else "-"
+def _share(value: float, over: int) -> str:
+    """A precision or recall for a table: "-" where there is nothing (``over`` is 0) to count it over."""
+    return f"{value:.3f}" if over else "-"
 
 
 # --- translate, models, compare (machine translation) ---

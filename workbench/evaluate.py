@@ -274,6 +274,14 @@ class KindCounts:
                 total[k] = total.get(k, 0) + 1
                 hit[k] = hit.get(k, 0) + (b in other)
 
+    @classmethod
+    def of(cls, results: Iterable[Result]) -> KindCounts:
+        """The counts of several documents' results, summed."""
+        counts = cls()
+        for r in results:
+            counts.add(r.system, r.gold)
+        return counts
+
 
 @dataclass(frozen=True, slots=True)
 class Result:
