@@ -507,14 +507,14 @@ def test_a_left_out_line_that_adds_nothing_to_its_neighbour_stays_unaligned():
     # A source line left out of the translation, from the same story as the line before it (three
     # quarters of that line's tokens): merged into its neighbour's bead it costs less than a skip, though
     # the bead is no more like the target without it. ``subsumed`` makes such a bead dearer; it acts only
-    # where the document's typical link reaches ``subsumed_typical``.
+    # where the document's typical link reaches ``reads_typical``.
     from workbench.align import _COMMON
 
     kept = {}
     for name, extra in (
         ("off", {}),
         ("on", {"subsumed": 0.2}),
-        ("gated", {"subsumed": 0.2, "subsumed_typical": 9.0}),
+        ("gated", {"subsumed": 0.2, "reads_typical": 9.0}),
     ):
         kept[name], links = 0, 0
         for seed in range(12):
@@ -584,6 +584,44 @@ def test_crossed_pair_with_colons_keeps_its_2_2_bead():
         assert with_rule == pairs(fake_aligner(colon=0.0).align(doc.src, doc.tgt))
         found.append(((5, 6), (5, 6)) in with_rule)
     assert sum(found) >= 4
+
+
+def test_two_sentences_translated_in_the_other_order_stay_one_2_2_bead():
+    # Source A B, target B' A' (a translator reordering two sentences, as in kcna-09): the only
+    # monotonic answer that keeps both links is one 2-2 bead, but one of the two 1-1 links plus skips
+    # often costs less. ``crossed`` pays such a 2-2 bead when its sentences are more alike crosswise than
+    # in order; it acts only where the document's typical link reaches ``reads_typical``.
+    from workbench.align import _COMMON
+
+    found = {}
+    for name, extra in (
+        ("off", {"crossed": 0.0}),
+        ("on", {"crossed": 0.1}),
+        ("gated", {"reads_typical": 9.0}),
+    ):
+        found[name], links = 0, 0
+        for seed in range(12):
+            doc = FakeDoc(seed, noise=0.3).extend([(1, 1)] * 6)
+            first, second = doc.sentence(10, 14), doc.sentence(4, 6)
+            doc.src += [text(first), text(second)]
+            doc.tgt += [text(doc.translate(second)), text(doc.translate(first))]
+            doc.gold.append(((6, 7), (6, 7)))
+            doc.extend([(1, 1)] * 6)
+            params = AlignParams(**{**_COMMON, **extra})
+            beads = Aligner({"fake": fake_encode}, params).align(doc.src, doc.tgt)
+            check_invariants(beads, len(doc.src), len(doc.tgt), params)
+            found[name] += ((6, 7), (6, 7)) in pairs(beads)
+            links += sum(g in pairs(beads) for g in doc.gold if len(g[0]) == 1)
+        assert links >= 12 * 12 - 12  # the 1-1 links around it stay
+    assert found["off"] <= 9 and found["on"] == 12 and found["gated"] == found["off"], found
+    assert all(params.crossed == 0.1 for _, params in PRESETS.values())
+
+
+def test_parameters_under_their_old_names_still_load(caplog):
+    old = {**AlignParams().to_dict(), "subsumed_typical": 0.3}
+    del old["reads_typical"]
+    assert AlignParams.from_dict(old).reads_typical == 0.3
+    assert "does not know" not in caplog.text
 
 
 def _recording_aligner(load_benchmark, params: AlignParams):
