@@ -532,6 +532,45 @@ def test_a_left_out_line_that_adds_nothing_to_its_neighbour_stays_unaligned():
     assert kept["off"] <= 7 and kept["on"] >= kept["off"] + 3 and kept["gated"] == kept["off"], kept
 
 
+def test_a_higher_prior_that_strong_beads_earn_back():
+    # A higher prior per extra sentence keeps a left-out line (as in the test above) out of its
+    # neighbour's bead, but also splits loosely translated large beads (2-2, 1-5); ``size_gain`` lets a
+    # bead earn its prior back in proportion to its similarity, so the strong large beads stay whole.
+    from workbench.align import _COMMON
+
+    large, left = {}, {}
+    for name, extra in (
+        ("low", {"prior": 0.03}),
+        ("high", {"prior": 0.1}),
+        ("earned", {"prior": 0.1, "size_gain": 0.125}),
+    ):
+        params = AlignParams(**{**_COMMON, **extra})
+        aligner = Aligner({"fake": fake_encode}, params)
+        large[name] = left[name] = 0
+        for seed in range(12):
+            doc = FakeDoc(seed, noise=0.4)
+            for _ in range(3):
+                doc.extend([(1, 1)] * 3).add(2, 2, even=True)
+                doc.extend([(1, 1)] * 3 + [(2, 2)] + [(1, 1)] * 3 + [(1, 5)])
+            doc.extend([(1, 1)] * 3)
+            beads = aligner.align(doc.src, doc.tgt)
+            check_invariants(beads, len(doc.src), len(doc.tgt), params)
+            large[name] += sum(g in pairs(beads) for g in doc.gold if len(g[0]) + len(g[1]) > 2)
+
+            doc = FakeDoc(seed, noise=0.3).extend([(1, 1)] * 4 + [(1, 3)] + [(1, 1)] * 4)
+            words = doc.src[-1].split()
+            doc.src.append(" ".join(words[: 3 * len(words) // 4] + [text(doc.fresh(len(words) // 4))]))
+            alone = ((len(doc.src) - 1,), ())
+            doc.gold.append(alone)
+            doc.extend([(1, 1)] * 4 + [(3, 1)] + [(1, 1)] * 4)
+            beads = aligner.align(doc.src, doc.tgt)
+            check_invariants(beads, len(doc.src), len(doc.tgt), params)
+            left[name] += alone in pairs(beads)
+    assert left["high"] >= left["low"] + 2 and left["earned"] >= left["low"] + 2, left  # of 12
+    assert large["high"] <= large["low"] - 15 and large["earned"] >= large["high"] + 10, large  # of 108
+    assert all(params.size_gain == 0.0 for _, params in PRESETS.values())  # README: dev and test disagree
+
+
 def test_large_beads_within_the_presets_size_limits():
     # 1-5, 5-1 and 1-6 beads (one sentence translated as five or six, say): the presets allow up to six
     # sentences a side and seven in all; the old limits (4 a side, 5 in all) could not produce them.
