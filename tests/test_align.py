@@ -115,6 +115,14 @@ class FakeDoc:
             self.add(a, b)
         return self
 
+    def leave_out(self) -> Pair:
+        """Append a source line the translation left out, from the same story as the line before it (three
+        quarters of that line's tokens), and its gold 1-0 bead."""
+        words = self.src[-1].split()
+        self.src.append(" ".join(words[: 3 * len(words) // 4] + [text(self.fresh(len(words) // 4))]))
+        self.gold.append(((len(self.src) - 1,), ()))
+        return self.gold[-1]
+
 
 def pairs(beads: list[Bead]) -> list[Pair]:
     return [(b.src, b.tgt) for b in beads]
@@ -519,9 +527,7 @@ def test_a_left_out_line_that_adds_nothing_to_its_neighbour_stays_unaligned():
         kept[name], links = 0, 0
         for seed in range(12):
             doc = FakeDoc(seed, noise=0.2).extend([(1, 1)] * 8)
-            words = doc.src[-1].split()
-            doc.src.append(" ".join(words[: 3 * len(words) // 4] + [text(doc.fresh(len(words) // 4))]))
-            doc.gold.append(((8,), ()))
+            assert doc.leave_out() == ((8,), ())
             doc.extend([(1, 1)] * 8)
             params = AlignParams(**_COMMON, **extra)
             beads = Aligner({"fake": fake_encode}, params).align(doc.src, doc.tgt)
@@ -533,7 +539,7 @@ def test_a_left_out_line_that_adds_nothing_to_its_neighbour_stays_unaligned():
 
 
 def test_a_higher_prior_that_strong_beads_earn_back():
-    # A higher prior per extra sentence keeps a left-out line (as in the test above) out of its
+    # A higher prior per extra sentence keeps a left-out line (``FakeDoc.leave_out``) out of its
     # neighbour's bead, but also splits loosely translated large beads (2-2, 1-5); ``size_gain`` lets a
     # bead earn its prior back in proportion to its similarity, so the strong large beads stay whole.
     from workbench.align import _COMMON
@@ -558,10 +564,7 @@ def test_a_higher_prior_that_strong_beads_earn_back():
             large[name] += sum(g in pairs(beads) for g in doc.gold if len(g[0]) + len(g[1]) > 2)
 
             doc = FakeDoc(seed, noise=0.3).extend([(1, 1)] * 4 + [(1, 3)] + [(1, 1)] * 4)
-            words = doc.src[-1].split()
-            doc.src.append(" ".join(words[: 3 * len(words) // 4] + [text(doc.fresh(len(words) // 4))]))
-            alone = ((len(doc.src) - 1,), ())
-            doc.gold.append(alone)
+            alone = doc.leave_out()
             doc.extend([(1, 1)] * 4 + [(3, 1)] + [(1, 1)] * 4)
             beads = aligner.align(doc.src, doc.tgt)
             check_invariants(beads, len(doc.src), len(doc.tgt), params)
