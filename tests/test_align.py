@@ -362,6 +362,8 @@ _params = st.builds(
     orphan=st.sampled_from([0.0, 0.15, 0.5]),
     orphan_skip=st.floats(-0.3, 0.0),
     subsumed=st.sampled_from([0.0, 0.2]),
+    crossed=st.sampled_from([0.0, 0.1]),
+    size_gain=st.sampled_from([0.0, 0.075, 0.5]),
 )
 
 
