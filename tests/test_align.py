@@ -508,7 +508,14 @@ def test_settings_on_top_of_parameters():
     assert (changed.subsumed, changed.windows, changed.max_side, changed.margin) == (0.2, "near", 3, False)
     assert changed.unrelated == base.unrelated and base.subsumed == 0.0  # the rest as it was
     assert base.overridden(["prior=1"]).prior == 1.0  # an integer for a float field
-    for bad, said in (("nope=1", "KEY one of"), ("prior", "KEY=VALUE"), ("max_side=2.5", "should be a int")):
+    for bad, said in (
+        ("nope=1", "KEY one of"),
+        ("prior", "KEY=VALUE"),
+        ("max_side=2.5", "should be a int"),
+        ("size_gain=1e999", "size_gain = inf should be a finite number"),  # json reads it as infinity
+        ("prior=NaN", "should be a finite number"),
+        ("skip=-Infinity", "should be a finite number"),
+    ):
         with pytest.raises(AlignError, match=said):
             base.overridden([bad])
 

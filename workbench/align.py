@@ -147,7 +147,8 @@ class AlignParams:
     @classmethod
     def from_dict(cls, data: dict) -> AlignParams:
         """The parameters ``to_dict`` gave (as saved in an alignment file). Keys this version does not know
-        are dropped with a warning, missing ones take their default; AlignError for a wrong type."""
+        are dropped with a warning, missing ones take their default; AlignError for a wrong type or a float
+        that is not finite (JSON's ``Infinity``, ``NaN``: they would break the dynamic programme)."""
         defaults = cls()
         data = {_RENAMED.get(k, k): v for k, v in data.items()}
         unknown = sorted(k for k in data if k not in cls.__dataclass_fields__)
@@ -162,6 +163,8 @@ class AlignParams:
                 value = float(value)
             if type(value) is not kind:
                 raise AlignError(f"aligner parameter {key} = {value!r} should be a {kind.__name__}")
+            if kind is float and not math.isfinite(value):
+                raise AlignError(f"aligner parameter {key} = {value!r} should be a finite number")
             values[key] = value
         return cls(**values)
 
