@@ -31,9 +31,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evalsets import SHARED, EvalSet, folder_set, signature, standard_sets  # noqa: E402
 
-from workbench import evaluate as ev  # noqa: E402
-from workbench.align import PRESETS, Aligner, AlignParams  # noqa: E402
-from workbench.embed import EmbeddingError, get_embedder, span_texts  # noqa: E402
+from workbench.align import evaluate as ev  # noqa: E402
+from workbench.align.aligner import PRESETS, Aligner, AlignParams  # noqa: E402
+from workbench.embed.embedder import EmbeddingError, get_embedder, span_texts  # noqa: E402
 
 # name -> (models, parameter overrides); presets first, then single models.
 CONFIGS = {

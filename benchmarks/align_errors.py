@@ -27,9 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evalsets import signature, standard_sets  # noqa: E402
 
-from workbench import evaluate as ev  # noqa: E402
-from workbench.align import PRESETS, Aligner  # noqa: E402
-from workbench.embed import get_embedder  # noqa: E402
+from workbench.align import evaluate as ev  # noqa: E402
+from workbench.align.aligner import PRESETS, Aligner  # noqa: E402
+from workbench.embed.embedder import get_embedder  # noqa: E402
 
 
 class Recording(Aligner):

@@ -27,7 +27,7 @@ For each size, three runs of ``Aligner.align`` over the same texts:
    during the call. ``max RSS MB`` is the process's resident high-water mark over runs 1-2, reset before each
    size where Linux allows (``/proc/self/clear_refs``); it includes the loaded model and the vector dict.
 
-Strict / lax F1 score the whole book as one document against the concatenated gold (workbench.evaluate).
+Strict / lax F1 score the whole book as one document against the concatenated gold (workbench.align.evaluate).
 
 Without ../shared/evaldata, or without the use-m3 package, it falls back to a synthetic book and a seeded
 fake encoder (timings then say nothing about embedding; alignment time and memory still do).
@@ -54,9 +54,9 @@ from pathlib import Path
 
 import numpy as np
 
-from workbench import evaluate as ev
-from workbench.align import PRESETS, Aligner, AlignParams
-from workbench.embed import span_texts
+from workbench.align import evaluate as ev
+from workbench.align.aligner import PRESETS, Aligner, AlignParams
+from workbench.embed.embedder import span_texts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from evalsets import git_commit  # noqa: E402
@@ -360,8 +360,8 @@ def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
     the accurate preset: texts per second (model loaded, cache off, the runtimes alternately twice) and the
     cosine between their vectors; also tokens per second and the encoder's matrix-product rate (two
     operations per weight per token), which the CPU's peak bounds."""
-    from workbench.e5 import Tokenizer, _File, bf16_supported, model_file
-    from workbench.embed import E5Small
+    from workbench.embed.e5 import Tokenizer, _File, bf16_supported, model_file
+    from workbench.embed.embedder import E5Small
 
     if not all((DATA / "de" / d).is_file() for d in docs):
         print(f"skipped: no Text+Berg data at {DATA}")
@@ -463,7 +463,7 @@ def main(argv: list[str] | None = None) -> int:
     embedder_factory = None
     if book is not None:
         try:
-            from workbench.embed import EmbeddingError, get_embedder
+            from workbench.embed.embedder import EmbeddingError, get_embedder
 
             warm_up = get_embedder(model, cache=False)
             start = time.perf_counter()

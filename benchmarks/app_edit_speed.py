@@ -13,7 +13,8 @@ of 10 beads, and each action is timed from the click to the end of the script ru
 undoing, with autosave on (each edit is saved to disk, atomically) and off; then the actions of issue 15:
 editing a sentence's text, splitting a sentence (a line break in the editor) and joining it again, undoing
 a text edit (the text file is put back), finding a word and moving to the next match, going to a bead,
-Home/End, and the Statistics view. The core edit alone (``workbench.review``, ``workbench.textedit``) and
+Home/End, and the Statistics view. The core edit alone (``workbench.review.beads``,
+``workbench.review.textedit``) and
 the save alone are timed too. The last line is the signature: commit, parameters, data. ``--browser``
 also times the round trip in headless chromium: from the key press to the page redrawn around the new
 current bead (server, websocket and browser rendering; Playwright and chromium run on the same machine).
@@ -35,7 +36,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO.parent / "shared" / "corpora" / "kcna-2011-2012" / "stories.parquet"
-APP = REPO / "workbench" / "app.py"
+APP = REPO / "workbench" / "app" / "main.py"
 ARTICLE = "kcna-2011-long-digest"
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
@@ -57,7 +58,7 @@ def corpus_article(sentences: int) -> tuple[list[str], list[str], str] | None:
         return None
     import pandas as pd
 
-    from workbench.segment import split_sentences
+    from workbench.text.segment import split_sentences
 
     stories = pd.read_parquet(CORPUS, columns=["language", "title", "story"])
     english = stories[stories.language == "en"]
@@ -83,7 +84,7 @@ def corpus_article(sentences: int) -> tuple[list[str], list[str], str] | None:
 
 def sample_article(sentences: int) -> tuple[list[str], list[str], str]:
     """The sample KCNA articles (English and KCNA's Spanish) repeated until ``sentences`` sentences."""
-    from workbench.segment import split_sentences
+    from workbench.text.segment import split_sentences
 
     en, es, count, rep = [], [], 0, 0
     while count < sentences:
@@ -99,7 +100,7 @@ def sample_article(sentences: int) -> tuple[list[str], list[str], str]:
 
 def build_workspace(root: Path, sentences: int) -> str:
     """Make the article, align it; returns what it is (for the signature)."""
-    from workbench import texts
+    from workbench.store import texts
     from workbench.workspace import Workspace, align_version, make_aligner, resolve_models
 
     en, es, label = corpus_article(sentences) or sample_article(sentences)
@@ -146,8 +147,8 @@ def _row(name: str, times: list[float]) -> str:
 def app_timings(root: Path, repeat: int) -> list[str]:
     from streamlit.testing.v1 import AppTest
 
-    from workbench import review
-    from workbench.alignments import load_alignment, save_alignment
+    from workbench.review import beads as review
+    from workbench.store.alignments import load_alignment, save_alignment
 
     os.environ["WORKBENCH_ROOT"] = str(root)
     at = AppTest.from_file(str(APP), default_timeout=120)
@@ -245,7 +246,7 @@ def text_timings(at, doc, click, repeat: int) -> list[str]:
         _row("join two sentences", joins),
         _row("undo a text edit (the text file put back)", undos),
     ]
-    from workbench import textedit
+    from workbench.review import textedit
     from workbench.workspace import Workspace
 
     ws = Workspace.find()
@@ -337,7 +338,7 @@ def browser_timings(root: Path, repeat: int) -> list[str]:
             rows.append(_row("browser: next bead (J), click to redrawn page", times))
             times = press("Enter", range(repeat + 1, 2 * repeat + 1))
             rows.append(_row("browser: confirm & next (Enter, autosave), click to redrawn page", times))
-            from workbench.alignments import load_alignment
+            from workbench.store.alignments import load_alignment
 
             beads = len(load_alignment(root / "alignments" / ARTICLE / "es.apertium.json").links)
             times = []

@@ -9,7 +9,7 @@
   counterpart is a 1-0 or 0-1 bead). Seeded, so the same files come out every time. Pairs 500-999 are not
   read: they stay unseen.
 - ``kcna-en-es-dev``: the 10 KCNA sample pairs of ../shared/corpora/kcna-en-es-samples split into sentences
-  by ``workbench.segment.split_sentences``, one a line. The gold beads there were annotated by hand on
+  by ``workbench.text.segment.split_sentences``, one a line. The gold beads there were annotated by hand on
   these files (see its README) and are not written by this script; ``--check`` fails when the splitter
   no longer gives the sentences the gold numbers.
 - ``debian-faq-en-zh-dev``: seven chapters of the Debian FAQ (Debian packages ``debian-faq`` and
@@ -28,8 +28,8 @@ import sys
 from html.parser import HTMLParser
 from pathlib import Path
 
-from workbench import evaluate as ev
-from workbench.segment import split_sentences
+from workbench.align import evaluate as ev
+from workbench.text.segment import split_sentences
 
 ROOT = Path(__file__).resolve().parent
 SHARED = ROOT.parents[1] / "shared"

@@ -8,7 +8,7 @@ their similarity, margin and size; unaligned sentences (1-0, 0-1) one over their
 Both are fitted on the beads of both presets on every development set (Text+Berg dev, ParIce,
 nk-ko-en-dev, kcna-en-es-dev, debian-faq-en-zh-dev: five language pairs), plus each document aligned
 against its own target reversed, where every link is wrong and every unaligned sentence right (so that
-links to an unrelated text read low). The printed coefficients are what ``workbench.align.CONF_LINK``
+links to an unrelated text read low). The printed coefficients are what ``workbench.align.aligner.CONF_LINK``
 and ``CONF_SKIP`` hold.
 
 The report then gives, per set (one language pair each) and preset, with the coefficients align.py
@@ -32,8 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from evalsets import signature, standard_sets  # noqa: E402
 
-from workbench import evaluate as ev  # noqa: E402
-from workbench.align import CONF_LINK, CONF_SKIP, PRESETS, confidence  # noqa: E402
+from workbench.align import evaluate as ev  # noqa: E402
+from workbench.align.aligner import CONF_LINK, CONF_SKIP, PRESETS, confidence  # noqa: E402
 from workbench.workspace import make_aligner  # noqa: E402
 
 # Weight of the mismatched documents' beads in the fit. Lower weights (0.25 - 0.4) calibrate the real

@@ -24,10 +24,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from workbench import alignments as store
-from workbench.alignments import AlignedSide, Alignment, Link
-from workbench.segment import Sentence
-from workbench.texts import content_hash
+from workbench.store import alignments as store
+from workbench.store.alignments import AlignedSide, Alignment, Link
+from workbench.store.texts import content_hash
+from workbench.text.segment import Sentence
 
 BEADS = 100
 FORMATS = ("tmx", "moses", "tsv", "jsonl", "parquet")
@@ -186,7 +186,7 @@ CHILD = """
 import json, resource, sys, time
 from pathlib import Path
 import pyarrow, pyarrow.parquet
-from workbench import export as ex
+from workbench.export import articles as ex
 from workbench.workspace import Workspace
 root, fmt, out = sys.argv[1:4]
 pyarrow.table({"a": ["x"]})  # pyarrow's first table costs ~50 MB once: count it in the baseline

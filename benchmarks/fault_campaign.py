@@ -222,7 +222,7 @@ def markup_cases(c: Campaign) -> None:
 
 CONFIRM = """
 import sys
-from workbench.alignments import load_alignment, save_alignment
+from workbench.store.alignments import load_alignment, save_alignment
 path = sys.argv[1]
 record = load_alignment(path)
 for link in record.links[:3]:
@@ -319,7 +319,7 @@ def export_cases(c: Campaign) -> None:
 SAVES = """
 import json, multiprocessing, sys
 from collections import Counter
-from workbench.alignments import ConflictError, load_alignment, save_alignment
+from workbench.store.alignments import ConflictError, load_alignment, save_alignment
 
 def save(path, revision, barrier, results):
     record = load_alignment(path)

@@ -26,9 +26,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from build_dev_sets import KO_MISALIGNED, KO_PAIRS, korean_chunks  # noqa: E402
 from evalsets import SHARED, signature, standard_sets  # noqa: E402
 
-from workbench import evaluate as ev  # noqa: E402
-from workbench.align import PRESETS, Aligner  # noqa: E402
-from workbench.embed import get_embedder  # noqa: E402
+from workbench.align import evaluate as ev  # noqa: E402
+from workbench.align.aligner import PRESETS, Aligner  # noqa: E402
+from workbench.embed.embedder import get_embedder  # noqa: E402
 
 
 def suspects(embedders, en: list[str], ko: list[str], reach: int = 2) -> list[tuple[int, float, float, int]]:
@@ -113,7 +113,7 @@ def main() -> int:
             f"| {preset} | {every:.4f} | {f1[True]:.4f} | {f1[False]:.4f} | {kept:.4f} ({clean.gold} beads) |"
         )
         lines.append(signature(preset, models, params, sets["nk-ko-en-dev"].describe(docs)))
-    print("\nstrict F1 (workbench.evaluate)")
+    print("\nstrict F1 (workbench.align.evaluate)")
     print("\n".join(lines))
     return 0
 

@@ -17,7 +17,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from workbench.segment import split_sentences
+from workbench.text.segment import split_sentences
 from workbench.workspace import MAX_SENTENCE_CHARS
 
 ARCHIVE = (

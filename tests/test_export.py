@@ -1,4 +1,5 @@
-"""Tests for workbench.export and `workbench export`: every format read back by a standard reader, the
+"""Tests for workbench.export.articles and `workbench export`: every format read back by a standard reader,
+the
 filters, skip reasons, multi-target TMX on the sample article, determinism and the bad-input paths."""
 
 from __future__ import annotations
@@ -23,10 +24,10 @@ from lxml import etree
 from translate.storage.tmx import tmxfile
 
 from workbench import __version__
-from workbench import export as ex
-from workbench import texts as tx
-from workbench.alignments import AlignedSide, Alignment, Link, load_alignment, save_alignment
-from workbench.segment import Sentence
+from workbench.export import articles as ex
+from workbench.store import texts as tx
+from workbench.store.alignments import AlignedSide, Alignment, Link, load_alignment, save_alignment
+from workbench.text.segment import Sentence
 from workbench.workspace import Workspace, align_version, make_aligner, resolve_models
 
 SAMPLES = Path(__file__).resolve().parents[1] / "texts"
@@ -737,7 +738,8 @@ def test_a_target_that_is_a_folder_fails_before_anything_is_renamed(ws, tmp_path
 KILLED_EXPORT = """
 import sys, time
 from pathlib import Path
-from workbench import export as ex, storage
+from workbench.export import articles as ex
+from workbench.store import files as storage
 from workbench.workspace import Workspace
 
 def stall(files):  # every file written, none renamed yet, when the kill comes

@@ -1,4 +1,4 @@
-"""The review queue of document pairs (workbench.pairqueue) on a real corpus built from
+"""The review queue of document pairs (workbench.corpus.queue) on a real corpus built from
 tests/fixtures/kcna-mini: the view of a pair, a person's decisions saved in the corpus, and a pair opened
 as an article for sentence review."""
 
@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from corpus_mini import mini_corpus
 
-from workbench import pairqueue
-from workbench.alignments import load_alignment
 from workbench.corpus import CorpusError, open_corpus, pairs_frame
+from workbench.corpus import queue as pairqueue
+from workbench.store.alignments import load_alignment
 from workbench.workspace import Workspace
 
 pytestmark = pytest.mark.slow  # builds a corpus with the real embedding model

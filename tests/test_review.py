@@ -1,4 +1,5 @@
-"""Tests for the review operations (workbench.review): edits, undo/redo, navigation, re-aligning the rest,
+"""Tests for the review operations (workbench.review.beads): edits, undo/redo, navigation, re-aligning the
+rest,
 rebasing onto a changed text, the similarity matrix and other versions through the source."""
 
 from __future__ import annotations
@@ -12,10 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench import review, texts
-from workbench.alignments import AlignedSide, Alignment, Link, dumps, load_alignment, validate
-from workbench.review import ReviewError
-from workbench.segment import Sentence
+from workbench.review import beads as review
+from workbench.review.beads import ReviewError
+from workbench.store import texts
+from workbench.store.alignments import AlignedSide, Alignment, Link, dumps, load_alignment, validate
+from workbench.text.segment import Sentence
 from workbench.workspace import Workspace, make_aligner, resolve_models, side
 
 REPO = Path(__file__).resolve().parents[1]

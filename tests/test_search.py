@@ -1,4 +1,4 @@
-"""Finding things in an alignment (workbench.search): text, whole words, regular expressions, in either
+"""Finding things in an alignment (workbench.review.search): text, whole words, regular expressions, in either
 side or both; the next and previous bead with a match; a bead by number or sentence id."""
 
 from __future__ import annotations
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.alignments import load_alignment
-from workbench.search import SearchError, compile_query, find, locate, next_bead
+from workbench.review.search import SearchError, compile_query, find, locate, next_bead
+from workbench.store.alignments import load_alignment
 
 REPO = Path(__file__).resolve().parents[1]
 RODONG = REPO / "alignments" / "rodong-2024-08-09-general-offensive"

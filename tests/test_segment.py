@@ -1,10 +1,10 @@
-"""Tests for workbench.segment (sentence segmentation on top of sentencex)."""
+"""Tests for workbench.text.segment (sentence segmentation on top of sentencex)."""
 
 from dataclasses import FrozenInstanceError
 
 import pytest
 
-from workbench.segment import (
+from workbench.text.segment import (
     Sentence,
     sentence_separator,
     sentences_from_lines,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from workbench.storage import (
+from workbench.store.files import (
     TEMP_NAME_RE,
     LockTimeoutError,
     atomic_files,
@@ -146,7 +146,7 @@ def _lock_briefly(target: Path) -> None:
 KILLED_WRITER = """
 import sys, time
 from pathlib import Path
-from workbench import storage
+from workbench.store import files as storage
 with storage.atomic_writer(Path(sys.argv[1])) as fh:
     fh.write(b"half")
     fh.flush()
@@ -227,7 +227,7 @@ def test_an_exception_while_writing_leaves_the_set_as_it_was(tmp_path: Path):
 KILLED_WHILE_RENAMING = """
 import os, signal, sys
 from pathlib import Path
-from workbench import storage
+from workbench.store import files as storage
 replace, calls = os.replace, []
 def kill_after_first(src, dst):
     replace(src, dst)

@@ -1,4 +1,5 @@
-"""Editing a text while reviewing it (workbench.textedit): a sentence's text, a split, a join, on the real
+"""Editing a text while reviewing it (workbench.review.textedit): a sentence's text, a split, a join, on the
+real
 sample files, with the other alignments of the text carried over and undo putting the text back."""
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from workbench import review, texts
-from workbench.alignments import load_alignment, save_alignment
 from workbench.errors import TextsError
-from workbench.segment import split_sentences
-from workbench.textedit import TextEditError, edit_sentence, join_sentences, restore, split_sentence
+from workbench.review import beads as review
+from workbench.review.textedit import TextEditError, edit_sentence, join_sentences, restore, split_sentence
+from workbench.store import texts
+from workbench.store.alignments import load_alignment, save_alignment
+from workbench.text.segment import split_sentences
 from workbench.workspace import Workspace, changed_texts, side
 
 REPO = Path(__file__).resolve().parents[1]

@@ -1,4 +1,5 @@
-"""Tests for workbench.texts, workbench.encoding and workbench.language: loading the samples, writing
+"""Tests for workbench.store.texts, workbench.text.encoding and workbench.text.language: loading the samples,
+writing
 articles, ids, encodings (and the files that are refused), the language checks."""
 
 from __future__ import annotations
@@ -16,9 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench import encoding, language, texts
-from workbench.encoding import decode_text, decode_text_file
-from workbench.texts import (
+from workbench.store import texts
+from workbench.store.texts import (
     TextsError,
     add_version,
     content_hash,
@@ -30,6 +30,8 @@ from workbench.texts import (
     validate_id,
     write_article_metadata,
 )
+from workbench.text import encoding, language
+from workbench.text.encoding import decode_text, decode_text_file
 
 SAMPLES = Path(__file__).resolve().parents[1] / "texts"
 SEED = "rodong-2024-08-09-general-offensive"
@@ -288,7 +290,7 @@ def test_missing_article_lists_close_matches():
 def test_list_skips_folder_without_metadata(article_with_source: Path, caplog: pytest.LogCaptureFixture):
     (article_with_source / "stray").mkdir()
     (article_with_source / "README.md").write_text("x", encoding="utf-8")
-    with caplog.at_level(logging.WARNING, logger="workbench.texts"):
+    with caplog.at_level(logging.WARNING, logger="workbench.store.texts"):
         articles = list_articles(article_with_source)
     assert [a.id for a in articles] == ["a1"]
     assert "stray" in caplog.text

@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from cli_run import run
 
-from workbench import texts
-from workbench import translate as mt
-from workbench.alignments import load_alignment, save_alignment
-from workbench.segment import split_paragraphs, split_sentences
-from workbench.storage import copies_of
+from workbench.store import texts
+from workbench.store.alignments import load_alignment, save_alignment
+from workbench.store.files import copies_of
+from workbench.text.segment import split_paragraphs, split_sentences
+from workbench.translate import job as mt
 from workbench.workspace import Workspace, alignment_status
 
 pytestmark = pytest.mark.slow  # real Argos models (built for the session), Apertium, subprocesses
@@ -60,7 +60,7 @@ def _add_article(ws: Path, article: str, text: str, lang: str = "en") -> None:
 
 def test_importing_the_cli_loads_no_translation_library():
     code = (
-        "import sys, workbench.cli, workbench.translate, workbench.compare; "
+        "import sys, workbench.cli, workbench.translate.job, workbench.compare; "
         "print([m for m in ('ctranslate2', 'argostranslate', 'sacrebleu', 'torch') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
@@ -298,7 +298,7 @@ def test_force_keeps_a_post_edited_machine_text(en_es, workspace, caplog):
 
 
 def test_force_keeps_a_text_post_edited_in_the_app(en_es, workspace):
-    from workbench.textedit import edit_sentence
+    from workbench.review.textedit import edit_sentence
 
     assert run("translate", BUNKER, "--to", "es", "--root", workspace).exit_code == 0
     ws = Workspace(workspace)
@@ -418,7 +418,7 @@ def test_engine_sends_sentences_in_batches(en_es):
 def test_a_sentence_longer_than_the_model_takes_is_split_with_a_warning(en_es, caplog):
     engine = mt.get_engine("argos", "en", "es", max_input_tokens=40, max_decoding_length=6)
     long = " ".join(f"word{i}," for i in range(200)) + " end."
-    with caplog.at_level(logging.WARNING, logger="workbench.translate"):
+    with caplog.at_level(logging.WARNING, logger="workbench.translate.job"):
         out = engine.translate(["A short one.", long, "Another short one."])
     assert len(out) == 3 and all(out)
     assert any("more than the 40 the model takes" in r.getMessage() for r in caplog.records)

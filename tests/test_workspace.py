@@ -7,8 +7,8 @@ import logging
 
 import pytest
 
-from workbench.align import PRESETS, AlignError, AlignParams
-from workbench.alignments import AlignedSide, Alignment
+from workbench.align.aligner import PRESETS, AlignError, AlignParams
+from workbench.store.alignments import AlignedSide, Alignment
 from workbench.workspace import CONSTRUCTION, DEFAULT_PRESET, coverage_warning, models_of
 
 

@@ -12,10 +12,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from workbench import alignments as store
-from workbench import texts
-from workbench.align import Aligner
-from workbench.segment import sentence_separator
+from workbench.align.aligner import Aligner
+from workbench.store import alignments as store
+from workbench.store import texts
+from workbench.text.segment import sentence_separator
 from workbench.workspace import Workspace, make_aligner, resolve_models, side
 
 __all__ = ["Comparison", "ComparisonRow", "compare_versions", "default_aligner"]

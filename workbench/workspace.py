@@ -9,11 +9,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from workbench import alignments as store
-from workbench import storage, texts
-from workbench.align import PRESETS, Aligner, AlignParams
-from workbench.embed import get_embedder, language_base, model_languages
+from workbench.align.aligner import PRESETS, Aligner, AlignParams
+from workbench.embed.embedder import get_embedder, language_base, model_languages
 from workbench.errors import WorkbenchError
+from workbench.store import alignments as store
+from workbench.store import files as storage
+from workbench.store import texts
 
 log = logging.getLogger(__name__)
 

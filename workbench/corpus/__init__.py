@@ -8,7 +8,8 @@ Stages (``pipeline``), each a set of pure functions over tables that any engine 
    length, rescored by sentence alignment, assigned one-to-one and decided -> ``candidates``, ``pairs``.
 3. ``align``: the sentence links of every pair -> ``links``.
 
-Then ``export`` (through ``workbench.export``) and ``review`` (a person's decisions; a pair opened as an
+Then ``export`` (through ``workbench.export.articles``) and ``review`` (a person's decisions; a pair opened
+as an
 article in ``texts/``). The CLI (``workbench corpus``) and the app call the functions here.
 """
 
@@ -23,7 +24,7 @@ import pandas as pd
 from workbench.corpus.folder import CORPORA, CorpusError, CorpusFolder, resolve, validate_name
 from workbench.corpus.pairing import DECISIONS
 from workbench.corpus.pipeline import STAGES, build, run_align, run_import, run_pair
-from workbench.storage import atomic_writer
+from workbench.store.files import atomic_writer
 
 __all__ = [
     "CORPORA",

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from workbench.language import guess_language
-from workbench.segment import split_sentences
+from workbench.text.language import guess_language
+from workbench.text.segment import split_sentences
 
 __all__ = [
     "DOCUMENT_SCHEMA",

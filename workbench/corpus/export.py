@@ -1,6 +1,7 @@
 """Exporting a corpus: the sentence links of its pairs, through the workbench's exporters, streaming.
 
-Each pair becomes one record of ``workbench.export``: the article is ``<corpus>/<target id>``, the source
+Each pair becomes one record of ``workbench.export.articles``: the article is ``<corpus>/<target id>``, the
+source
 and target versions are the two stories' ids, and every row also carries the pair's score, margin and
 decision (``pair_score``, ``pair_margin``, ``pair_decision``) beside the bead's own score, as OPUS and
 ParaCrawl rows carry alignment scores. Pairs are read in chunks, so memory does not grow with the corpus.
@@ -16,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
-from workbench import alignments as store
-from workbench import export as ex
 from workbench.corpus.folder import CorpusError, CorpusFolder
 from workbench.corpus.gold import ACCEPTED
 from workbench.corpus.pairing import DECISIONS
-from workbench.segment import Sentence
-from workbench.texts import TextVersion
+from workbench.export import articles as ex
+from workbench.store import alignments as store
+from workbench.store.texts import TextVersion
+from workbench.text.segment import Sentence
 
 __all__ = ["EXTRA", "CorpusExportOptions", "export_corpus", "records"]
 

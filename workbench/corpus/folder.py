@@ -11,7 +11,7 @@ Layout::
     corpora/<name>/decisions.parquet  decisions a person made (never overwritten by a run)
     corpora/<name>/.work/<stage>/     parts written while a stage runs (removed when it is done)
 
-Every file is written atomically (``workbench.storage``). A stage writes its parts as it goes, one per
+Every file is written atomically (``workbench.store.files``). A stage writes its parts as it goes, one per
 batch, so a killed run resumes from the parts and loses at most the batch in progress; its table replaces
 the old one only when the stage is done, so a failed stage leaves the table as it was.
 """
@@ -32,8 +32,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workbench import storage
 from workbench.errors import WorkbenchError
+from workbench.store import files as storage
 
 __all__ = [
     "CORPORA",

@@ -143,7 +143,7 @@ class LeadEncoder:
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         if self._embedder is None:
-            from workbench.embed import get_embedder
+            from workbench.embed.embedder import get_embedder
 
             self._embedder = get_embedder(self.model, cache=self.cache)
         vectors = self._embedder.encode(batch["lead"].tolist()) if len(batch) else np.zeros((0, 0))
@@ -335,7 +335,7 @@ class Rescorer:
         vectors = self._memo.pop(doc_id, None)
         if vectors is None:
             if self._embedder is None:
-                from workbench.embed import get_embedder
+                from workbench.embed.embedder import get_embedder
 
                 self._embedder = get_embedder(self.model, cache=False)
             vectors = self._embedder.encode(sentences)

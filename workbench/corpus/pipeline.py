@@ -29,9 +29,9 @@ from workbench.corpus import evidence, pairing
 from workbench.corpus.archive import Columns, archive_format, file_sha256, read_archive
 from workbench.corpus.engine import LocalEngine
 from workbench.corpus.folder import CorpusError, CorpusFolder, fingerprint
-from workbench.embed import MODEL_LANGUAGES, language_base, model_languages
+from workbench.embed.embedder import MODEL_LANGUAGES, language_base, model_languages
 from workbench.errors import WorkbenchError
-from workbench.segment import sentence_separator
+from workbench.text.segment import sentence_separator
 
 __all__ = [
     "STAGES",
@@ -72,7 +72,7 @@ def _quiet(what: str, done: int, total: int) -> None:
 
 @dataclass(frozen=True, slots=True)
 class AlignSettings:
-    """The sentence aligner of the align stage: a preset of ``workbench.align``."""
+    """The sentence aligner of the align stage: a preset of ``workbench.align.aligner``."""
 
     preset: str = "fast"
 
@@ -429,7 +429,7 @@ def _pairs_table(pairs: pd.DataFrame) -> pa.Table:
 
 def check_languages(params: pairing.PairParams) -> None:
     """CorpusError for language codes that are malformed, the same, or unknown to the pair stage's model."""
-    from workbench.texts import validate_language
+    from workbench.store.texts import validate_language
 
     for side, lang in (("--src", params.src), ("--tgt", params.tgt)):
         try:
@@ -539,7 +539,7 @@ def run_align(
     upstream = folder.stage("pair")
     if upstream.get("status") != "done":
         raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")
-    from workbench.align import PRESETS
+    from workbench.align.aligner import PRESETS
 
     if settings.preset not in PRESETS:
         raise CorpusError(f"unknown preset {settings.preset!r}: choose one of {', '.join(PRESETS)}")

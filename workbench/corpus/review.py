@@ -17,12 +17,12 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow as pa
 
-from workbench import alignments as store
-from workbench import texts
 from workbench.corpus import pipeline
 from workbench.corpus.folder import CorpusError, CorpusFolder
 from workbench.corpus.pairing import PERSON
-from workbench.segment import Sentence, split_sentences
+from workbench.store import alignments as store
+from workbench.store import texts
+from workbench.text.segment import Sentence, split_sentences
 
 __all__ = ["DECISION_SCHEMA", "decide", "open_pair"]
 

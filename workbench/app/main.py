@@ -1,13 +1,15 @@
 """The review app: pick an article and a translation, align it, review and correct the links bead by bead
 (and the texts, sentence by sentence), find things, save; and a queue of a corpus's document pairs to
-decide. A thin Streamlit shell: every change goes through ``workbench.review``, ``workbench.textedit``,
-``workbench.search``, ``workbench.alignments`` and ``workbench.corpus.review``; this file holds only what
+decide. A thin Streamlit shell: every change goes through ``workbench.review.beads``,
+``workbench.review.textedit``,
+``workbench.review.search``, ``workbench.store.alignments`` and ``workbench.corpus.review``; this file holds
+only what
 is on the screen.
 
-Start it with ``workbench app``, which serves it on 127.0.0.1 only (or ``streamlit run workbench/app.py
+Start it with ``workbench app``, which serves it on 127.0.0.1 only (or ``streamlit run workbench/app/main.py
 --server.address 127.0.0.1``: without that option Streamlit listens on every network interface);
 ``WORKBENCH_ROOT`` names the workbench folder (default: the current folder). The rules about the files
-(saving, conflicts, copies kept beside a file) are ``workbench.alignments``'; the CLI follows them too.
+(saving, conflicts, copies kept beside a file) are ``workbench.store.alignments``'; the CLI follows them too.
 A link such as ``?article=ID&target=VERSION&bead=N`` opens that bead.
 """
 
@@ -22,11 +24,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from workbench import alignments as store
-from workbench import review, search, textedit, texts
-from workbench.align import PRESETS, Aligner, AlignParams, Similarities
-from workbench.embed import get_embedder
+from workbench.align.aligner import PRESETS, Aligner, AlignParams, Similarities
+from workbench.embed.embedder import get_embedder
 from workbench.errors import WorkbenchError
+from workbench.review import beads as review
+from workbench.review import search, textedit
+from workbench.store import alignments as store
+from workbench.store import texts
 from workbench.workspace import (
     DEFAULT_PRESET,
     OddTextsError,
@@ -39,7 +43,7 @@ from workbench.workspace import (
     side,
 )
 
-log = logging.getLogger("workbench.app")
+log = logging.getLogger("workbench.app.main")
 
 PAGE_SIZES = (10, 20, 50)
 VIEWS = ("Review", "Similarity matrix", "Statistics", "Machine vs human", "Translate", "Document pairs")
@@ -1398,7 +1402,7 @@ def _chrf_colour(chrf: float) -> str:
 
 
 def _translate_view(ws: Workspace, article: texts.Article) -> None:
-    from workbench import translate as mt
+    from workbench.translate import job as mt
 
     source = article.source()
     try:
@@ -1473,7 +1477,8 @@ def _translate_view(ws: Workspace, article: texts.Article) -> None:
 @st.cache_data(max_entries=8, show_spinner=False)
 def _queue(path: str, stamp: tuple):
     """The corpus's pairs, doubtful and low-margin first; cached until its tables change (``stamp``)."""
-    from workbench import corpus, pairqueue
+    from workbench import corpus
+    from workbench.corpus import queue as pairqueue
 
     return pairqueue.queue(corpus.CorpusFolder.open(Path(path)))
 
@@ -1490,7 +1495,7 @@ def _pair_move(key: str, order: list[str], step: int) -> None:
 
 def _pair_decide(folder, key: str, order: list[str], action: str, src_id: str | None = None) -> None:
     """Save a decision on the current pair; go on to the next pair (not after "clear")."""
-    from workbench import pairqueue
+    from workbench.corpus import queue as pairqueue
 
     tgt = st.session_state.get(key)
     try:
@@ -1535,7 +1540,8 @@ def _pairs_view(ws: Workspace) -> None:
     """The review queue of a corpus's document pairs: judge each pair by its stories' leads, its score and
     margin and its runner-up candidates; accept, reject, take another candidate or say there is none; open
     the pair's sentence alignment in the review view."""
-    from workbench import corpus, pairqueue
+    from workbench import corpus
+    from workbench.corpus import queue as pairqueue
 
     try:
         corpora = corpus.list_corpora(ws.root)
@@ -1955,7 +1961,7 @@ def _sidebar_settings() -> None:
 
 def _download(article: texts.Article, a: store.Alignment) -> None:
     """The alignment as it is now (saved or not): this file format, or a corpus format of the export."""
-    from workbench import export
+    from workbench.export import articles as export
 
     box = st.sidebar.expander("Download", icon=":material/download:")
     base = f"{a.article}.{a.target.version}"

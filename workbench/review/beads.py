@@ -3,7 +3,7 @@ the unreviewed stretches around reviewed beads, carrying reviewed beads over to 
 over sentences a reviewer edited, split or joined: :func:`follow`), the similarity picture, statistics, and
 other translations of the article lined up through the source.
 
-Every edit is a pure function: it takes an :class:`~workbench.alignments.Alignment` and a bead index
+Every edit is a pure function: it takes an :class:`~workbench.store.alignments.Alignment` and a bead index
 and returns a new, validated alignment, leaving its input untouched (unchanged links are shared, never
 mutated). Beads a person changed get status ``edited``, beads a person approved ``confirmed``.
 """
@@ -15,8 +15,9 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from workbench.align import Aligner
-from workbench.alignments import (
+from workbench.align.aligner import Aligner
+from workbench.errors import WorkbenchError
+from workbench.store.alignments import (
     LOW_CONFIDENCE,
     REVIEWED,
     AlignedSide,
@@ -27,8 +28,7 @@ from workbench.alignments import (
     reviewed_count,
     validate,
 )
-from workbench.errors import WorkbenchError
-from workbench.segment import Sentence
+from workbench.text.segment import Sentence
 
 __all__ = [
     "LOW_CONFIDENCE",
@@ -244,7 +244,7 @@ def _thaw(snapshot: _Snapshot) -> Alignment:
 class History:
     """Undo and redo over immutable snapshots of an alignment's links (and sides, for a rebase or a text
     edit). ``texts`` keeps, by content hash, the texts a text edit replaced or wrote, so that undoing the
-    edit can put the text back as it was (see ``workbench.textedit.restore``)."""
+    edit can put the text back as it was (see ``workbench.review.textedit.restore``)."""
 
     def __init__(self, alignment: Alignment, limit: int = 500):
         validate(alignment)

@@ -25,10 +25,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workbench import storage
-from workbench.align import Bead
+from workbench.align.aligner import Bead
 from workbench.errors import WorkbenchError
-from workbench.segment import Sentence
+from workbench.store import files as storage
+from workbench.text.segment import Sentence
 
 __all__ = [
     "FORMAT",

@@ -18,10 +18,12 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from rich.text import Text
 
-from workbench import __version__, alignments, encoding, language, texts
-from workbench import evaluate as ev
-from workbench.align import PRESETS
+from workbench import __version__
+from workbench.align import evaluate as ev
+from workbench.align.aligner import PRESETS
 from workbench.errors import WorkbenchError
+from workbench.store import alignments, texts
+from workbench.text import encoding, language
 from workbench.workspace import (
     AlignOutcome,
     Workspace,
@@ -72,7 +74,7 @@ ParamOpt = Annotated[
     typer.Option(
         "--param",
         help="An aligner setting on top of the preset's, KEY=VALUE (repeatable), e.g. subsumed=0.2; "
-        "the settings are workbench.align.AlignParams' fields.",
+        "the settings are workbench.align.aligner.AlignParams' fields.",
     ),
 ]
 
@@ -448,7 +450,7 @@ def eval_cmd(
 ) -> None:
     """Align pre-split documents and score them against gold beads (strict and lax precision, recall, F1;
     sentences left unaligned: omission precision and recall by side)."""
-    from workbench.storage import atomic_write_text
+    from workbench.store.files import atomic_write_text
 
     try:
         documents = ev.load_documents(gold, src, tgt, docs or "", lenient=lenient)
@@ -527,7 +529,7 @@ def translate_cmd(
 
     Finished articles are skipped (unless --force), so an interrupted run resumes where it stopped.
     """
-    from workbench import translate as mt
+    from workbench.translate import job as mt
 
     ws = Workspace.find(root)
     options = {"beam_size": beam_size, "batch_size": batch_size, "max_decoding_length": max_length}
@@ -581,7 +583,7 @@ app.add_typer(models_app, name="models")
 @models_app.command("list")
 def models_list() -> None:
     """Installed Argos packages, the language pairs they serve (through English too), Apertium pairs."""
-    from workbench import translate as mt
+    from workbench.translate import job as mt
 
     try:
         packages = mt.installed_packages()
@@ -618,7 +620,7 @@ def models_install(
     ],
 ) -> None:
     """Install an Argos model: `models install en ko` (from the index) or `models install ./x.argosmodel`."""
-    from workbench import translate as mt
+    from workbench.translate import job as mt
 
     try:
         if len(what) == 1:
@@ -729,7 +731,7 @@ def export_cmd(
 ) -> None:
     """Write a parallel corpus from the saved alignments: one pair per bead with both sides, with its
     sentence ids. 1-0 and 0-1 beads, and stale or corrupt alignments, are skipped and counted."""
-    from workbench import export as ex
+    from workbench.export import articles as ex
 
     ws = Workspace.find(root)
     try:
@@ -793,7 +795,7 @@ def app_command(port: int, address: str = "127.0.0.1") -> list[str]:
         "-m",
         "streamlit",
         "run",
-        str(Path(__file__).with_name("app.py")),
+        str(Path(__file__).parent.parent / "app" / "main.py"),
         "--server.port",
         str(port),
         "--server.address",
@@ -865,6 +867,6 @@ if __name__ == "__main__":  # python -m workbench.cli: run the module as importe
 
     imported()
 elif __name__ != "__mp_main__":  # `workbench corpus ...`, whose module uses the helpers above
-    from workbench.corpus_cli import corpus_app
+    from workbench.cli.corpus import corpus_app
 
     app.add_typer(corpus_app, name="corpus")

@@ -10,14 +10,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workbench import alignments as store
 from workbench import cli as shell
 from workbench import corpus
-from workbench.align import PRESETS
+from workbench.align.aligner import PRESETS
 from workbench.corpus.archive import KCNA_DATE_PATTERN, Columns
 from workbench.corpus.documents import ImportParams
 from workbench.corpus.pairing import PairParams
 from workbench.corpus.pipeline import AlignSettings
+from workbench.store import alignments as store
 from workbench.workspace import coverage_warning
 
 corpus_app = typer.Typer(
@@ -441,8 +441,8 @@ def export_cmd(
 ) -> None:
     """Write the corpus's sentence links as a parallel corpus; every row carries both story ids, the pair's
     score and decision, and the bead's score. A decision a person made passes any --min-pair-score."""
-    from workbench import export as ex
     from workbench.corpus.export import CorpusExportOptions, export_corpus
+    from workbench.export import articles as ex
 
     try:
         folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
@@ -553,7 +553,7 @@ def open_cmd(
 ) -> None:
     """Turn a pair into an article in texts/ with its alignment in alignments/, for the review app (the
     same article the app's pair queue opens; its sentences are aligned first if they are not yet)."""
-    from workbench import pairqueue
+    from workbench.corpus import queue as pairqueue
 
     ws = shell.Workspace.find(root)
     try:

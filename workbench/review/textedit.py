@@ -27,11 +27,13 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
-from workbench import alignments as store
-from workbench import review, storage, texts
-from workbench.encoding import check_text
 from workbench.errors import WorkbenchError
-from workbench.segment import Sentence, sentence_separator, split_paragraphs
+from workbench.review import beads as review
+from workbench.store import alignments as store
+from workbench.store import files as storage
+from workbench.store import texts
+from workbench.text.encoding import check_text
+from workbench.text.segment import Sentence, sentence_separator, split_paragraphs
 
 __all__ = ["TextEdit", "TextEditError", "edit_sentence", "join_sentences", "restore", "split_sentence"]
 

@@ -1,7 +1,7 @@
 """Machine translation of articles: engines (Argos Translate, Apertium), their models, and the job that
 writes a machine version with its provenance and its 1-1 alignment to the source.
 
-A source text is split with the workbench's own segmenter (:mod:`workbench.segment`; Argos's splitters
+A source text is split with the workbench's own segmenter (:mod:`workbench.text.segment`; Argos's splitters
 download models) and translated sentence by sentence, so the machine version keeps the paragraphs and has
 exactly one sentence per source sentence. That correspondence is saved as an alignment (model
 ``construction``), so the source and its own machine translation never need an embedding step.
@@ -32,11 +32,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
-from workbench import alignments as store
-from workbench import storage, texts
-from workbench.align import Bead
+from workbench.align.aligner import Bead
 from workbench.errors import WorkbenchError
-from workbench.segment import Sentence, sentence_separator
+from workbench.store import alignments as store
+from workbench.store import files as storage
+from workbench.store import texts
+from workbench.text.segment import Sentence, sentence_separator
 from workbench.workspace import CONSTRUCTION
 
 if TYPE_CHECKING:

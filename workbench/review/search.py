@@ -7,8 +7,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from workbench.alignments import Alignment
 from workbench.errors import WorkbenchError
+from workbench.store.alignments import Alignment
 
 __all__ = ["MODES", "SIDES", "Match", "SearchError", "compile_query", "find", "locate", "next_bead"]
 

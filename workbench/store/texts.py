@@ -7,8 +7,8 @@ Layout (see ``texts/README.md``)::
     texts/<article-id>/<lang>.<tag>.edits.json  # a reviewer's edits of that text (see EDITS_FORMAT)
 
 Only the functions meant for it touch the disk; every problem a user can fix raises :class:`TextsError`.
-Reading a file's bytes as text is :mod:`workbench.encoding`; the language checks are
-:mod:`workbench.language`.
+Reading a file's bytes as text is :mod:`workbench.text.encoding`; the language checks are
+:mod:`workbench.text.language`.
 """
 
 from __future__ import annotations
@@ -28,11 +28,17 @@ from pathlib import Path
 
 import tomli_w
 
-from workbench.encoding import MAX_TEXT_BYTES, check_size, check_text, decode_text_file, normalize_newlines
 from workbench.errors import TextsError
-from workbench.language import check_language, guess_language, language_warning  # noqa: F401 (old home)
-from workbench.segment import Sentence, split_sentences
-from workbench.storage import atomic_write_text
+from workbench.store.files import atomic_write_text
+from workbench.text.encoding import (
+    MAX_TEXT_BYTES,
+    check_size,
+    check_text,
+    decode_text_file,
+    normalize_newlines,
+)
+from workbench.text.language import check_language, guess_language, language_warning  # noqa: F401 (old home)
+from workbench.text.segment import Sentence, split_sentences
 
 __all__ = [
     "EDITS_FORMAT",

@@ -18,10 +18,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workbench import texts
 from workbench.corpus import CorpusError, CorpusFolder, pairs_frame, run_align
 from workbench.corpus import review as corpus_review
 from workbench.corpus.pipeline import AlignSettings
+from workbench.store import texts
 
 __all__ = ["ACTIONS", "Candidate", "PairView", "Story", "decide", "open_for_review", "pair_view", "queue"]
 

@@ -59,11 +59,13 @@ from itertools import groupby
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
-from workbench import __version__, storage, texts
-from workbench import alignments as store
+from workbench import __version__
 from workbench.errors import WorkbenchError
-from workbench.segment import sentence_separator
-from workbench.texts import Article, TextVersion
+from workbench.store import alignments as store
+from workbench.store import files as storage
+from workbench.store import texts
+from workbench.store.texts import Article, TextVersion
+from workbench.text.segment import sentence_separator
 
 if TYPE_CHECKING:
     from workbench.workspace import Workspace

@@ -32,7 +32,7 @@ from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
-from workbench.embed import span_texts
+from workbench.embed.embedder import span_texts
 from workbench.errors import WorkbenchError
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,1 @@
+"""Sentence alignment: parameters, the dynamic programme, the aligner, scoring against a gold."""

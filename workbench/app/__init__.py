@@ -1,0 +1,1 @@
+"""The review app (Streamlit): ``workbench app``."""

@@ -1,0 +1,1 @@
+"""Sentence embeddings: the offline models, their backends and cache."""

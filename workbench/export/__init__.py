@@ -1,0 +1,1 @@
+"""Parallel-corpus export: the formats and the export of a workspace's alignments."""

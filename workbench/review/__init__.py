@@ -1,0 +1,1 @@
+"""Reviewing an alignment: bead edits, text edits, search."""

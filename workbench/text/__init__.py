@@ -1,0 +1,1 @@
+"""Text: sentence splitting, languages, reading a text file's bytes."""

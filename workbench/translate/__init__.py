@@ -1,0 +1,1 @@
+"""Machine translation: the Argos and Apertium engines, Argos models, the translation job."""
