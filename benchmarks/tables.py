@@ -31,13 +31,17 @@ END = "<!-- generated: end -->"
 # recorded runs until someone runs them (each page gives its command).
 CHEAP = [
     ["benchmarks/segment_archive.py", "--markdown", "docs/benchmarks/segment_archive.md"],
-    ["benchmarks/large_beads.py", "--markdown", "docs/benchmarks/large_beads.md"],
+    ["benchmarks/align_speed.py", "--quick", "--markdown", "docs/benchmarks/align_speed.md"],
     [
-        "benchmarks/align_speed.py",
-        "--quick",
+        "benchmarks/align_accuracy.py",
+        "--config",
+        "fast",
+        "--split",
+        "dev",
         "--markdown",
-        "docs/benchmarks/align_speed.md",
+        "docs/benchmarks/align_accuracy.md",
     ],
+    ["benchmarks/export_scale.py", "--counts", "1000", "--markdown", "docs/benchmarks/export_scale.md"],
 ]
 
 
@@ -130,8 +134,8 @@ def as_markdown(printed: str) -> str:
             out.append("")
         if line.startswith("signature:"):
             line = f"`{line}`"
-        elif line and not is_row:
-            line += "  " if not line.startswith("#") else ""  # keep the printed line breaks
+        if line and not is_row and not line.startswith("#"):
+            line += "  "  # keep the printed line breaks
         out.append(line)
     return "\n".join(out)
 
