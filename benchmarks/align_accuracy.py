@@ -29,6 +29,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tables  # noqa: E402
 from evalsets import SHARED, EvalSet, folder_set, signature, standard_sets  # noqa: E402
 
 from workbench.align import evaluate as ev  # noqa: E402
@@ -193,6 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--data", type=Path, default=SHARED, help=f"../shared evaluation data (default: {SHARED})"
     )
+    tables.add_option(ap)
     args = ap.parse_args(argv)
     try:
         changes = parse_params(args.param)
@@ -239,4 +241,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tables.run(main))

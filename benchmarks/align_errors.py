@@ -25,6 +25,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tables  # noqa: E402
 from evalsets import signature, standard_sets  # noqa: E402
 
 from workbench.align import evaluate as ev  # noqa: E402
@@ -89,6 +90,7 @@ def main() -> int:
     ap.add_argument("--preset", choices=list(PRESETS), default="accurate")
     ap.add_argument("--set", default="textberg-dev", help=f"one of: {', '.join(sets) or 'none here'}")
     ap.add_argument("--cache", type=Path, help="embedding cache file (default: the workbench's own)")
+    tables.add_option(ap)
     args = ap.parse_args()
     if args.set not in sets:
         print(f"skipped: set {args.set} not found (here: {', '.join(sets) or 'none'})")
@@ -133,4 +135,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tables.run(main))

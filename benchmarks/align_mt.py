@@ -31,6 +31,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tables  # noqa: E402
 from evalsets import signature, standard_sets  # noqa: E402
 
 from workbench.align import evaluate as ev  # noqa: E402
@@ -95,6 +96,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mt", default="mt_de2fr_europarlfull", help="Text+Berg's MT folder")
     ap.add_argument("--test", action="store_true", help="also the test set (to report, not to choose)")
     ap.add_argument("--cache", type=Path, help="embedding cache file (default: the workbench's own)")
+    tables.add_option(ap)
     args = ap.parse_args(argv)
     sets = [
         s for s in standard_sets() if (s.split == "dev" or args.test) and (s.mt or s.name.startswith("kcna"))
@@ -131,4 +133,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tables.run(main))

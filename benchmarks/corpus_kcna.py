@@ -34,6 +34,8 @@ GOLD = ROOT / "benchmarks" / "data" / "kcna-pairs-dev-2012.csv"
 PLOT = ROOT / "docs" / "corpus-pair-scores.png"
 sys.path.insert(0, str(ROOT))
 
+import tables  # noqa: E402
+
 
 def commit() -> str:
     try:
@@ -91,6 +93,7 @@ def main() -> None:
     ap.add_argument("--engine", default="local", help="local or ray")
     ap.add_argument("--out", type=Path, default=None, help="corpus folder (default: a temporary one)")
     ap.add_argument("--no-plot", action="store_true", help="do not write docs/corpus-pair-scores.png")
+    tables.add_option(ap)
     args = ap.parse_args()
     if not args.archive.is_file():
         print(f"skipped: {args.archive} not found")
@@ -184,4 +187,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    tables.run(main)

@@ -22,6 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+import tables  # noqa: E402
+
 GOLD = ROOT / "benchmarks" / "data" / "kcna-pairs-dev-2012.csv"
 
 
@@ -41,6 +44,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("corpus", type=Path, help="a built corpus folder (workbench corpus build)")
     ap.add_argument("--gold", type=Path, default=GOLD)
+    tables.add_option(ap)
     args = ap.parse_args()
     from workbench.corpus import CorpusFolder, pairing
     from workbench.corpus.gold import read_gold, score_pairs
@@ -95,4 +99,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    tables.run(main)

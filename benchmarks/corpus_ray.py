@@ -25,6 +25,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
+
+import tables  # noqa: E402
 from corpus_kcna import ARCHIVE, commit, stage, synthetic  # noqa: E402
 
 TABLES = ("documents", "sentences", "candidates", "pairs", "links")
@@ -80,6 +82,7 @@ def main() -> None:
     )
     ap.add_argument("--engines", default="local,ray", help="comma-separated: local, ray")
     ap.add_argument("--cluster", action="store_true", help="also run on a two-node Ray cluster on loopback")
+    tables.add_option(ap)
     args = ap.parse_args()
     if not args.archive.is_file():
         print(f"skipped: {args.archive} not found")
@@ -139,4 +142,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    tables.run(main)

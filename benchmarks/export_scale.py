@@ -24,6 +24,8 @@ import tempfile
 import time
 from pathlib import Path
 
+import tables
+
 from workbench.store import alignments as store
 from workbench.store.alignments import AlignedSide, Alignment, Link
 from workbench.store.texts import content_hash
@@ -221,6 +223,7 @@ def main() -> None:
     parser.add_argument("--counts", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--formats", nargs="+", default=list(FORMATS), choices=FORMATS)
     parser.add_argument("--keep", type=Path, help="generate into (and keep) this folder")
+    tables.add_option(parser)
     args = parser.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="export-scale-"))
     root.mkdir(parents=True, exist_ok=True)
@@ -253,4 +256,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    tables.run(main)

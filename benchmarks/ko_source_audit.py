@@ -23,6 +23,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tables  # noqa: E402
 from build_dev_sets import KO_MISALIGNED, KO_PAIRS, korean_chunks  # noqa: E402
 from evalsets import SHARED, signature, standard_sets  # noqa: E402
 
@@ -63,6 +64,7 @@ def sound(beads: list[ev.BeadIds], lines: tuple[set[int], set[int]]) -> list[ev.
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cache", type=Path, help="embedding cache file (default: the workbench's own)")
+    tables.add_option(ap)
     args = ap.parse_args()
     folder = SHARED / "nk-ko-en"
     sets = {s.name: s for s in standard_sets()}
@@ -119,4 +121,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tables.run(main))

@@ -20,6 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import tables  # noqa: E402
 from evalsets import signature, standard_sets  # noqa: E402
 
 from workbench.align import evaluate as ev  # noqa: E402
@@ -65,6 +66,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help="aligner setting")
     ap.add_argument("--cache", type=Path, help="embedding cache file (default: the workbench's own)")
+    tables.add_option(ap)
     args = ap.parse_args()
     sets = {s.name: s for s in standard_sets()}
     if SET not in sets:
@@ -97,4 +99,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tables.run(main))

@@ -17,6 +17,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import tables
+
 from workbench.text.segment import split_sentences
 from workbench.workspace import MAX_SENTENCE_CHARS
 
@@ -30,6 +32,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--per-language", type=int, default=3000, help="stories per language (0: all)")
     ap.add_argument("--archive", type=Path, default=ARCHIVE)
+    tables.add_option(ap)
     args = ap.parse_args()
     if not args.archive.is_file():
         print(f"skipped: {args.archive} not found")
@@ -62,4 +65,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(tables.run(main))

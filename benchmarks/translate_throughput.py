@@ -27,6 +27,8 @@ CORPUS = ROOT.parent / "shared" / "corpora" / "kcna-2011-2012" / "stories.parque
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))
 
+import tables  # noqa: E402
+
 log = logging.getLogger("translate_throughput")
 
 
@@ -133,6 +135,7 @@ def main() -> None:
         default=Path(tempfile.gettempdir()) / "workbench-bench-models",
         help="model cache",
     )
+    tables.add_option(parser)
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     log.setLevel(logging.INFO)
@@ -274,4 +277,4 @@ def benchmark(args: argparse.Namespace, home: Path) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    tables.run(main)
