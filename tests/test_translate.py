@@ -330,7 +330,7 @@ def test_translate_all_resumes_after_the_process_is_killed(en_es, tmp_path):
         ]
         _add_article(workspace, article, "\n".join([f"Story {i}", *paragraphs]))
     args = ["translate", "--all", "--to", "es", "--max-length", "16", "--root", str(workspace)]
-    cmd = [sys.executable, "-m", "workbench.cli", *args]
+    cmd = [sys.executable, "-c", "from workbench.cli import app; app()", *args]  # the package has no __main__
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     aligned = workspace / "alignments"
     deadline = time.monotonic() + 120
