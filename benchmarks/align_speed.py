@@ -362,8 +362,8 @@ def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
     the accurate preset: texts per second (model loaded, cache off, the runtimes alternately twice) and the
     cosine between their vectors; also tokens per second and the encoder's matrix-product rate (two
     operations per weight per token), which the CPU's peak bounds."""
+    from workbench.embed.backends import E5Small
     from workbench.embed.e5 import Tokenizer, _File, bf16_supported, model_file
-    from workbench.embed.embedder import E5Small
 
     if not all((DATA / "de" / d).is_file() for d in docs):
         print(f"skipped: no Text+Berg data at {DATA}")

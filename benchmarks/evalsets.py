@@ -138,7 +138,7 @@ def signature(config: str, models: list[str], params: AlignParams, data: str) ->
 
 def _runtime(spec: str) -> str:
     """A model spec with the precision of e5-small's torch runtime where that is the one used."""
-    from workbench.embed.embedder import E5Small, make_backend
+    from workbench.embed.backends import E5Small, make_backend
 
     backend = make_backend(spec)
     if isinstance(backend, E5Small) and backend.runtime == "torch":

@@ -152,13 +152,9 @@ def main() -> None:
 
 
 def benchmark(args: argparse.Namespace, home: Path) -> None:
-    from workbench.translate.job import (
-        ArgosEngine,
-        get_engine,
-        install_from_file,
-        plan_translation,
-        run_translations,
-    )
+    from workbench.translate.argos_models import install_from_file
+    from workbench.translate.engines import ArgosEngine, get_engine
+    from workbench.translate.job import plan_translation, run_translations
 
     os.environ["ARGOS_BEAM_SIZE"] = str(args.beam_size)
 

@@ -492,7 +492,7 @@ def test_translate_with_apertium_then_compare_with_the_human_translation(ws):
 
 
 def test_translate_without_any_engine_says_how_to_install_one(ws, monkeypatch):
-    from workbench.translate import job as mt
+    from workbench.translate import argos_models as mt
 
     if mt.installed_packages():
         pytest.skip("Argos models are installed here")
@@ -667,7 +667,7 @@ def test_mark_unaligned_after_switching_article_and_translation(ws):
 
 def test_a_failed_translation_shows_its_reason(ws, monkeypatch):
     """Defect 4: the reason was inside a folded status box."""
-    from workbench.translate import job as mt
+    from workbench.translate import argos_models as mt
 
     if mt.installed_packages():
         pytest.skip("Argos models are installed here")

@@ -72,7 +72,7 @@ def test_user_errors_share_one_base_and_bugs_show_their_traceback(workspace, mon
     from workbench.export import articles as export
     from workbench.review import beads as review
     from workbench.store import alignments
-    from workbench.translate import job as translate
+    from workbench.translate import errors as translate
 
     for cls in (
         texts.TextsError,

@@ -13,7 +13,7 @@ from workbench.align.aligner import Bead
 from workbench.compare import compare_versions
 from workbench.store import texts
 from workbench.store.alignments import from_beads, save_alignment
-from workbench.translate import job as mt
+from workbench.translate import engines as mt
 from workbench.workspace import Workspace, side
 
 BUNKER = "kcna-2011-09-02-bunker-buster"

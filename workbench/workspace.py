@@ -10,11 +10,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from workbench.align.aligner import PRESETS, Aligner, AlignParams
-from workbench.embed.embedder import get_embedder, language_base, model_languages
+from workbench.embed.embedder import get_embedder
 from workbench.errors import WorkbenchError
 from workbench.store import alignments as store
 from workbench.store import files as storage
 from workbench.store import texts
+from workbench.text.language import language_base, model_languages
 
 log = logging.getLogger(__name__)
 

@@ -1403,15 +1403,17 @@ def _chrf_colour(chrf: float) -> str:
 
 def _translate_view(ws: Workspace, article: texts.Article) -> None:
     from workbench.translate import job as mt
+    from workbench.translate.argos_models import argos_code, installed_packages, served_pairs
+    from workbench.translate.engines import ENGINES, apertium_modes
 
     source = article.source()
     try:
-        packages = mt.installed_packages()
+        packages = installed_packages()
     except FAILURES as exc:
         st.warning(f"Cannot list the Argos models: {exc}")
         packages = []
-    pairs = [p for p in mt.served_pairs(packages) if p.from_code == mt.argos_code(source.language)]
-    modes = mt.apertium_modes()
+    pairs = [p for p in served_pairs(packages) if p.from_code == argos_code(source.language)]
+    modes = apertium_modes()
     argos = ", ".join(
         f"{p.from_code}→{p.to_code}" + ("" if p.via == "direct" else f" ({p.via})") for p in pairs
     )
@@ -1431,7 +1433,7 @@ def _translate_view(ws: Workspace, article: texts.Article) -> None:
         )
         return
     row = st.container(horizontal=True, vertical_alignment="bottom")
-    engine_name = row.radio("Engine", mt.ENGINES, key="mt_engine", horizontal=True, index=0 if pairs else 1)
+    engine_name = row.radio("Engine", ENGINES, key="mt_engine", horizontal=True, index=0 if pairs else 1)
     default = pairs[0].to_code if engine_name == "argos" and pairs else "es"
     lang = row.text_input("Into (language code)", value=default, key="mt_lang", width=180).strip()
     force = row.toggle("Translate again if it exists", key="mt_force")

@@ -583,7 +583,8 @@ app.add_typer(models_app, name="models")
 @models_app.command("list")
 def models_list() -> None:
     """Installed Argos packages, the language pairs they serve (through English too), Apertium pairs."""
-    from workbench.translate import job as mt
+    from workbench.translate import argos_models as mt
+    from workbench.translate.engines import apertium_modes
 
     try:
         packages = mt.installed_packages()
@@ -609,7 +610,7 @@ def models_list() -> None:
             "No Argos models installed: `workbench models install en ko` (network) or "
             "`workbench models install ./translate-en_ko.argosmodel` (a downloaded file)."
         )
-    modes = mt.apertium_modes()
+    modes = apertium_modes()
     console.print(f"Apertium (--engine apertium): {_t(', '.join(modes)) if modes else 'not installed'}")
 
 
@@ -620,7 +621,8 @@ def models_install(
     ],
 ) -> None:
     """Install an Argos model: `models install en ko` (from the index) or `models install ./x.argosmodel`."""
-    from workbench.translate import job as mt
+    from workbench.translate import argos_models as mt
+    from workbench.translate.errors import TranslateError
 
     try:
         if len(what) == 1:
@@ -628,7 +630,7 @@ def models_install(
         elif len(what) == 2:
             installed = mt.install_from_index(what[0], what[1])
         else:
-            raise mt.TranslateError("give FROM TO (e.g. `en ko`) or the path of one .argosmodel file")
+            raise TranslateError("give FROM TO (e.g. `en ko`) or the path of one .argosmodel file")
     except USER_ERRORS as exc:
         raise _fail(exc) from exc
     for pkg in installed:

@@ -29,8 +29,8 @@ from workbench.corpus import evidence, pairing
 from workbench.corpus.archive import Columns, archive_format, file_sha256, read_archive
 from workbench.corpus.engine import LocalEngine
 from workbench.corpus.folder import CorpusError, CorpusFolder, fingerprint
-from workbench.embed.embedder import MODEL_LANGUAGES, language_base, model_languages
 from workbench.errors import WorkbenchError
+from workbench.text.language import MODEL_LANGUAGES, language_base, model_languages, validate_language
 from workbench.text.segment import sentence_separator
 
 __all__ = [
@@ -429,8 +429,6 @@ def _pairs_table(pairs: pd.DataFrame) -> pa.Table:
 
 def check_languages(params: pairing.PairParams) -> None:
     """CorpusError for language codes that are malformed, the same, or unknown to the pair stage's model."""
-    from workbench.store.texts import validate_language
-
     for side, lang in (("--src", params.src), ("--tgt", params.tgt)):
         try:
             validate_language(lang)

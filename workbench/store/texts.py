@@ -37,7 +37,7 @@ from workbench.text.encoding import (
     decode_text_file,
     normalize_newlines,
 )
-from workbench.text.language import check_language, guess_language, language_warning  # noqa: F401 (old home)
+from workbench.text.language import check_language, validate_language
 from workbench.text.segment import Sentence, split_sentences
 
 __all__ = [
@@ -182,16 +182,6 @@ def validate_id(article_id: str) -> str:
             "should open anywhere. Choose another id, e.g. 'story-con'."
         )
     return article_id
-
-
-def validate_language(language: str) -> str:
-    """Return ``language`` if it looks like a BCP-47 tag ("en", "ko", "zh-Hant"), else raise TextsError."""
-    bad = not isinstance(language, str) or not _LANG_RE.fullmatch(language)
-    if bad or _WINDOWS_RESERVED.fullmatch(language):
-        raise TextsError(
-            f"Invalid language {language!r}: use a BCP-47 tag such as 'en', 'ko', 'es' or 'zh-Hant'."
-        )
-    return language
 
 
 def _validate_kind(kind: str) -> str:

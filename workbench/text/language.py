@@ -1,13 +1,108 @@
-"""What language a text is in: the script check that refuses a text labelled with the wrong ``--lang``
-(Korean labelled ``en``), and the warning when a text reads as another language (py3langid's bundled
-model, offline). Both look at a sample spread over the text, so a 20 MB text is checked in milliseconds.
+"""What the workbench knows about languages, in one place.
+
+- Codes: :func:`validate_language` (a BCP-47 tag, as article versions store it), :func:`check_language_code`
+  (also a known ISO 639-1 language), :func:`language_base` (the language a tag names, with old and variant
+  codes folded: ``zh-TW`` -> ``zh``, ``nb`` -> ``no``, ``iw`` -> ``he``).
+- Models: :data:`MODEL_LANGUAGES` and :func:`model_languages`, the languages each embedding model knows.
+- Texts: the script check that refuses a text labelled with the wrong ``--lang`` (Korean labelled ``en``),
+  and the warning when a text reads as another language (py3langid's bundled model, offline). Both look at
+  a sample spread over the text, so a 20 MB text is checked in milliseconds.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Collection
+
 from workbench.errors import TextsError
 
-__all__ = ["check_language", "guess_language", "language_warning", "sample"]
+__all__ = [
+    "ALIASES",
+    "ISO639_1",
+    "MODEL_LANGUAGES",
+    "check_language",
+    "check_language_code",
+    "guess_language",
+    "language_base",
+    "language_warning",
+    "model_languages",
+    "sample",
+    "validate_language",
+]
+
+# --- codes ---------------------------------------------------------------------------------------------
+
+# Old and variant codes and the code the workbench files the language under.
+ALIASES = {"nb": "no", "nn": "no", "fil": "tl", "iw": "he", "in": "id", "ji": "yi"}
+_ISO639_1_CODES = (
+    "aa ab ae af ak am an ar as av ay az ba be bg bi bm bn bo br bs ca ce ch co cr cs cu cv cy da de dv dz "
+    "ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu hy hz ia id ie ig ii "
+    "ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw ky la lb lg li ln lo lt lu lv mg mh mi "
+    "mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw "
+    "sa sc sd se sg si sk sl sm sn so sq sr ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk "
+    "ur uz ve vi vo wa wo xh yi yo za zh zu"
+)
+ISO639_1 = frozenset(_ISO639_1_CODES.split())
+_LANG_RE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
+# Names Windows reserves for devices ("nul", "con", ...): a language tag becomes part of a file name.
+_WINDOWS_RESERVED = re.compile(r"(con|prn|aux|nul|com[0-9¹²³]|lpt[0-9¹²³])(\..*)?", re.IGNORECASE)
+
+
+def language_base(code: str) -> str:
+    """The language a tag names, as the workbench files it: the primary subtag, lower-cased, with
+    :data:`ALIASES` applied (``zh-TW`` -> ``zh``, ``ko_KP`` -> ``ko``, ``nb`` -> ``no``, ``iw`` -> ``he``)."""
+    base = code.replace("_", "-").split("-")[0].lower()
+    return ALIASES.get(base, base)
+
+
+def validate_language(language: str) -> str:
+    """Return ``language`` if it looks like a BCP-47 tag ("en", "ko", "zh-Hant"), else raise TextsError."""
+    bad = not isinstance(language, str) or not _LANG_RE.fullmatch(language)
+    if bad or _WINDOWS_RESERVED.fullmatch(language):
+        raise TextsError(
+            f"Invalid language {language!r}: use a BCP-47 tag such as 'en', 'ko', 'es' or 'zh-Hant'."
+        )
+    return language
+
+
+def check_language_code(language: str, known: Collection[str] = ()) -> str:
+    """Return ``language`` if it is a BCP-47 tag of a known language, else raise TextsError. A two-letter
+    language must be an ISO 639-1 code (after :data:`ALIASES`) or one of ``known`` (e.g. the codes of
+    installed translation packages, such as Argos's "zt"); three-letter codes pass."""
+    validate_language(language)
+    base = language_base(language)
+    if len(base) == 2 and base not in ISO639_1 and base not in known and language not in known:
+        raise TextsError(
+            f"Unknown language code {language!r}: use an ISO 639-1 code such as en, ko, es, zh, ja, fr, de."
+        )
+    return language
+
+
+# --- the languages of the embedding models ----------------------------------------------------------------
+
+# What each model was trained on (ISO 639-1 codes): use-m3's 16 languages (zh-cn and zh-tw as zh), and
+# multilingual-e5's, those of XLM-R's CC-100 corpus. An st: model's are not known.
+MODEL_LANGUAGES = {
+    name: frozenset(codes.split())
+    for name, codes in {
+        "use-m3": "ar de en es fr it ja ko nl pl pt ru th tr zh",
+        "e5-small": (
+            "af am ar as az be bg bn br bs ca cs cy da de el en eo es et eu fa fi fr fy ga gd gl "
+            "gu ha he hi hr hu hy id is it ja jv ka kk km kn ko ku ky la lo lt lv mg mk ml mn mr "
+            "ms my ne nl no om or pa pl ps pt ro ru sa sd si sk sl so sq sr su sv sw ta te th tl "
+            "tr ug uk ur uz vi xh yi zh"
+        ),
+    }.items()
+}
+
+
+def model_languages(spec: str) -> frozenset[str] | None:
+    """The languages (ISO 639-1, as :func:`language_base` gives them) the embedding model a spec names was
+    trained on ("e5-small:torch" is e5-small's); None where they are not known (st: models)."""
+    return MODEL_LANGUAGES.get(spec.partition(":")[0])
+
+
+# --- the language of a text -----------------------------------------------------------------------------
 
 SAMPLE_CHARS = 20_000  # what the checks read of a longer text: this much, in SAMPLE_PARTS pieces
 SAMPLE_PARTS = 20
@@ -67,7 +162,7 @@ def _script_of(ch: str) -> str | None:
 
 def check_language(text: str, language: str) -> None:
     """Refuse a text whose letters are mostly not in the script of ``language`` (a wrong --lang)."""
-    expected = _LANGUAGE_SCRIPTS.get(language.split("-")[0].lower())
+    expected = _LANGUAGE_SCRIPTS.get(language_base(language))
     if not expected:
         return
     counts: dict[str, int] = {}
@@ -107,15 +202,20 @@ def guess_language(text: str) -> tuple[str, dict[str, float]]:
 def language_warning(text: str, language: str) -> str | None:
     """A warning when ``text`` reads as another language than ``language``: the guess is at least 95% sure
     of another language and gives the labelled one under 1%. None when they agree, when the text has fewer
-    than 100 letters, or when the model does not know the labelled language."""
+    than 100 letters, or when the model does not know the labelled language. Codes that name one language
+    (:func:`language_base`: the model's nb, nn and no) count as one."""
     text = sample(text)
     if sum(ch.isalpha() for ch in text) < 100:
         return None
-    base = language.split("-")[0].lower()
-    best, probs = guess_language(text)
+    base = language_base(language)
+    guess, ranked = guess_language(text)
+    probs: dict[str, float] = {}
+    for code, prob in ranked.items():
+        probs[language_base(code)] = probs.get(language_base(code), 0.0) + prob
+    best = language_base(guess)
     if base not in probs or best == base or probs[best] < 0.95 or probs[base] >= 0.01:
         return None
     return (
-        f"the text is labelled {language!r} but reads as {best!r} ({probs[best]:.0%} sure; "
+        f"the text is labelled {language!r} but reads as {guess!r} ({probs[best]:.0%} sure; "
         f"{base!r} {probs[base]:.1%}): check --lang, or that this is the file you meant"
     )

@@ -1,1 +1,3 @@
-"""Machine translation: the Argos and Apertium engines, Argos models, the translation job."""
+"""Machine translation: the engines (:mod:`~workbench.translate.engines`: Argos Translate, Apertium), the
+Argos packages (:mod:`~workbench.translate.argos_models`), and the job that writes machine versions of
+articles (:mod:`~workbench.translate.job`); errors in :mod:`~workbench.translate.errors`."""
