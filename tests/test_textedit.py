@@ -265,3 +265,20 @@ def test_a_paste_of_many_lines_gets_unique_ids_and_a_huge_one_a_message(ws):
         edit_sentence(ws, article, ko, "src", first.id, lines + "\nOne more.")
     with pytest.raises(TextEditError, match="characters long"):
         edit_sentence(ws, article, ko, "src", first.id, "x" * (textedit.MAX_EDIT_CHARS + 1))
+
+
+def test_an_edit_rewrites_only_the_lines_of_article_toml_that_changed(ws):
+    """The edit stamps the edited version; every other line, each ``created`` as written included, stays."""
+    path = ws.texts / CHEONAN / "article.toml"
+    before = path.read_text(encoding="utf-8").replace(
+        "\n[[versions]]", "\n# a reviewer's comment\n[[versions]]", 1
+    )
+    path.write_text(before, encoding="utf-8")
+    es = _load(ws, "es.kcna", CHEONAN)
+    first = es.target.sentences[0]
+    edit_sentence(ws, ws.article(CHEONAN), es, "tgt", first.id, first.text + " (sic)")
+    after = path.read_text(encoding="utf-8")
+    gone = [line for line in before.splitlines() if line not in after.splitlines()]
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert gone == [] and added and all(line.startswith(("edited", "kind", "official")) for line in added)
+    assert "# a reviewer's comment" in after and "created = 2011-08-30T00:00:00Z" in after
