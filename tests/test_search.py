@@ -3,6 +3,7 @@ side or both; the next and previous bead with a match; a bead by number or sente
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -72,3 +73,26 @@ def test_locate_a_bead_by_number_or_sentence_id(ko):
         locate(ko, "p4.s9")
     with pytest.raises(SearchError, match="neither side"):
         locate(ko, "fr:p1.s1")
+
+
+def test_a_runaway_regex_is_stopped_with_a_message(ko, monkeypatch):
+    """A regex that backtracks for ever stops at the time limit with a SearchError, instead of holding the
+    app (and every other reviewer's page) until it is done."""
+    from dataclasses import replace
+
+    from workbench.review import search
+
+    first = replace(ko.source.sentences[0], text="a" * 60)
+    slow = replace(ko, source=replace(ko.source, sentences=[first, *ko.source.sentences[1:]]))
+    monkeypatch.setattr(search, "TIME_LIMIT", 0.3)
+    started = time.monotonic()
+    with pytest.raises(SearchError, match="took over 0.3 s"):
+        find(slow, "(a|aa)+c", mode="regex")
+    assert time.monotonic() - started < 2
+    assert find(slow, "a{60}", mode="regex", side="src")[0].end == 60  # a sound regex still finds
+
+
+@pytest.mark.parametrize("where", ["²", "#²", "9" * 5000, "١٢"])
+def test_odd_bead_numbers_get_a_message(ko, where):
+    with pytest.raises(SearchError):
+        locate(ko, where)

@@ -1,6 +1,5 @@
-"""Editing a text while reviewing it (workbench.review.textedit): a sentence's text, a split, a join, on the
-real
-sample files, with the other alignments of the text carried over and undo putting the text back."""
+"""Editing a text while reviewing it (workbench.review.textedit): a sentence's text, a split, a join, on
+the real sample files, with the other alignments of the text carried over and undo putting the text back."""
 
 from __future__ import annotations
 
@@ -13,6 +12,7 @@ import pytest
 
 from workbench.errors import TextsError
 from workbench.review import beads as review
+from workbench.review import textedit
 from workbench.review.textedit import TextEditError, edit_sentence, join_sentences, restore, split_sentence
 from workbench.store import texts
 from workbench.store.alignments import load_alignment, save_alignment
@@ -231,3 +231,54 @@ def test_stored_sentences_are_dropped_when_the_text_is_changed_by_hand(ws):
     path.write_text(path.read_text(encoding="utf-8") + "A new paragraph.\n", encoding="utf-8")
     sentences = side(ws.article(RODONG), "en.source").sentences
     assert f"{long.id}a" not in [s.id for s in sentences] and sentences[-1].text == "A new paragraph."
+
+
+@pytest.mark.parametrize("pasted", ["a  double space", "a\ttab", "\ufeffa byte-order mark", " padded  \t "])
+def test_a_pasted_double_space_tab_or_bom_leaves_the_text_editable(ws, pasted):
+    """Such an edit used to leave the sentence where the next edit could not find it ("re-align it first")."""
+    ko = _load(ws, "ko.team")
+    article = ws.article(RODONG)
+    first = ko.source.sentences[0]
+    done = edit_sentence(ws, article, ko, "src", first.id, f"{pasted} {first.text}")
+    stored = done.alignment.source.sentences[0].text
+    assert "  " not in stored and "\t" not in stored and "\ufeff" not in stored
+    _save(ws, done, ko)
+    ko = _load(ws, "ko.team")
+    again = edit_sentence(ws, ws.article(RODONG), ko, "src", first.id, first.text)  # and back, then a split
+    _save(ws, again, ko)
+    ko = _load(ws, "ko.team")
+    cut = first.text.index(" ", len(first.text) // 2)
+    split = split_sentence(ws, ws.article(RODONG), ko, "src", first.id, cut)
+    assert [s.id for s in split.alignment.source.sentences[:2]] == [first.id, f"{first.id}a"]
+
+
+def test_a_paste_of_many_lines_gets_unique_ids_and_a_huge_one_a_message(ws):
+    ko = _load(ws, "ko.team")
+    article = ws.article(RODONG)
+    first = ko.source.sentences[0]
+    lines = "\n".join(f"Line {i} of the paste." for i in range(textedit.MAX_EDIT_SENTENCES))
+    done = edit_sentence(ws, article, ko, "src", first.id, lines)
+    ids = [s.id for s in done.alignment.source.sentences]
+    assert len(ids) == len(set(ids)) == len(ko.source.sentences) + textedit.MAX_EDIT_SENTENCES - 1
+    assert ids[1:4] == [f"{first.id}a", f"{first.id}b", f"{first.id}c"] and f"{first.id}-2" in ids
+    with pytest.raises(TextEditError, match="at most 1,000"):
+        edit_sentence(ws, article, ko, "src", first.id, lines + "\nOne more.")
+    with pytest.raises(TextEditError, match="characters long"):
+        edit_sentence(ws, article, ko, "src", first.id, "x" * (textedit.MAX_EDIT_CHARS + 1))
+
+
+def test_an_edit_rewrites_only_the_lines_of_article_toml_that_changed(ws):
+    """The edit stamps the edited version; every other line, each ``created`` as written included, stays."""
+    path = ws.texts / CHEONAN / "article.toml"
+    before = path.read_text(encoding="utf-8").replace(
+        "\n[[versions]]", "\n# a reviewer's comment\n[[versions]]", 1
+    )
+    path.write_text(before, encoding="utf-8")
+    es = _load(ws, "es.kcna", CHEONAN)
+    first = es.target.sentences[0]
+    edit_sentence(ws, ws.article(CHEONAN), es, "tgt", first.id, first.text + " (sic)")
+    after = path.read_text(encoding="utf-8")
+    gone = [line for line in before.splitlines() if line not in after.splitlines()]
+    added = [line for line in after.splitlines() if line not in before.splitlines()]
+    assert gone == [] and added and all(line.startswith(("edited", "kind", "official")) for line in added)
+    assert "# a reviewer's comment" in after and "created = 2011-08-30T00:00:00Z" in after

@@ -4,8 +4,10 @@ match, and a bead by its number or by the id of a sentence in it."""
 
 from __future__ import annotations
 
-import re
+import time
 from dataclasses import dataclass
+
+import regex as re  # as the standard ``re``, plus a timeout: a user's regex never hangs the app
 
 from workbench.errors import WorkbenchError
 from workbench.store.alignments import Alignment
@@ -14,6 +16,7 @@ __all__ = ["MODES", "SIDES", "Match", "SearchError", "compile_query", "find", "l
 
 MODES = ("text", "words", "regex")  # as typed (any run of spaces matches any); whole words only; a regex
 SIDES = ("both", "src", "tgt")
+TIME_LIMIT = 1.0  # seconds one search may take, all sentences together
 
 
 class SearchError(WorkbenchError):
@@ -65,12 +68,20 @@ def find(
     }
     sides = ("src", "tgt") if side == "both" else (side,)
     found = []
-    for k, link in enumerate(alignment.links):
-        for which in sides:
-            for sid in link.src if which == "src" else link.tgt:
-                for m in pattern.finditer(texts[which][sid]):
-                    if m.end() > m.start():
-                        found.append(Match(k, which, sid, m.start(), m.end()))
+    deadline = time.monotonic() + TIME_LIMIT
+    try:
+        for k, link in enumerate(alignment.links):
+            for which in sides:
+                for sid in link.src if which == "src" else link.tgt:
+                    left = max(deadline - time.monotonic(), 0.001)
+                    for m in pattern.finditer(texts[which][sid], timeout=left):
+                        if m.end() > m.start():
+                            found.append(Match(k, which, sid, m.start(), m.end()))
+    except TimeoutError:
+        raise SearchError(
+            f"searching for {query.strip()!r} took over {TIME_LIMIT:g} s and was stopped: simplify the "
+            "regular expression (nested repeats such as (\\w+\\s?)+ try too many ways to match)"
+        ) from None
     return found
 
 
@@ -94,8 +105,8 @@ def locate(alignment: Alignment, where: str) -> int:
     text = where.strip()
     n = len(alignment.links)
     number = text.removeprefix("#")
-    if number.isdigit():
-        if not 1 <= int(number) <= n:
+    if number.isascii() and number.isdigit():  # not "²", which isdigit() takes and int() refuses
+        if len(number) > 9 or not 1 <= int(number) <= n:
             raise SearchError(f"there is no bead {number}: the alignment has beads 1 to {n}")
         return int(number) - 1
     sides = {"src": alignment.source, "tgt": alignment.target}

@@ -23,6 +23,7 @@ from __future__ import annotations
 import getpass
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +42,13 @@ log = logging.getLogger(__name__)
 
 _LINE_BREAK = re.compile(r"(\r\n|[\r\n\u2028\u2029])")  # the line breaks the splitter knows
 _PART_BREAK = re.compile(r"[\r\n\u2028\u2029]+")  # in an edited sentence: split it there
+MAX_EDIT_CHARS = 100_000  # what one edit may insert (a paste of a whole article is a new text, not an edit)
+MAX_EDIT_SENTENCES = 1_000
+
+
+def _tidy(part: str) -> str:
+    found = split_paragraphs(part.replace("\ufeff", ""))
+    return " ".join(found)
 
 
 class TextEditError(WorkbenchError):
@@ -124,15 +132,17 @@ def _paragraphs(layout: _Layout, sentences: list[Sentence]) -> list[Sentence]:
     return [replace(s, paragraph=numbers[span[0]]) for s, span in zip(sentences, layout.spans, strict=True)]
 
 
-def _new_id(base: str, taken: set[str]) -> str:
-    """An id for a sentence split off ``base``: ``base`` + a, b, c, ..., then ``base-2``, ``base-3``, ..."""
+def _new_ids(base: str, taken: set[str]) -> Iterator[str]:
+    """Ids for the sentences split off ``base``, in order: ``base`` + a, b, c, ..., then ``base-2``,
+    ``base-3``, ...; each one not in ``taken`` (nor given before). Linear in the ids given."""
     for letter in "abcdefghijklmnopqrstuvwxyz":
         if base + letter not in taken:
-            return base + letter
+            yield base + letter
     n = 2
-    while f"{base}-{n}" in taken:
+    while True:
+        if f"{base}-{n}" not in taken:
+            yield f"{base}-{n}"
         n += 1
-    return f"{base}-{n}"
 
 
 # --- the edits, on a text and its sentences -------------------------------------------------------------
@@ -147,13 +157,12 @@ def _rewrite(
     tidy = layout.tidy(line)
     piece = sentence_separator(lang).join(parts)
     layout.lines[line] = tidy[:a] + piece + tidy[b:]
-    taken = {s.id for s in sentences}
+    ids = _new_ids(sentences[k].id, {s.id for s in sentences})
     new = [replace(sentences[k], text=parts[0])]
     spans = [(line, a, a + len(parts[0]))]
     at = a + len(parts[0])
     for part in parts[1:]:
-        new.append(Sentence(_new_id(sentences[k].id, taken), part, sentences[k].paragraph))
-        taken.add(new[-1].id)
+        new.append(Sentence(next(ids), part, sentences[k].paragraph))
         at += len(sentence_separator(lang))
         spans.append((line, at, at + len(part)))
         at += len(part)
@@ -328,7 +337,19 @@ def edit_sentence(
     ``text`` splits the sentence there (the first part keeps the id). None if nothing changes."""
     old = _side_of(alignment, side)
     k = _index(old, sentence_id)
-    parts = [p.strip() for p in _PART_BREAK.split(text) if p.strip()]
+    if len(text) > MAX_EDIT_CHARS:
+        raise TextEditError(
+            f"the new text of {sentence_id} is {len(text):,} characters long: one edit takes at most "
+            f"{MAX_EDIT_CHARS:,}; add a long passage to the text file itself and re-align"
+        )
+    # As the splitter reads a line: runs of spaces and tabs one space, no byte-order mark, stripped (a pasted
+    # double space or tab would otherwise leave the sentence where no later edit finds it).
+    parts = [p for p in (_tidy(part) for part in _PART_BREAK.split(text)) if p]
+    if len(parts) > MAX_EDIT_SENTENCES:
+        raise TextEditError(
+            f"the new text of {sentence_id} would make {len(parts):,} sentences: one edit makes at most "
+            f"{MAX_EDIT_SENTENCES:,}; add a long passage to the text file itself and re-align"
+        )
     if not parts:
         raise TextEditError(
             f"the new text of {sentence_id} is empty: a sentence cannot be empty (join it with the one "

@@ -27,6 +27,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import tomli_w
+import tomlkit
+import tomlkit.exceptions
 
 from workbench.errors import TextsError
 from workbench.store.files import atomic_write_text
@@ -493,7 +495,9 @@ def _version_table(v: TextVersion) -> dict:
 
 
 def write_article_metadata(article: Article) -> None:
-    """Write ``article.path/article.toml`` from ``article`` (atomically)."""
+    """Write ``article.path/article.toml`` from ``article`` (atomically). An existing file keeps its
+    layout, comments and every value that did not change (an edit's ``edited`` stamp rewrites no other
+    line)."""
     data: dict = {"id": article.id, "title": article.title}
     if article.date is not None:
         data["date"] = article.date
@@ -502,7 +506,61 @@ def write_article_metadata(article: Article) -> None:
     if article.notes:
         data["notes"] = article.notes
     data["versions"] = [_version_table(v) for v in article.versions]
-    atomic_write_text(article.path / METADATA_FILE, tomli_w.dumps(data))
+    path = article.path / METADATA_FILE
+    try:
+        doc = tomlkit.parse(path.read_bytes().decode("utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomlkit.exceptions.TOMLKitError):
+        doc = None
+    if doc is None or not isinstance(doc.get("versions"), list):
+        atomic_write_text(path, tomli_w.dumps(data))
+        return
+    _update_table(doc, {k: v for k, v in data.items() if k != "versions"})
+    old = {str(t.get("id")): t for t in doc["versions"]}
+    tables = tomlkit.aot()
+    for table in data["versions"]:
+        kept = old.get(table["id"])
+        if kept is None:
+            kept = tomlkit.table()
+        _update_table(kept, table)
+        tables.append(kept)
+    if [dict(t) for t in tables] != [dict(t) for t in doc["versions"]]:
+        doc["versions"] = tables
+    atomic_write_text(path, tomlkit.dumps(doc))
+
+
+def _update_table(table, values: dict) -> None:
+    """Set each key of ``table`` whose value differs from ``values``' (by value, not by how it is written);
+    drop the keys ``values`` lacks among those this module writes."""
+    for key, value in values.items():
+        if key not in table or _plain(table[key]) != value:
+            table[key] = value
+    for key in [k for k in table if k not in values and k in _WRITTEN_KEYS]:
+        del table[key]
+
+
+def _plain(value: object) -> object:
+    return value.unwrap() if hasattr(value, "unwrap") else value
+
+
+_WRITTEN_KEYS = {
+    "id",
+    "title",
+    "date",
+    "publisher",
+    "source_url",
+    "notes",
+    "file",
+    "language",
+    "kind",
+    "origin",
+    "official",
+    "created",
+    "engine",
+    "model",
+    "model_version",
+    "edited",
+    "edited_by",
+}
 
 
 def create_article(
