@@ -24,11 +24,12 @@ from lxml import etree
 from translate.storage.tmx import tmxfile
 
 from workbench import __version__
+from workbench.align.factory import make_aligner, resolve_models
 from workbench.export import articles as ex
 from workbench.store import texts as tx
 from workbench.store.alignments import AlignedSide, Alignment, Link, load_alignment, save_alignment
 from workbench.text.segment import Sentence
-from workbench.workspace import Workspace, align_version, make_aligner, resolve_models
+from workbench.workspace import Workspace, align_version
 
 SAMPLES = Path(__file__).resolve().parents[1] / "texts"
 SEED = "rodong-2024-08-09-general-offensive"
