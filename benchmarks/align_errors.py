@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tables  # noqa: E402
 from evalsets import signature, standard_sets  # noqa: E402
 
+from workbench.align import dp  # noqa: E402
 from workbench.align import evaluate as ev  # noqa: E402
 from workbench.align.aligner import PRESETS, Aligner  # noqa: E402
 from workbench.embed.embedder import get_embedder  # noqa: E402
@@ -44,7 +45,7 @@ class Recording(Aligner):
         contiguous = all(list(side) == list(range(side[0], side[-1] + 1)) for side in (src, tgt) if side)
         if not src or not tgt:
             return contiguous
-        return contiguous and (len(src), len(tgt)) in self._bead_types()
+        return contiguous and (len(src), len(tgt)) in dp.bead_types(self.params)
 
     def objective(self, beads) -> float:
         """The objective's total for ``beads`` (source ids, target ids) of the last aligned pair; a bead
@@ -56,7 +57,9 @@ class Recording(Aligner):
                 total += float(sum(lines.src_skip[list(src)]) + sum(lines.tgt_skip[list(tgt)]))
                 continue
             end = np.array([tgt[-1] + 1])
-            total += float(self._gain(models, len(src), src[-1] + 1, len(tgt), end, n, m, lines)[1][0])
+            total += float(
+                dp.gain(models, len(src), src[-1] + 1, len(tgt), end, n, m, lines, self.params)[1][0]
+            )
         return total
 
 

@@ -100,8 +100,9 @@ def sample_article(sentences: int) -> tuple[list[str], list[str], str]:
 
 def build_workspace(root: Path, sentences: int) -> str:
     """Make the article, align it; returns what it is (for the signature)."""
+    from workbench.align.factory import make_aligner, resolve_models
     from workbench.store import texts
-    from workbench.workspace import Workspace, align_version, make_aligner, resolve_models
+    from workbench.workspace import Workspace, align_version
 
     en, es, label = corpus_article(sentences) or sample_article(sentences)
     texts.create_article(root / "texts", ARTICLE, en[0], publisher="KCNA")

@@ -35,7 +35,7 @@ from evalsets import signature, standard_sets  # noqa: E402
 
 from workbench.align import evaluate as ev  # noqa: E402
 from workbench.align.aligner import CONF_LINK, CONF_SKIP, PRESETS, confidence  # noqa: E402
-from workbench.workspace import make_aligner  # noqa: E402
+from workbench.align.factory import make_aligner  # noqa: E402
 
 # Weight of the mismatched documents' beads in the fit. Lower weights (0.25 - 0.4) calibrate the real
 # documents better still, but links to an unrelated text then read 0.4 - 0.65 (a lone unrelated pair

@@ -18,7 +18,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from workbench.align.aligner import PRESETS, Aligner, AlignError, AlignParams, Bead, _numbers
+from workbench.align import dp
+from workbench.align.aligner import Aligner
+from workbench.align.params import PRESETS, AlignError, AlignParams, Bead
 from workbench.text.segment import split_sentences
 
 TEXTS = Path(__file__).resolve().parents[1] / "texts"
@@ -270,10 +272,10 @@ def test_window_reach_zero_embeds_only_the_first_guess_sides():
 
 
 def test_numbers_ignore_page_numbers_at_line_ends():
-    assert _numbers("141") == set()
-    assert _numbers("61 Peter Donatsch Korsika 69 Andreas") == {"69"}
-    assert _numbers("Die Route von 1988 ist 45 m hoch 12") == {"1988", "45"}
-    assert _numbers("am 9.10.1988 , Telefon 031/525787 und 7.5 Stunden") == set()
+    assert dp.numbers("141") == set()
+    assert dp.numbers("61 Peter Donatsch Korsika 69 Andreas") == {"69"}
+    assert dp.numbers("Die Route von 1988 ist 45 m hoch 12") == {"1988", "45"}
+    assert dp.numbers("am 9.10.1988 , Telefon 031/525787 und 7.5 Stunden") == set()
 
 
 # --- 2. invariants on random documents ----------------------------------------------------------------
@@ -429,7 +431,7 @@ def test_first_pass_memory_grows_linearly(monkeypatch):
     def stop(*args):
         raise _FirstPassDone
 
-    monkeypatch.setattr(Aligner, "_local", stop)  # the step after the band: measure up to there
+    monkeypatch.setattr(dp, "local", stop)  # the step after the band: measure up to there
     peaks = []
     for n in (1000, 4000):
         doc = FakeDoc(5, noise=0.1).extend([(1, 1)] * n)
@@ -477,14 +479,12 @@ def test_sentences_with_nothing_similar_nearby_stay_unaligned_more_easily():
     # neighbour (it hardly changes the neighbour's vector), so a plain skip is dearer than merging; with
     # ``orphan`` a line whose best similarity nearby is far below the document's typical link skips for
     # ``orphan_skip`` instead.
-    from workbench.align.aligner import _skips
-
-    assert _skips(np.array([0.05, 0.5, 0.1]), 0.5, AlignParams(orphan=0.3, orphan_skip=-0.02)).tolist() == [
+    assert dp.skips(np.array([0.05, 0.5, 0.1]), 0.5, AlignParams(orphan=0.3, orphan_skip=-0.02)).tolist() == [
         -0.02,
         -0.1,
         -0.02,
     ]
-    assert _skips(np.array([0.05]), 0.5, AlignParams()).tolist() == [-0.1]  # off by default
+    assert dp.skips(np.array([0.05]), 0.5, AlignParams()).tolist() == [-0.1]  # off by default
     kept = {}
     for orphan in (0.0, 0.3):
         kept[orphan], links = 0, 0
@@ -525,7 +525,7 @@ def test_a_left_out_line_that_adds_nothing_to_its_neighbour_stays_unaligned():
     # quarters of that line's tokens): merged into its neighbour's bead it costs less than a skip, though
     # the bead is no more like the target without it. ``subsumed`` makes such a bead dearer; it acts only
     # where the document's typical link reaches ``reads_typical``.
-    from workbench.align.aligner import _COMMON
+    from workbench.align.params import _COMMON
 
     kept = {}
     for name, extra in (
@@ -551,7 +551,7 @@ def test_a_higher_prior_that_strong_beads_earn_back():
     # A higher prior per extra sentence keeps a left-out line (``FakeDoc.leave_out``) out of its
     # neighbour's bead, but also splits loosely translated large beads (2-2, 1-5); ``size_gain`` lets a
     # bead earn its prior back in proportion to its similarity, so the strong large beads stay whole.
-    from workbench.align.aligner import _COMMON
+    from workbench.align.params import _COMMON
 
     large, left = {}, {}
     for name, extra in (
@@ -642,7 +642,7 @@ def test_two_sentences_translated_in_the_other_order_stay_one_2_2_bead():
     # monotonic answer that keeps both links is one 2-2 bead, but one of the two 1-1 links plus skips
     # often costs less. ``crossed`` pays such a 2-2 bead when its sentences are more alike crosswise than
     # in order; it acts only where the document's typical link reaches ``reads_typical``.
-    from workbench.align.aligner import _COMMON
+    from workbench.align.params import _COMMON
 
     found = {}
     for name, extra in (

@@ -9,9 +9,10 @@ from pathlib import Path
 import pytest
 from cli_run import run
 
+from workbench.align.factory import make_aligner, resolve_models
 from workbench.review import beads as review
 from workbench.store.alignments import load_alignment, save_alignment
-from workbench.workspace import Workspace, align_versions, make_aligner, outcome_summary, resolve_models
+from workbench.workspace import Workspace, align_versions, outcome_summary
 
 pytestmark = pytest.mark.slow  # the real embedding model
 

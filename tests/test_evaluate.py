@@ -170,7 +170,7 @@ class _Diagonal:
     """An aligner that links sentence i to sentence i and leaves the rest unaligned."""
 
     def align(self, src, tgt):
-        from workbench.align.aligner import Bead
+        from workbench.align.params import Bead
 
         k = min(len(src), len(tgt))
         rest = [Bead((i,), (), 1.0) for i in range(k, len(src))] + [

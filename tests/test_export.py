@@ -24,11 +24,13 @@ from lxml import etree
 from translate.storage.tmx import tmxfile
 
 from workbench import __version__
+from workbench.align.factory import make_aligner, resolve_models
 from workbench.export import articles as ex
+from workbench.export import formats
 from workbench.store import texts as tx
 from workbench.store.alignments import AlignedSide, Alignment, Link, load_alignment, save_alignment
 from workbench.text.segment import Sentence
-from workbench.workspace import Workspace, align_version, make_aligner, resolve_models
+from workbench.workspace import Workspace, align_version
 
 SAMPLES = Path(__file__).resolve().parents[1] / "texts"
 SEED = "rodong-2024-08-09-general-offensive"
@@ -579,7 +581,7 @@ def test_corrupt_alignment_is_skipped_with_a_warning(ws, tmp_path, caplog):
 
 
 def test_parquet_row_groups(ws, tmp_path, monkeypatch):
-    monkeypatch.setattr(ex, "ROW_GROUP_ROWS", 4)
+    monkeypatch.setattr(formats, "ROW_GROUP_ROWS", 4)  # the writers read it
     out = tmp_path / "c.parquet"
     ex.export_workspace(ws, None, "parquet", out, ex.ExportOptions(status="any"))
     assert pq.ParquetFile(out).metadata.num_row_groups > 3

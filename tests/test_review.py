@@ -13,12 +13,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from workbench.align.factory import make_aligner, resolve_models
 from workbench.review import beads as review
 from workbench.review.beads import ReviewError
 from workbench.store import texts
 from workbench.store.alignments import AlignedSide, Alignment, Link, dumps, load_alignment, validate
 from workbench.text.segment import Sentence
-from workbench.workspace import Workspace, make_aligner, resolve_models, side
+from workbench.workspace import Workspace, side
 
 REPO = Path(__file__).resolve().parents[1]
 KWANGBOK = "kcna-2011-12-15-kwangbok-supermarket"

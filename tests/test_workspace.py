@@ -7,9 +7,9 @@ import logging
 
 import pytest
 
-from workbench.align.aligner import PRESETS, AlignError, AlignParams
+from workbench.align.params import DEFAULT_PRESET, PRESETS, AlignError, AlignParams
 from workbench.store.alignments import AlignedSide, Alignment
-from workbench.workspace import CONSTRUCTION, DEFAULT_PRESET, coverage_warning, models_of
+from workbench.workspace import CONSTRUCTION, coverage_warning, models_of
 
 
 def test_align_params_round_trip_through_a_dict():

@@ -13,10 +13,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from workbench.align.aligner import Aligner
+from workbench.align.factory import make_aligner, resolve_models
 from workbench.store import alignments as store
 from workbench.store import texts
 from workbench.text.segment import sentence_separator
-from workbench.workspace import Workspace, make_aligner, resolve_models, side
+from workbench.workspace import Workspace, side
 
 __all__ = ["Comparison", "ComparisonRow", "compare_versions", "default_aligner"]
 

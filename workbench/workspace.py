@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from workbench.align.aligner import PRESETS, Aligner, AlignParams
-from workbench.embed.embedder import get_embedder
+from workbench.align.aligner import Aligner
+from workbench.align.params import DEFAULT_PRESET, PRESETS, AlignParams
 from workbench.errors import WorkbenchError
 from workbench.store import alignments as store
 from workbench.store import files as storage
@@ -19,7 +19,6 @@ from workbench.text.language import language_base, model_languages
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PRESET = "fast"
 CONSTRUCTION = "construction"  # the model of an alignment that holds by construction (a machine translation)
 MAX_SENTENCE_CHARS = 2000  # a longer "sentence" means a text that was not split (no punctuation or breaks)
 UNBALANCED = 5  # one text with this many times the other's sentences (and 10 more) is refused by default
@@ -59,19 +58,6 @@ class Workspace:
         return store.alignment_path(self.alignments, article_id, target)
 
 
-def resolve_models(
-    preset: str | None = None, models: str | None = None, settings: list[str] | None = None
-) -> tuple[list[str], AlignParams]:
-    """Model names and parameters from a preset name and/or a ``+``-joined model list, with ``KEY=VALUE``
-    aligner settings (``AlignParams.overridden``) on top."""
-    if preset and preset not in PRESETS:
-        raise WorkbenchError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
-    names, params = PRESETS[preset or DEFAULT_PRESET]
-    if models:
-        names = [m.strip() for m in models.split("+") if m.strip()]
-    return list(names), params.overridden(settings or [])
-
-
 def coverage_warning(names: list[str], languages: Iterable[str]) -> str | None:
     """A warning when none of the models ``names`` was trained on one of ``languages`` (codes such as
     ``is`` or ``zh-TW``): their similarities are weak there, so alignments are less accurate. Names the
@@ -95,36 +81,6 @@ def coverage_warning(names: list[str], languages: Iterable[str]) -> str | None:
 
 def _languages(name: str) -> frozenset[str]:
     return model_languages(name) or frozenset()
-
-
-def make_aligner(
-    names: list[str],
-    params: AlignParams,
-    cache: bool | Path = True,
-    on_embed: Callable[[str, int, int], None] | None = None,
-) -> Aligner:
-    """An aligner over the named models. ``on_embed(model, done, total)`` reports embedding progress."""
-    encoders = {}
-    for name in names:
-        embedder = get_embedder(name, cache=cache)
-        encoders[name] = embedder if on_embed is None else _Reporting(embedder, on_embed)
-    return Aligner(encoders, params)
-
-
-class _Reporting:
-    """An embedder that reports its progress to ``on_embed(model, done, total)``."""
-
-    def __init__(self, embedder, on_embed: Callable[[str, int, int], None]):
-        self.embedder, self.on_embed = embedder, on_embed
-
-    def _report(self, done: int, total: int) -> None:
-        self.on_embed(self.embedder.name, done, total)
-
-    def encode(self, texts: list[str]):
-        return self.embedder.encode(texts, progress=self._report)
-
-    def encode_spans(self, sentences: list[str], spans: list[tuple[int, int]]):
-        return self.embedder.encode_spans(sentences, spans, progress=self._report)
 
 
 def side(article: texts.Article, version_id: str) -> store.AlignedSide:

@@ -25,6 +25,7 @@ from pathlib import Path
 import streamlit as st
 
 from workbench.align.aligner import PRESETS, Aligner, AlignParams, Similarities
+from workbench.align.factory import make_aligner
 from workbench.embed.embedder import get_embedder
 from workbench.errors import WorkbenchError
 from workbench.review import beads as review
@@ -38,7 +39,6 @@ from workbench.workspace import (
     align_version,
     changed_texts,
     coverage_warning,
-    make_aligner,
     models_of,
     side,
 )

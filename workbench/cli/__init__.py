@@ -21,6 +21,7 @@ from rich.text import Text
 from workbench import __version__
 from workbench.align import evaluate as ev
 from workbench.align.aligner import PRESETS
+from workbench.align.factory import make_aligner, resolve_models
 from workbench.errors import WorkbenchError
 from workbench.store import alignments, texts
 from workbench.text import encoding, language
@@ -30,9 +31,7 @@ from workbench.workspace import (
     align_versions,
     alignment_status,
     coverage_warning,
-    make_aligner,
     outcome_summary,
-    resolve_models,
 )
 
 app = typer.Typer(

@@ -21,6 +21,7 @@ from workbench.corpus.folder import CorpusError, CorpusFolder
 from workbench.corpus.gold import ACCEPTED
 from workbench.corpus.pairing import DECISIONS
 from workbench.export import articles as ex
+from workbench.export.formats import check_format
 from workbench.store import alignments as store
 from workbench.store.texts import TextVersion
 from workbench.text.segment import Sentence
@@ -152,7 +153,7 @@ def export_corpus(
     """Write the corpus's links to ``out`` in ``fmt`` (every workbench export format, plus the Hugging
     Face layout ``hf-jsonl``/``hf-parquet``), atomically; NothingToExportError when nothing passes."""
     options.check()
-    ex.check_format(fmt)
+    check_format(fmt)
     if folder.stage("align").get("status") != "done":
         raise CorpusError(
             f"corpus {folder.name} is not aligned yet: run `workbench corpus build` (or align) first"

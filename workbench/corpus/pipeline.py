@@ -480,7 +480,7 @@ class _AlignPairs:
 
     def __call__(self, batch: pd.DataFrame) -> pd.DataFrame:
         if self._aligner is None:
-            from workbench.workspace import make_aligner, resolve_models
+            from workbench.align.factory import make_aligner, resolve_models
 
             names, params = resolve_models(self.settings.preset)
             self._aligner = make_aligner(names, params, cache=self.cache)
@@ -537,7 +537,7 @@ def run_align(
     upstream = folder.stage("pair")
     if upstream.get("status") != "done":
         raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")
-    from workbench.align.aligner import PRESETS
+    from workbench.align.params import PRESETS
 
     if settings.preset not in PRESETS:
         raise CorpusError(f"unknown preset {settings.preset!r}: choose one of {', '.join(PRESETS)}")
