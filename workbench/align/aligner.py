@@ -23,7 +23,6 @@ them from the sentences' token features), all of them in the band or only near w
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -34,6 +33,7 @@ import numpy as np
 
 from workbench.embed.embedder import span_texts
 from workbench.errors import WorkbenchError
+from workbench.settings import apply_settings
 
 log = logging.getLogger(__name__)
 
@@ -129,20 +129,9 @@ class AlignParams:
         return asdict(self)
 
     def overridden(self, settings: Sequence[str]) -> AlignParams:
-        """These parameters with ``KEY=VALUE`` settings applied (``--param subsumed=0.2``; a value is read
-        as JSON, else taken as a string); AlignError names a bad one."""
-        known = sorted(self.__dataclass_fields__)
-        values = {}
-        for item in settings:
-            key, sep, raw = item.partition("=")
-            key = key.strip()
-            if not sep or key not in known:
-                raise AlignError(f"--param {item!r}: use KEY=VALUE with KEY one of {', '.join(known)}")
-            try:
-                values[key] = json.loads(raw)
-            except json.JSONDecodeError:
-                values[key] = raw.strip()
-        return AlignParams.from_dict({**self.to_dict(), **values})
+        """These parameters with ``KEY=VALUE`` settings applied (``--param subsumed=0.2``), read by
+        :func:`workbench.settings.apply_settings`; AlignError names a bad one."""
+        return apply_settings(self, settings, option="--param", error=AlignError)
 
     @classmethod
     def from_dict(cls, data: dict) -> AlignParams:
