@@ -13,6 +13,7 @@ import pytest
 from cli_run import run
 
 from workbench import __version__, cli
+from workbench.cli import common
 from workbench.store import texts
 from workbench.store.alignments import load_alignment, save_alignment
 from workbench.store.files import copies_of
@@ -86,7 +87,7 @@ def test_user_errors_share_one_base_and_bugs_show_their_traceback(workspace, mon
         review.ReviewError,
     ):
         assert issubclass(cls, WorkbenchError), cls
-    assert (WorkbenchError,) == cli.USER_ERRORS
+    assert (WorkbenchError,) == common.USER_ERRORS
 
     def bug(self):
         raise ValueError("a bug, not the user's doing")
