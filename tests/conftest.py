@@ -52,10 +52,10 @@ def _wide_consoles(monkeypatch: pytest.MonkeyPatch) -> None:
     """Wide CLI output, so that rich neither truncates ids in tables nor wraps messages."""
     from rich.console import Console
 
-    from workbench import cli
+    from workbench.cli import common
 
-    monkeypatch.setattr(cli, "console", Console(width=400))
-    monkeypatch.setattr(cli, "err", Console(stderr=True, width=400))
+    monkeypatch.setattr(common, "console", Console(width=400))
+    monkeypatch.setattr(common, "err", Console(stderr=True, width=400))
 
 
 @pytest.fixture

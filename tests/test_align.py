@@ -511,8 +511,8 @@ def test_settings_on_top_of_parameters():
     for bad, said in (
         ("nope=1", "KEY one of"),
         ("prior", "KEY=VALUE"),
-        ("max_side=2.5", "should be a int"),
-        ("size_gain=1e999", "size_gain = inf should be a finite number"),  # json reads it as infinity
+        ("max_side=2.5", "takes an int"),
+        ("size_gain=1e999", "size_gain = inf should be a finite number"),  # read as infinity
         ("prior=NaN", "should be a finite number"),
         ("skip=-Infinity", "should be a finite number"),
     ):

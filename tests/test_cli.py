@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 from cli_run import run
 
-from workbench import __version__, cli
+from workbench import __version__
+from workbench.cli import common
 from workbench.store import texts
 from workbench.store.alignments import load_alignment, save_alignment
 from workbench.store.files import copies_of
@@ -86,7 +87,7 @@ def test_user_errors_share_one_base_and_bugs_show_their_traceback(workspace, mon
         review.ReviewError,
     ):
         assert issubclass(cls, WorkbenchError), cls
-    assert (WorkbenchError,) == cli.USER_ERRORS
+    assert (WorkbenchError,) == common.USER_ERRORS
 
     def bug(self):
         raise ValueError("a bug, not the user's doing")
@@ -304,6 +305,29 @@ def test_align_bad_model(workspace):
     assert result.exit_code == 1
     assert "unknown embedding model 'nope'" in result.stderr
     assert not (workspace / "alignments").exists()
+
+
+def test_settings_that_are_not_finite_numbers_are_refused(workspace, tmp_path):
+    result = run("align", SEED, "--param", "size_gain=1e999", "--root", workspace)
+    assert result.exit_code == 1
+    assert "--param 'size_gain=1e999': setting size_gain = inf should be a finite number" in result.stderr
+    assert not (workspace / "alignments").exists()
+    archive = tmp_path / "archive.csv"  # never read: the settings are refused first
+    result = run("corpus", "build", archive, "--name", "mini", "--set", "accept=nan", "--root", workspace)
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "--set 'accept=nan': setting accept = nan should be a finite number" in result.stderr
+    assert not (workspace / "corpora").exists()  # no empty corpus left behind
+
+
+def test_python_dash_m_runs_the_command_with_every_group():
+    out = subprocess.run(
+        [sys.executable, "-m", "workbench.cli", "corpus", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 0, out.stderr
+    assert "build" in out.stdout and "publish" in out.stdout
 
 
 def _add(workspace: Path, tmp_path: Path, article: str, lang: str, text: str, *options: str):

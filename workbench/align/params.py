@@ -3,7 +3,6 @@ dynamic programme reads (``ModelSims``, ``Lines``). No computation beyond readin
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 from collections.abc import Sequence
@@ -12,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 import numpy as np
 
 from workbench.errors import WorkbenchError
+from workbench.settings import apply_settings
 
 log = logging.getLogger(__name__)
 
@@ -107,20 +107,9 @@ class AlignParams:
         return asdict(self)
 
     def overridden(self, settings: Sequence[str]) -> AlignParams:
-        """These parameters with ``KEY=VALUE`` settings applied (``--param subsumed=0.2``; a value is read
-        as JSON, else taken as a string); AlignError names a bad one."""
-        known = sorted(self.__dataclass_fields__)
-        values = {}
-        for item in settings:
-            key, sep, raw = item.partition("=")
-            key = key.strip()
-            if not sep or key not in known:
-                raise AlignError(f"--param {item!r}: use KEY=VALUE with KEY one of {', '.join(known)}")
-            try:
-                values[key] = json.loads(raw)
-            except json.JSONDecodeError:
-                values[key] = raw.strip()
-        return AlignParams.from_dict({**self.to_dict(), **values})
+        """These parameters with ``KEY=VALUE`` settings applied (``--param subsumed=0.2``), read by
+        :func:`workbench.settings.apply_settings`; AlignError names a bad one."""
+        return apply_settings(self, settings, option="--param", error=AlignError)
 
     @classmethod
     def from_dict(cls, data: dict) -> AlignParams:

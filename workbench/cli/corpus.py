@@ -10,15 +10,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workbench import cli as shell
 from workbench import corpus
 from workbench.align.aligner import PRESETS
+from workbench.cli import common
+from workbench.cli.common import RootOpt, cell, esc, export_table, progress_bar, user_errors
 from workbench.corpus.archive import KCNA_DATE_PATTERN, Columns
 from workbench.corpus.documents import ImportParams
 from workbench.corpus.pairing import PairParams
 from workbench.corpus.pipeline import AlignSettings
 from workbench.store import alignments as store
-from workbench.workspace import coverage_warning
+from workbench.workspace import Workspace, coverage_warning
 
 corpus_app = typer.Typer(
     help="Whole archives: import unpaired stories, find which story translates which, align their "
@@ -28,7 +29,6 @@ corpus_app = typer.Typer(
 )
 
 CorpusArg = Annotated[str, typer.Argument(help="Corpus name (under corpora/) or the path of its folder.")]
-RootOpt = shell.RootOpt
 PairModelOpt = Annotated[
     str | None,
     typer.Option(
@@ -76,7 +76,7 @@ class _Bars:
     """One rich bar per step of a stage, fed by the pipeline's ``progress(what, done, total)``."""
 
     def __init__(self):
-        self.bar = shell._progress()
+        self.bar = progress_bar()
         self.tasks: dict[str, int] = {}
 
     def __call__(self, what: str, done: int, total: int) -> None:
@@ -88,24 +88,22 @@ class _Bars:
 def _warn_languages(preset: str, languages) -> None:
     """Say so when no model of the aligner preset was trained on one of the corpus's languages."""
     if preset in PRESETS and (warning := coverage_warning(PRESETS[preset][0], languages)):
-        shell.err.print(f"[yellow]warning:[/] {shell._t(warning)}")
+        common.err.print(f"[yellow]warning:[/] {esc(warning)}")
 
 
 def _run_stages(job, what: str) -> None:
     bars = _Bars()
     start = time.perf_counter()
     try:
-        with bars.bar:
+        with user_errors(), bars.bar:
             ran = job(bars)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     except KeyboardInterrupt:
-        shell.err.print(f"interrupted; run the same command again to resume the {what}")
+        common.err.print(f"interrupted; run the same command again to resume the {what}")
         raise typer.Exit(code=130) from None
     for stage, did in ran.items():
         if not did:
-            shell.err.print(f"{stage}: already done with these settings (nothing to redo)")
-    shell.err.print(f"{what} finished in {time.perf_counter() - start:.1f}s")
+            common.err.print(f"{stage}: already done with these settings (nothing to redo)")
+    common.err.print(f"{what} finished in {time.perf_counter() - start:.1f}s")
 
 
 def _pair_params(folder, src, tgt, before, after, model, settings) -> PairParams:
@@ -156,10 +154,6 @@ def build_cmd(
 ) -> None:
     """Import an archive, pair its stories and align the pairs' sentences (each stage resumes where it
     stopped, and only what a changed setting affects is redone)."""
-    try:
-        folder = corpus.create_or_open(shell.Workspace.find(root).root, name, out)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     columns = Columns(
         id=id_col,
         language=lang_col,
@@ -169,7 +163,7 @@ def build_cmd(
         date_from=date_from or None,
         date_pattern=date_pattern,
     )
-    try:
+    with user_errors():
         pair = PairParams(
             src=src,
             tgt=tgt,
@@ -177,10 +171,9 @@ def build_cmd(
             after=after,
             model=model or PairParams.__dataclass_fields__["model"].default,
         )
-        pair = corpus.parse_settings(pair, settings)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
-    shell.err.print(f"corpus {shell._t(folder.name)} in {shell._t(folder.path)}")
+        pair = corpus.parse_settings(pair, settings)  # before the corpus folder is made
+        folder = corpus.create_or_open(Workspace.find(root).root, name, out)
+    common.err.print(f"corpus {esc(folder.name)} in {esc(folder.path)}")
     _warn_languages(preset, (pair.src, pair.tgt))
     _run_stages(
         lambda bars: corpus.build(
@@ -214,10 +207,8 @@ def import_cmd(
     root: RootOpt = None,
 ) -> None:
     """Only the import stage: read, clean, detect languages and dates, flag duplicates, split sentences."""
-    try:
-        folder = corpus.create_or_open(shell.Workspace.find(root).root, name, out)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
+    with user_errors():
+        folder = corpus.create_or_open(Workspace.find(root).root, name, out)
     _run_stages(
         lambda bars: {
             "import": corpus.run_import(
@@ -253,11 +244,9 @@ def pair_cmd(
     root: RootOpt = None,
 ) -> None:
     """Only the pair stage: each target story's source story, or none, with score, margin and decision."""
-    try:
-        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+    with user_errors():
+        folder = corpus.open_corpus(Workspace.find(root).root, name)
         params = _pair_params(folder, src, tgt, before, after, model, settings)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     _run_stages(
         lambda bars: {
             "pair": corpus.run_pair(
@@ -280,10 +269,8 @@ def align_cmd(
     root: RootOpt = None,
 ) -> None:
     """Only the align stage: the sentence links of every pair."""
-    try:
-        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
+    with user_errors():
+        folder = corpus.open_corpus(Workspace.find(root).root, name)
     paired = folder.manifest.get("params", {}).get("pair", {})
     _warn_languages(preset, [paired.get(side, "") for side in ("src", "tgt")])
     _run_stages(
@@ -303,10 +290,8 @@ def align_cmd(
 @corpus_app.command("status")
 def status_cmd(name: CorpusArg, root: RootOpt = None) -> None:
     """Stories, languages, what the import found, pairs by decision, sentence links, timings."""
-    try:
-        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
+    with user_errors():
+        folder = corpus.open_corpus(Workspace.find(root).root, name)
     _print_status(folder)
 
 
@@ -316,11 +301,11 @@ def _number(value) -> str:
 
 def _print_status(folder) -> None:
     info = corpus.status(folder)
-    t = shell._t
-    shell.console.print(f"[bold]corpus {t(info['name'])}[/] ({t(folder.path)})")
+    t = esc
+    common.console.print(f"[bold]corpus {t(info['name'])}[/] ({t(folder.path)})")
     if info.get("source"):
         src = info["source"]
-        shell.console.print(
+        common.console.print(
             f"source: {t(src['path'])} ({src['format']}, {src['bytes']:,} bytes, {src['sha256'][:19]}…)"
         )
     stages = Table(title="stages")
@@ -335,14 +320,14 @@ def _print_status(folder) -> None:
             peak,
             s.get("finished", ""),
         )
-    shell.console.print(stages)
+    common.console.print(stages)
     for title, rows in info["tables"].items():
         table = Table(title=title)
         table.add_column("")
         table.add_column("count", justify="right")
         for label, value in rows:
-            table.add_row(shell._cell(label), f"{value:,}")
-        shell.console.print(table)
+            table.add_row(cell(label), f"{value:,}")
+        common.console.print(table)
 
 
 @corpus_app.command("pairs")
@@ -357,19 +342,17 @@ def pairs_cmd(
     root: RootOpt = None,
 ) -> None:
     """The document pairs: tgt_id, src_id, score, margin, decision, reason, the runners-up, titles."""
-    try:
-        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+    with user_errors():
+        folder = corpus.open_corpus(Workspace.find(root).root, name)
         decisions = corpus.parse_decisions(decision)
         frame = corpus.pairs_frame(folder, decisions)
         if out is not None:
             corpus.write_pairs_csv(frame, out)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     if out is not None:
-        shell.console.print(f"{len(frame):,} pairs -> {shell._t(out)}")
+        common.console.print(f"{len(frame):,} pairs -> {esc(out)}")
         return
     table = Table(
-        title=f"{len(frame):,} pairs in {shell._t(folder.name)}"
+        title=f"{len(frame):,} pairs in {esc(folder.name)}"
         + (f" (first {limit})" if len(frame) > limit else "")
     )
     for col in ("tgt_id", "tgt_title", "src_id", "src_title", "score", "margin", "decision", "reason"):
@@ -377,15 +360,15 @@ def pairs_cmd(
     for row in frame.head(limit).itertuples(index=False):
         table.add_row(
             *(
-                shell._cell(x if isinstance(x, str) else "")
+                cell(x if isinstance(x, str) else "")
                 for x in (row.tgt_id, row.tgt_title, row.src_id, row.src_title)
             ),
             _number(row.score),
             _number(row.margin),
-            shell._cell(row.decision),
-            shell._cell(row.reason),
+            cell(row.decision),
+            cell(row.reason),
         )
-    shell.console.print(table)
+    common.console.print(table)
 
 
 @corpus_app.command("eval")
@@ -399,14 +382,12 @@ def eval_cmd(
     """Score the corpus's document pairs against a gold: precision, recall and F1, and the errors."""
     from workbench.corpus import gold as gold_mod
 
-    try:
-        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+    with user_errors():
+        folder = corpus.open_corpus(Workspace.find(root).root, name)
         scores = gold_mod.score_pairs(folder.read("pairs").to_pandas(), gold_mod.read_gold(gold))
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     for tgt, decision, src, right in scores.errors:
-        shell.console.print(f"{shell._t(tgt)}: {decision} {shell._t(src) or '-'} (gold: {shell._t(right)})")
-    shell.console.print(
+        common.console.print(f"{esc(tgt)}: {decision} {esc(src) or '-'} (gold: {esc(right)})")
+    common.console.print(
         f"pairs: precision {scores.precision:.3f}, recall {scores.recall:.3f}, F1 {scores.f1:.3f} "
         f"({scores.correct} right of {scores.accepted} accepted, {scores.gold_pairs} in the gold); "
         f"none: {scores.none_right} right of {scores.none_said} said, {scores.none_gold} in the gold; "
@@ -444,8 +425,8 @@ def export_cmd(
     from workbench.corpus.export import CorpusExportOptions, export_corpus
     from workbench.export import articles as ex
 
-    try:
-        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+    with user_errors():
+        folder = corpus.open_corpus(Workspace.find(root).root, name)
         options = CorpusExportOptions(
             decisions=corpus.parse_decisions(decision) or (),
             min_pair_score=min_pair_score,
@@ -454,21 +435,22 @@ def export_cmd(
         )
         fmt = ex.check_format(fmt) if fmt else ex.format_for_path(out)
         bars = _Bars()
-        with bars.bar:
-            report = export_corpus(folder, fmt, out, options, lambda d, t, _: bars("exporting pairs", d, t))
-    except ex.NothingToExportError as exc:
-        shell.console.print(shell._export_table(exc.report, "nothing exported"))
-        raise shell._fail(exc) from exc
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
+        try:
+            with bars.bar:
+                report = export_corpus(
+                    folder, fmt, out, options, lambda d, t, _: bars("exporting pairs", d, t)
+                )
+        except ex.NothingToExportError as exc:  # what was skipped, and why, before the error
+            common.console.print(export_table(exc.report, "nothing exported"))
+            raise
     unit = {"tmx": "translation units", "moses": "line pairs"}.get(fmt, "rows")
-    shell.console.print(
-        shell._export_table(
+    common.console.print(
+        export_table(
             report, f"{report.written} beads of {report.alignments} pairs as {report.units} {unit} ({fmt})"
         )
     )
     for path in report.files:
-        shell.console.print(f"-> {shell._t(path)}")
+        common.console.print(f"-> {esc(path)}")
 
 
 @corpus_app.command("publish")
@@ -490,16 +472,14 @@ def publish_cmd(
     DEST/<table>/, and its manifest, replacing what is there; with --engine ray, Ray Data writes them."""
     from workbench.corpus.publish import publish
 
-    try:
-        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+    with user_errors():
+        folder = corpus.open_corpus(Workspace.find(root).root, name)
         runner = _engine(workers, engine, ray_address, ray_object_store_mb) if engine != "local" else None
         bars = _Bars()
         with bars.bar:
             written = publish(folder, dest, runner, bars)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     for table, rows in written.items():
-        shell.console.print(f"{table}: {rows:,} rows -> {shell._t(dest.rstrip('/') + '/' + table)}")
+        common.console.print(f"{table}: {rows:,} rows -> {esc(dest.rstrip('/') + '/' + table)}")
 
 
 @corpus_app.command("decide")
@@ -529,19 +509,16 @@ def decide_cmd(
         )
         if on
     ]
-    try:
+    with user_errors():
         if len(chosen) != 1:
             raise corpus.CorpusError("choose one of --accept [SRC_ID], --reject, --none or --clear")
-        folder = corpus.open_corpus(shell.Workspace.find(root).root, name)
+        folder = corpus.open_corpus(Workspace.find(root).root, name)
         row = review.decide(folder, tgt_id, chosen[0], accept or None, note)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     src = row["src_id"] if isinstance(row["src_id"], str) else "-"
-    shell.console.print(f"{shell._t(tgt_id)}: {row['decision']} {shell._t(src)} ({shell._t(row['reason'])})")
+    common.console.print(f"{esc(tgt_id)}: {row['decision']} {esc(src)} ({esc(row['reason'])})")
     if chosen[0] == "accepted":
-        shell.err.print(
-            f"run `workbench corpus align {shell._t(folder.name)}` to align its sentences "
-            "if it has no links yet"
+        common.err.print(
+            f"run `workbench corpus align {esc(folder.name)}` to align its sentences if it has no links yet"
         )
 
 
@@ -555,38 +532,36 @@ def open_cmd(
     same article the app's pair queue opens; its sentences are aligned first if they are not yet)."""
     from workbench.corpus import queue as pairqueue
 
-    ws = shell.Workspace.find(root)
-    try:
+    ws = Workspace.find(root)
+    with user_errors():
         folder = corpus.open_corpus(ws.root, name)
         bars = _Bars()
         with bars.bar:
             article, target = pairqueue.open_for_review(folder, ws, tgt_id, bars)
         links = len(store.load_alignment(ws.alignment_path(article, target)).links)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
-    shell.console.print(
-        f"{shell._t(tgt_id)} is article [bold]{shell._t(article)}[/] ({target}, {links} beads): "
-        f"`workbench app`, or `workbench show {shell._t(article)}`"
+    common.console.print(
+        f"{esc(tgt_id)} is article [bold]{esc(article)}[/] ({target}, {links} beads): "
+        f"`workbench app`, or `workbench show {esc(article)}`"
     )
 
 
 @corpus_app.command("list")
 def list_cmd(root: RootOpt = None) -> None:
     """The corpora of the workbench folder."""
-    ws = shell.Workspace.find(root)
+    ws = Workspace.find(root)
     folders = corpus.list_corpora(ws.root)
-    table = Table(title=f"{len(folders)} corpus(es) in {shell._t(ws.root / corpus.CORPORA)}")
+    table = Table(title=f"{len(folders)} corpus(es) in {esc(ws.root / corpus.CORPORA)}")
     for col in ("corpus", "source", "stories", "pairs (auto)", "links", "stages"):
         table.add_column(col)
     for f in folders:
         info = f.manifest
         stages = " ".join(f"{s}:{f.stage(s).get('status', '-')}" for s in ("import", "pair", "align"))
         table.add_row(
-            shell._cell(f.name),
-            shell._cell(Path(info.get("source", {}).get("path", "?")).name),
+            cell(f.name),
+            cell(Path(info.get("source", {}).get("path", "?")).name),
             f"{info.get('import', {}).get('stories', 0):,}",
             f"{info.get('pair', {}).get('decisions', {}).get('auto', 0):,}",
             f"{info.get('align', {}).get('links', 0):,}",
             stages,
         )
-    shell.console.print(table)
+    common.console.print(table)

@@ -24,6 +24,7 @@ import pandas as pd
 from workbench.corpus.folder import CORPORA, CorpusError, CorpusFolder, resolve, validate_name
 from workbench.corpus.pairing import DECISIONS
 from workbench.corpus.pipeline import STAGES, build, run_align, run_import, run_pair
+from workbench.settings import apply_settings
 from workbench.store.files import atomic_writer
 
 __all__ = [
@@ -84,29 +85,10 @@ def replace_params(params, changes: dict):
 
 
 def parse_settings(params, items: list[str] | None):
-    """``params`` with settings given as ``KEY=VALUE`` texts (``accept=2.9``), each value read as the
-    setting's type; CorpusError for an unknown setting or a value of the wrong kind."""
-    fields = [f.name for f in dataclasses.fields(params)]
-    changes = {}
-    for item in items or []:
-        key, sep, text = item.partition("=")
-        key, text = key.strip(), text.strip()
-        if not sep or not key:
-            raise CorpusError(f"a setting is KEY=VALUE, not {item!r}")
-        if key not in fields:
-            raise CorpusError(f"unknown setting {key!r}: use one of {', '.join(fields)}")
-        kind = type(getattr(params, key))
-        try:
-            if kind is bool:
-                if text.lower() not in ("true", "false", "1", "0", "yes", "no"):
-                    raise ValueError(text)
-                value = text.lower() in ("true", "1", "yes")
-            else:
-                value = kind(text)
-        except ValueError:
-            raise CorpusError(f"setting {key} takes a {kind.__name__}, not {text!r}") from None
-        changes[key] = value
-    return dataclasses.replace(params, **changes)
+    """``params`` with settings given as ``KEY=VALUE`` texts (``--set accept=2.9``), each value read as the
+    setting's type (:func:`workbench.settings.apply_settings`); CorpusError for an unknown setting, a value
+    of the wrong kind or a number that is not finite."""
+    return apply_settings(params, items, option="--set", error=CorpusError)
 
 
 def parse_decisions(text: str | None) -> tuple[str, ...] | None:

@@ -19,6 +19,7 @@ import hashlib
 import json
 import logging
 import re
+import shutil
 import tomllib
 import unicodedata
 from collections.abc import Iterable
@@ -50,6 +51,7 @@ __all__ = [
     "Article",
     "TextVersion",
     "TextsError",
+    "add_text",
     "add_version",
     "content_hash",
     "create_article",
@@ -685,3 +687,35 @@ def add_version(
     write_article_metadata(article)
     log.info("%s version %s of %s", "Replaced" if exists else "Added", vid, article_id)
     return version
+
+
+def add_text(
+    root: Path,
+    article_id: str,
+    text: str,
+    *,
+    title: str | None = None,
+    date: date | None = None,
+    publisher: str = "",
+    source_url: str = "",
+    **version,
+) -> tuple[TextVersion, bool]:
+    """Add ``text`` as a version of an article (``version``: :func:`add_version`'s keywords), creating the
+    article first where it is new, titled ``title`` or the text's first line (``date``, ``publisher`` and
+    ``source_url`` only go to a new article). Returns the version and whether the article was created. A
+    new article's folder is removed again when its version is refused: no empty article stays behind."""
+    validate_id(article_id)  # before the id becomes a path
+    created: Path | None = None
+    if not (Path(root) / article_id).is_dir():
+        first = text.strip().split("\n", 1)[0].strip()
+        article = create_article(
+            root, article_id, title or first, date=date, publisher=publisher, source_url=source_url
+        )
+        created = article.path
+    try:
+        added = add_version(root, article_id, text, **version)
+    except BaseException:
+        if created is not None:
+            shutil.rmtree(created, ignore_errors=True)
+        raise
+    return added, created is not None
