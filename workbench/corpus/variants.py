@@ -6,7 +6,8 @@
    folder as ``wordalign.parquet``, keyed by a hash of the links table: a new align run invalidates it.
 2. **Variants.** Each occurrence of a source term (a sequence of words, case ignored) is rendered by the
    target words aligned to its words: the densest cluster of them (gaps of at most ``GAP`` words), widened
-   to the minimal contiguous span. Renderings are grouped by their case-folded text without edge
+   to the minimal contiguous span, less punctuation and very common words (articles) at its edges.
+   Renderings are grouped by their case-folded text without edge
    punctuation and listed with counts, shares, first and last dates, and one example link each.
 3. **Glossary.** Candidate terms are runs of capitalised source words (names, institutions, titles),
    joined by ``of``/``for`` (``the``) or a possessive, outside headline-like sentences; each frequent one
@@ -54,6 +55,7 @@ VERSION = 1  # of the tokeniser and symmetrisation: a change invalidates cached 
 TABLE = "wordalign"
 MAX_TOKENS = 250  # links with more words on a side are not word-aligned
 GAP = 2  # target words further apart than this start another cluster
+COMMON = 0.45  # a target word in more than this share of the links (an article) is trimmed off a span's edges
 # abbreviations (U.S., EE.UU.), words with inner hyphens or apostrophes, a possessive 's, any other mark
 _TOKEN = re.compile(r"(?:\w{1,3}\.){2,}|['’]s\b|\w+(?:-\w+|['’](?!s\b)\w+)*|[^\w\s]")
 _CONNECTORS = {"of", "for", "'s", "’s", "'", "’"}
@@ -90,6 +92,16 @@ class WordAlignments:
     src_words: list[list[str]]
     pairs: list[list[tuple[int, int]]]
     seconds: float = 0.0  # eflomal's time when it ran now, 0 when read from the cache
+    _common: set[str] | None = None
+
+    def common(self) -> set[str]:
+        """The target words (lower-cased) in more than ``COMMON`` of the links: articles and the like."""
+        if self._common is None:
+            seen = Counter()
+            for text, toks in zip(self.tgt_text, self.tgt_tokens, strict=True):
+                seen.update({_norm(text[a:b]) for a, b in toks})
+            self._common = {w for w, n in seen.items() if n > COMMON * len(self.tgt_text)}
+        return self._common
 
     def __len__(self) -> int:
         return len(self.tgt_id)
@@ -290,9 +302,15 @@ def _render(wa: WordAlignments, k: int, start: int, end: int) -> tuple[int, int]
     toks = wa.tgt_tokens[k]
     first, last = best[0], best[-1]
     text = wa.tgt_text[k]
-    while first < last and not _key(text[toks[first][0] : toks[first][1]]):
+    common = wa.common()
+
+    def weak(n: int) -> bool:  # punctuation, or a word as common as an article
+        word = text[toks[n][0] : toks[n][1]]
+        return not _key(word) or _norm(word) in common
+
+    while first < last and weak(first):
         first += 1
-    while last > first and not _key(text[toks[last][0] : toks[last][1]]):
+    while last > first and weak(last):
         last -= 1
     return toks[first][0], toks[last][1]
 
