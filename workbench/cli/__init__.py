@@ -15,9 +15,10 @@ import typer
 from rich.logging import RichHandler
 
 from workbench import __version__
-from workbench.cli import articles, common, compare, exporting, translate
+from workbench.cli import articles, common, compare, exporting, tells, translate
 from workbench.cli.appcmd import app_cmd, app_command
 from workbench.cli.corpus import corpus_app
+from workbench.cli.qa import qa_app
 
 __all__ = ["app", "app_command"]
 
@@ -62,4 +63,6 @@ app.add_typer(translate.models_app, name="models")
 app.command("compare")(compare.compare_cmd)
 app.command("export")(exporting.export_cmd)
 app.command("app")(app_cmd)
+tells.register(corpus_app)  # corpus search, variants, glossary, divergence
+corpus_app.add_typer(qa_app, name="qa")
 app.add_typer(corpus_app, name="corpus")

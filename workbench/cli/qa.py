@@ -10,11 +10,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from workbench import cli as shell
 from workbench import corpus
+from workbench.cli import common
+from workbench.cli.common import RootOpt, cell, esc, user_errors
 from workbench.corpus import qa
 from workbench.corpus.export import CorpusExportOptions
 from workbench.corpus.gold import ACCEPTED
+from workbench.workspace import Workspace
 
 qa_app = typer.Typer(
     help="Measure a corpus's quality: draw a random sample of the links its export writes, mark each "
@@ -26,7 +28,7 @@ CorpusArg = Annotated[str, typer.Argument(help="Corpus name (under corpora/) or 
 
 
 def _open(name: str, root: Path | None):
-    return corpus.open_corpus(shell.Workspace.find(root).root, name)
+    return corpus.open_corpus(Workspace.find(root).root, name)
 
 
 def _score(value: float | None) -> str:
@@ -61,11 +63,11 @@ def sample_cmd(
     force: Annotated[
         bool, typer.Option("--force", help="Draw even if marked items leave the sample (marks are kept).")
     ] = False,
-    root: shell.RootOpt = None,
+    root: RootOpt = None,
 ) -> None:
     """Draw a random sample of the links `corpus export` writes, stratified by link score, plus some of the
     pairs the machine decided; marks already made on items still drawn are kept."""
-    try:
+    with user_errors():
         folder = _open(name, root)
         options = CorpusExportOptions(
             decisions=corpus.parse_decisions(decision) or (),
@@ -74,18 +76,16 @@ def sample_cmd(
         )
         drawn = qa.draw(folder, size, seed, pairs, options, force)
         _, meta = qa.read_sample(folder)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
-    table = Table(title=f"QA sample of {shell._t(folder.name)} (seed {meta['seed']})")
+    table = Table(title=f"QA sample of {esc(folder.name)} (seed {meta['seed']})")
     for col in ("band", "links exported", "sampled"):
         table.add_column(col, justify="right" if col != "band" else "left")
     for label, count in meta["bands"].items():
         table.add_row(label, f"{count:,}", str(int((drawn["band"] == label).sum())))
     table.add_row(qa.PAIR_BAND, "", str(int((drawn["kind"] == "pair").sum())))
-    shell.console.print(table)
-    shell.console.print(
-        f"{len(drawn)} items: list them with `workbench corpus qa show {shell._t(folder.name)}`, mark each "
-        f"with `workbench corpus qa mark {shell._t(folder.name)} ITEM right|wrong|partial|skip`"
+    common.console.print(table)
+    common.console.print(
+        f"{len(drawn)} items: list them with `workbench corpus qa show {esc(folder.name)}`, mark each "
+        f"with `workbench corpus qa mark {esc(folder.name)} ITEM right|wrong|partial|skip`"
     )
 
 
@@ -94,13 +94,11 @@ def show_cmd(
     name: CorpusArg,
     unmarked: Annotated[bool, typer.Option("--unmarked", help="Only items not marked yet.")] = False,
     limit: Annotated[int, typer.Option(help="Items to print.", min=1)] = 20,
-    root: shell.RootOpt = None,
+    root: RootOpt = None,
 ) -> None:
     """The sampled items with both sides and the pair's titles, and their marks."""
-    try:
+    with user_errors():
         frame = qa.items(_open(name, root))
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     if unmarked:
         frame = frame[frame["mark"].isna()]
     table = Table(title=f"{len(frame)} items" + (f" (first {limit})" if len(frame) > limit else ""))
@@ -114,11 +112,11 @@ def show_cmd(
             row.id,
             row.band,
             _score(row.score),
-            shell._cell(f"{titles}{row.src_text}"),
-            shell._cell((f"[{row.tgt_title}]\n" if titles else "") + row.tgt_text),
+            cell(f"{titles}{row.src_text}"),
+            cell((f"[{row.tgt_title}]\n" if titles else "") + row.tgt_text),
             mark,
         )
-    shell.console.print(table)
+    common.console.print(table)
 
 
 @qa_app.command("mark")
@@ -126,15 +124,13 @@ def mark_cmd(
     name: CorpusArg,
     item: Annotated[str, typer.Argument(help="The item's number or id (`corpus qa show` lists them).")],
     value: Annotated[str, typer.Argument(metavar="right|wrong|partial|skip|clear", help="The mark.")],
-    root: shell.RootOpt = None,
+    root: RootOpt = None,
 ) -> None:
     """Mark one sampled link (or pair) right, wrong, partial or skip (clear forgets the mark)."""
-    try:
+    with user_errors():
         row = qa.mark(_open(name, root), item, value)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
-    shell.console.print(
-        f"item {row['item']} ({row['id']}, {shell._t(row['tgt_id'])}): {row['mark'] or 'cleared'}"
+    common.console.print(
+        f"item {row['item']} ({row['id']}, {esc(row['tgt_id'])}): {row['mark'] or 'cleared'}"
     )
 
 
@@ -155,20 +151,18 @@ def report_cmd(
         float,
         typer.Option("--partial", help="What a partial mark counts: 0.5 (default), 0 as wrong, 1 as right."),
     ] = 0.5,
-    root: shell.RootOpt = None,
+    root: RootOpt = None,
 ) -> None:
     """The precision the marks measure: per link-score band with 95% Wilson intervals, overall (bands
     weighted by their share of the exported links), per --min-score with the links kept, and the pairs."""
-    try:
+    with user_errors():
         result = qa.report(_open(name, root), partial, min_score)
         if plot is not None:
             qa.plot(result, plot)
-    except shell.USER_ERRORS as exc:
-        raise shell._fail(exc) from exc
     if as_json:
         typer.echo(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
         return
-    bands = Table(title=f"corpus {shell._t(result.corpus)}: link precision by score band")
+    bands = Table(title=f"corpus {esc(result.corpus)}: link precision by score band")
     for col in ("band", "links", "sampled", "right", "partial", "wrong", "skip", "stale", "precision", "95%"):
         bands.add_column(col, justify="left" if col == "band" else "right")
     for t in [*result.bands, result.pairs]:
@@ -179,7 +173,7 @@ def report_cmd(
             _percent(t.precision),
             _interval(t.low, t.high),
         )
-    shell.console.print(bands)
+    common.console.print(bands)
     thresholds = Table(title="by --min-score (bands weighted by the links kept)")
     for col in ("--min-score", "links kept", "marks", "precision", "95%", "not measured"):
         thresholds.add_column(col, justify="right")
@@ -192,18 +186,18 @@ def report_cmd(
             _interval(e.low, e.high),
             f"{e.unmeasured:,}",
         )
-    shell.console.print(thresholds)
+    common.console.print(thresholds)
     o = result.overall
-    shell.console.print(
+    common.console.print(
         f"overall: {_percent(o.precision)} ({_interval(o.low, o.high)}) of {o.kept:,} links, from "
         f"{o.marked} marks; {result.unmarked} of {result.sampled} items unmarked; a partial counts "
         f"{result.partial_weight:g}"
     )
     for s in result.stale:
-        shell.console.print(
-            f"[yellow]stale:[/] item {s['item']} ({s['id']}, {shell._t(s['tgt_id'])}): {s['why']}"
+        common.console.print(
+            f"[yellow]stale:[/] item {s['item']} ({s['id']}, {esc(s['tgt_id'])}): {s['why']}"
         )
     if result.stale:
-        shell.console.print("draw the sample again with the same --seed, then mark the stale items again")
+        common.console.print("draw the sample again with the same --seed, then mark the stale items again")
     if plot is not None:
-        shell.console.print(f"-> {shell._t(plot)}")
+        common.console.print(f"-> {esc(plot)}")

@@ -1,0 +1,182 @@
+"""Translation variants and the glossary, with real eflomal on a small synthetic parallel text whose answer
+is known; the TSV and TBX writers; the symmetrisation and the cache."""
+
+from __future__ import annotations
+
+import random
+import xml.etree.ElementTree as ET
+
+import pytest
+from tells_corpus import link, make_corpus
+
+from workbench.corpus.folder import CorpusError
+from workbench.corpus.variants import (
+    TBX_NS,
+    GlossaryEntry,
+    glossary,
+    symmetrise,
+    tokens,
+    variants,
+    word_alignments,
+    write_glossary,
+)
+
+CITIES = ["Pyongyang", "Kaesong", "Wonsan", "Hamhung", "Nampho", "Sinuiju", "Chongjin", "Haeju"]
+DAYS = [("Monday", "lunes"), ("Tuesday", "martes"), ("Friday", "viernes"), ("Sunday", "domingo")]
+WHO = [
+    ("The Supreme People's Assembly", "La Asamblea Popular Suprema"),
+    ("The delegation", "La delegación"),
+    ("The Korean People's Army", "El Ejército Popular de Corea"),
+    ("The Cabinet", "El Consejo de Ministros"),
+]
+VERBS = [
+    ("met in", "se reunió en"),
+    ("opened a session in", "abrió una sesión en"),
+    ("closed in", "clausuró en"),
+]
+
+
+def _parallel(n: int = 240) -> tuple[list[dict], dict[str, str]]:
+    """Sentence pairs from templates; 'Supreme People's Assembly' is 'Asamblea Popular Suprema' in all
+    but one, where it is 'Parlamento'."""
+    rng = random.Random(7)
+    links, dates, spa = [], {}, 0
+    for k in range(n):
+        (who_en, who_es), (verb_en, verb_es) = WHO[k % len(WHO)], rng.choice(VERBS)
+        city, (day_en, day_es) = rng.choice(CITIES), rng.choice(DAYS)
+        if who_en.startswith("The Supreme"):
+            spa += 1
+            if spa == 5:
+                who_es = "El Parlamento"
+        # a third of the Spanish sentences put the subject last, so that no word sits always beside it
+        spanish_first = f"{verb_es.capitalize()} {city} el {day_es} {who_es[0].lower()}{who_es[1:]}"
+        tgt_id = f"t{k // 4:03d}"
+        dates[tgt_id] = f"2012-{1 + k // 40:02d}-{1 + k % 28:02d}"
+        links.append(
+            link(
+                tgt_id,
+                k % 4,
+                [(f"p{k}", f"{who_en} {verb_en} {city} on {day_en}.")],
+                [(f"p{k}", f"{who_es} {verb_es} {city} el {day_es}." if k % 3 else f"{spanish_first}.")],
+                0.9,
+            )
+        )
+    return links, dates
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    links, dates = _parallel()
+    folder = make_corpus(tmp_path_factory.mktemp("variants") / "corpora" / "synthetic", links, dates)
+    return folder, word_alignments(folder)
+
+
+def test_tokens_keep_abbreviations_and_split_possessives():
+    text = "The U.S. and EE.UU., the People's Army's co-operation."
+    assert [text[a:b] for a, b in tokens(text)] == [
+        "The",
+        "U.S.",
+        "and",
+        "EE.UU.",
+        ",",
+        "the",
+        "People",
+        "'s",
+        "Army",
+        "'s",
+        "co-operation",
+        ".",
+    ]
+
+
+def test_symmetrise_grows_from_the_intersection():
+    fwd = {(0, 0), (1, 1), (2, 3), (5, 6)}
+    rev = {(0, 0), (1, 1), (1, 2), (3, 3), (5, 1)}
+    # grown: (1, 2) next to (1, 1), then (2, 3) next to it, then (3, 3); final-and: (5, 6), whose words
+    # are both unaligned, but not (5, 1), whose target word is aligned
+    assert symmetrise(fwd, rev) == {(0, 0), (1, 1), (1, 2), (2, 3), (3, 3), (5, 6)}
+
+
+@pytest.mark.slow
+def test_variants_of_a_term_with_a_known_answer(corpus):
+    folder, wa = corpus
+    result = variants(folder, "supreme people's assembly", wa)
+    assert result.occurrences == 60
+    top = result.variants[0]
+    assert top.rendering == "Asamblea Popular Suprema"
+    # eflomal samples: on so small a text a few occurrences take a neighbouring word along, never most
+    assert top.count >= 40 and result.unaligned <= 2
+    assert abs(sum(v.share for v in result.variants) - 1) < 1e-9
+    dates = _parallel()[1]  # each story holds one sentence of the assembly
+    assert min(dates.values()) <= top.first < top.last <= max(dates.values())
+    assert any("Parlamento" in v.rendering for v in result.variants[1:])
+    example = top.example
+    assert example.src_text[example.src_span[0] : example.src_span[1]] == "Supreme People's Assembly"
+    assert example.tgt_text[example.tgt_span[0] : example.tgt_span[1]] == "Asamblea Popular Suprema"
+    army = variants(folder, "Korean People's Army", wa).variants[0]
+    renderings = {v.rendering: v.share for v in variants(folder, "Korean People's Army", wa).variants}
+    assert "Ejército" in army.rendering and renderings.get("Ejército Popular de Corea", 0) >= 0.3
+    assert variants(folder, "Politburo", wa).occurrences == 0
+    with pytest.raises(CorpusError, match="empty"):
+        variants(folder, "  ", wa)
+
+
+@pytest.mark.slow
+def test_word_alignments_are_cached_until_the_links_change(corpus):
+    folder, wa = corpus
+    assert folder.table_path("wordalign").is_file()
+    again = word_alignments(folder)
+    assert again.seconds == 0.0 and again.pairs == wa.pairs
+    links, dates = _parallel(40)
+    make_corpus(folder.path.parent / "other", links, dates)
+    (folder.path.parent / "other" / "wordalign.parquet").write_bytes(
+        folder.table_path("wordalign").read_bytes()
+    )
+    fresh = word_alignments(type(folder).open(folder.path.parent / "other"))
+    assert fresh.seconds > 0 and len(fresh) == 40  # another links table: learnt again
+
+
+@pytest.mark.slow
+def test_glossary_finds_the_institutions(corpus, tmp_path):
+    folder, wa = corpus
+    entries = {e.source: e for e in glossary(folder, min_count=10, wa=wa)}
+    spa = entries["Supreme People's Assembly"]
+    assert spa.target == "Asamblea Popular Suprema" and spa.count == 60 and spa.consistency >= 0.6
+    assert entries["Korean People's Army"].target == "Ejército Popular de Corea"
+    assert "Pyongyang" in entries  # a name, never in lower case
+    assert "The" not in entries and "Monday" in entries
+    out = tmp_path / "terms.tsv"
+    assert write_glossary(list(entries.values()), out, "en", "es") == "tsv"
+    lines = out.read_text("utf-8").splitlines()
+    assert lines[0].split("\t") == ["en", "es", "count", "consistency", "renderings", "other_renderings"]
+    assert any(line.startswith("Supreme People's Assembly\tAsamblea Popular Suprema\t60\t") for line in lines)
+
+
+def test_tbx_is_well_formed_and_holds_every_term(tmp_path):
+    entries = [
+        GlossaryEntry(
+            "Supreme People's Assembly", "Asamblea Popular Suprema", 60, 0.983, 2, (("Parlamento", 1),)
+        ),
+        GlossaryEntry('R&D <"lab">', "I+D & <laboratorio>", 3, 1.0, 1),
+    ]
+    out = tmp_path / "terms.tbx"
+    assert write_glossary(entries, out, "en", "es", title="kcna") == "tbx"
+    root = ET.parse(out).getroot()
+    ns = {"t": TBX_NS}
+    lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    assert root.tag == f"{{{TBX_NS}}}tbx" and root.get("type") == "TBX-Basic" and root.get(lang) == "en"
+    concepts = root.findall("t:text/t:body/t:conceptEntry", ns)
+    assert [c.get("id") for c in concepts] == ["c1", "c2"]
+    terms = [
+        {sec.get(lang): sec.find("t:termSec/t:term", ns).text for sec in c.findall("t:langSec", ns)}
+        for c in concepts
+    ]
+    assert terms == [
+        {"en": "Supreme People's Assembly", "es": "Asamblea Popular Suprema"},
+        {"en": 'R&D <"lab">', "es": "I+D & <laboratorio>"},
+    ]
+    assert "count 60" in concepts[0].find("t:note", ns).text
+    with pytest.raises(CorpusError, match="unknown glossary format"):
+        write_glossary(entries, tmp_path / "terms.xlsx", "en", "es")
+    with pytest.raises(CorpusError, match="does not exist"):
+        write_glossary(entries, tmp_path / "missing" / "terms.tsv", "en", "es")

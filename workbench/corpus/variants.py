@@ -1,0 +1,531 @@
+"""How each term was translated: word alignments over a corpus's links, a term's renderings, a glossary.
+
+1. **Word alignment.** The links with text on both sides are tokenised (words, with inner apostrophes and
+   hyphens, and punctuation marks), lower-cased and aligned word by word with eflomal (a Bayesian IBM-model
+   aligner) in both directions, symmetrised with grow-diag-final-and. The result is cached in the corpus
+   folder as ``wordalign.parquet``, keyed by a hash of the links table: a new align run invalidates it.
+2. **Variants.** Each occurrence of a source term (a sequence of words, case ignored) is rendered by the
+   target words aligned to its words: the densest cluster of them (gaps of at most ``GAP`` words), widened
+   to the minimal contiguous span, less punctuation and very common words (articles) at its edges.
+   Renderings are grouped by their case-folded text without edge
+   punctuation and listed with counts, shares, first and last dates, and one example link each.
+3. **Glossary.** Candidate terms are runs of capitalised source words (names, institutions, titles),
+   joined by ``of``/``for`` (``the``) or a possessive, outside headline-like sentences; each frequent one
+   gets its top rendering and its consistency (the top rendering's share of the aligned occurrences).
+   Written as TSV or TBX (TBX v3, TBX-Basic dialect: ``conceptEntry``/``langSec``/``termSec``/``term``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import tempfile
+import time
+import unicodedata
+import xml.etree.ElementTree as ET
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import regex as re
+
+from workbench.corpus.concordance import link_dates
+from workbench.corpus.folder import CorpusError, CorpusFolder, write_table
+from workbench.store.files import atomic_write_text
+
+__all__ = [
+    "GlossaryEntry",
+    "Variant",
+    "Variants",
+    "WordAlignments",
+    "glossary",
+    "symmetrise",
+    "tokens",
+    "variants",
+    "word_alignments",
+    "write_glossary",
+]
+
+log = logging.getLogger(__name__)
+
+VERSION = 1  # of the tokeniser and symmetrisation: a change invalidates cached word alignments
+TABLE = "wordalign"
+MAX_TOKENS = 250  # links with more words on a side are not word-aligned
+GAP = 2  # target words further apart than this start another cluster
+COMMON = 0.45  # a target word in more than this share of the links (an article) is trimmed off a span's edges
+# abbreviations (U.S., EE.UU.), words with inner hyphens or apostrophes, a possessive 's, any other mark
+_TOKEN = re.compile(r"(?:\w{1,3}\.){2,}|['’]s\b|\w+(?:-\w+|['’](?!s\b)\w+)*|[^\w\s]")
+_CONNECTORS = {"of", "for", "'s", "’s", "'", "’"}
+_LEADERS = {"the", "a", "an", "this", "these", "that", "in", "on", "at", "it", "he", "she", "they", "we"}
+_LEADERS |= {"but", "and", "as", "after", "when", "there", "his", "its", "their", "our", "for", "to", "by"}
+
+
+def tokens(text: str) -> list[tuple[int, int]]:
+    """The character spans of ``text``'s words and punctuation marks."""
+    return [m.span() for m in _TOKEN.finditer(text)]
+
+
+def _norm(word: str) -> str:
+    return word.casefold().replace("’", "'")
+
+
+def _key(text: str) -> str:
+    """A rendering's grouping key: case-folded, whitespace collapsed, punctuation at the edges removed."""
+    text = " ".join(unicodedata.normalize("NFC", text).casefold().replace("’", "'").split())
+    return text.strip(" .,;:!?\"'«»“”‘’()[]-–—")
+
+
+@dataclass
+class WordAlignments:
+    """Every word-aligned link: its ids, texts, token spans, lower-cased words and aligned word pairs."""
+
+    tgt_id: list[str]
+    src_id: list[str]
+    link: list[int]
+    src_text: list[str]
+    tgt_text: list[str]
+    src_tokens: list[list[tuple[int, int]]]
+    tgt_tokens: list[list[tuple[int, int]]]
+    src_words: list[list[str]]
+    pairs: list[list[tuple[int, int]]]
+    seconds: float = 0.0  # eflomal's time when it ran now, 0 when read from the cache
+    _common: set[str] | None = None
+
+    def common(self) -> set[str]:
+        """The target words (lower-cased) in more than ``COMMON`` of the links: articles and the like."""
+        if self._common is None:
+            seen = Counter()
+            for text, toks in zip(self.tgt_text, self.tgt_tokens, strict=True):
+                seen.update({_norm(text[a:b]) for a, b in toks})
+            self._common = {w for w, n in seen.items() if n > COMMON * len(self.tgt_text)}
+        return self._common
+
+    def __len__(self) -> int:
+        return len(self.tgt_id)
+
+
+def symmetrise(fwd: set[tuple[int, int]], rev: set[tuple[int, int]]) -> set[tuple[int, int]]:
+    """grow-diag-final-and (Koehn et al. 2003): the intersection of both directions, grown into
+    neighbouring (also diagonal) union points that align a word not yet aligned, then union points
+    whose two words are both unaligned."""
+    union, links = fwd | rev, fwd & rev
+    src_done, tgt_done = {i for i, _ in links}, {j for _, j in links}
+    steps = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
+    grown = True
+    while grown:
+        grown = False
+        for i, j in sorted(links):
+            for di, dj in steps:
+                a, b = i + di, j + dj
+                if (a, b) in union and (a, b) not in links and (a not in src_done or b not in tgt_done):
+                    links.add((a, b))
+                    src_done.add(a)
+                    tgt_done.add(b)
+                    grown = True
+    for direction in (fwd, rev):
+        for a, b in sorted(direction):
+            if a not in src_done and b not in tgt_done:
+                links.add((a, b))
+                src_done.add(a)
+                tgt_done.add(b)
+    return links
+
+
+def _links_print(folder: CorpusFolder) -> str:
+    digest = hashlib.sha256(f"wordalign {VERSION}\n".encode())
+    with open(folder.table_path("links"), "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()[:16]
+
+
+def _pharaoh(line: str) -> set[tuple[int, int]]:
+    return {(int(a), int(b)) for a, _, b in (p.partition("-") for p in line.split())}
+
+
+def _run_eflomal(src: list[str], tgt: list[str]) -> list[set[tuple[int, int]]]:
+    from eflomal import Aligner
+
+    with tempfile.TemporaryDirectory(prefix="workbench-eflomal-") as tmp:
+        folder = Path(tmp)
+        for name, lines in (("src.txt", src), ("tgt.txt", tgt)):
+            (folder / name).write_text("".join(line + "\n" for line in lines), "utf-8")
+        with open(folder / "src.txt", encoding="utf-8") as s, open(folder / "tgt.txt", encoding="utf-8") as t:
+            Aligner().align(
+                s,
+                t,
+                links_filename_fwd=str(folder / "fwd"),
+                links_filename_rev=str(folder / "rev"),
+                quiet=True,
+            )
+        fwd = (folder / "fwd").read_text("utf-8").splitlines()
+        rev = (folder / "rev").read_text("utf-8").splitlines()
+    if len(fwd) != len(src) or len(rev) != len(src):
+        raise CorpusError(
+            f"eflomal returned {len(fwd)} alignments for {len(src)} links: run the command again"
+        )
+    return [symmetrise(_pharaoh(f), _pharaoh(r)) for f, r in zip(fwd, rev, strict=True)]
+
+
+def word_alignments(folder: CorpusFolder, refresh: bool = False) -> WordAlignments:
+    """The word alignments of the corpus's links: from ``wordalign.parquet`` when it was made from the
+    current links, else learnt now with eflomal and cached."""
+    links = folder.read("links", columns=["tgt_id", "src_id", "link", "src_text", "tgt_text"]).to_pylist()
+    links = [r for r in links if r["src_text"] and r["tgt_text"]]
+    if not links:
+        raise CorpusError(f"{folder.name} has no link with text on both sides: nothing to word-align")
+    src_tokens = [tokens(r["src_text"]) for r in links]
+    tgt_tokens = [tokens(r["tgt_text"]) for r in links]
+    src_words = [
+        [_norm(r["src_text"][a:b]) for a, b in toks] for r, toks in zip(links, src_tokens, strict=True)
+    ]
+    print_ = _links_print(folder)
+    path = folder.table_path(TABLE)
+    pairs, seconds = None, 0.0
+    if path.is_file() and not refresh:
+        try:
+            cached = pq.read_table(path)
+            meta = cached.schema.metadata or {}
+            if meta.get(b"fingerprint", b"").decode() == print_ and cached.num_rows == len(links):
+                src_w, tgt_w = cached.column("src_word").to_pylist(), cached.column("tgt_word").to_pylist()
+                pairs = [list(zip(s, t, strict=True)) for s, t in zip(src_w, tgt_w, strict=True)]
+        except (OSError, pa.ArrowException):
+            log.warning("ignoring unreadable %s", path)
+    if pairs is None:
+        usable = [
+            k
+            for k in range(len(links))
+            if 0 < len(src_tokens[k]) <= MAX_TOKENS and 0 < len(tgt_tokens[k]) <= MAX_TOKENS
+        ]
+        src = [" ".join(src_words[k]) for k in usable]
+        tgt = [" ".join(_norm(links[k]["tgt_text"][a:b]) for a, b in tgt_tokens[k]) for k in usable]
+        start = time.perf_counter()
+        log.info("word-aligning %d links with eflomal", len(usable))
+        found = _run_eflomal(src, tgt)
+        seconds = time.perf_counter() - start
+        pairs = [[] for _ in links]
+        for k, links_k in zip(usable, found, strict=True):
+            pairs[k] = sorted(links_k)
+        _save(path, links, pairs, print_)
+    return WordAlignments(
+        [r["tgt_id"] for r in links],
+        [r["src_id"] for r in links],
+        [int(r["link"]) for r in links],
+        [r["src_text"] for r in links],
+        [r["tgt_text"] for r in links],
+        src_tokens,
+        tgt_tokens,
+        src_words,
+        pairs,
+        seconds,
+    )
+
+
+def _save(path: Path, links: list[dict], pairs: list[list[tuple[int, int]]], print_: str) -> None:
+    schema = pa.schema(
+        [
+            ("tgt_id", pa.string()),
+            ("link", pa.int32()),
+            ("src_word", pa.list_(pa.int32())),
+            ("tgt_word", pa.list_(pa.int32())),
+        ],
+        metadata={"fingerprint": print_, "version": str(VERSION)},
+    )
+    table = pa.table(
+        [
+            [r["tgt_id"] for r in links],
+            [int(r["link"]) for r in links],
+            [[i for i, _ in p] for p in pairs],
+            [[j for _, j in p] for p in pairs],
+        ],
+        schema=schema,
+    )
+    write_table(path, table)
+
+
+# --- variants --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Example:
+    """One link that renders a term so: its ids, texts and the term's and the rendering's spans."""
+
+    tgt_id: str
+    src_id: str
+    link: int
+    src_text: str
+    tgt_text: str
+    src_span: tuple[int, int]
+    tgt_span: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """One rendering of a term: its most frequent spelling, how often (count, share of the aligned
+    occurrences), its first and last dates and one example."""
+
+    rendering: str
+    count: int
+    share: float
+    first: str | None
+    last: str | None
+    example: Example
+
+
+@dataclass
+class Variants:
+    """A term's renderings, most frequent first; ``occurrences`` counts the term in the source sentences
+    of the word-aligned links, ``unaligned`` those whose words are aligned to nothing."""
+
+    term: str
+    occurrences: int = 0
+    unaligned: int = 0
+    variants: list[Variant] = field(default_factory=list)
+
+
+def _render(wa: WordAlignments, k: int, start: int, end: int) -> tuple[int, int] | None:
+    """The target character span rendering source words ``start:end`` of link ``k`` (None: unaligned)."""
+    targets = sorted({j for i, j in wa.pairs[k] if start <= i < end})
+    if not targets:
+        return None
+    clusters, current = [], [targets[0]]
+    for j in targets[1:]:
+        if j - current[-1] > GAP + 1:
+            clusters.append(current)
+            current = []
+        current.append(j)
+    clusters.append(current)
+    best = max(clusters, key=len)  # the first of the largest
+    toks = wa.tgt_tokens[k]
+    first, last = best[0], best[-1]
+    text = wa.tgt_text[k]
+    common = wa.common()
+
+    def weak(n: int) -> bool:  # punctuation, or a word as common as an article
+        word = text[toks[n][0] : toks[n][1]]
+        return not _key(word) or _norm(word) in common
+
+    while first < last and weak(first):
+        first += 1
+    while last > first and weak(last):
+        last -= 1
+    return toks[first][0], toks[last][1]
+
+
+def _occurrences(wa: WordAlignments, words: list[str]) -> list[tuple[int, int, int]]:
+    n, head = len(words), words[0]
+    found = []
+    for k, row in enumerate(wa.src_words):
+        for i, w in enumerate(row):
+            if w == head and row[i : i + n] == words:
+                found.append((k, i, i + n))
+    return found
+
+
+def _variants(
+    wa: WordAlignments, term: str, found: list[tuple[int, int, int]], dates: dict[str, str]
+) -> Variants:
+    result = Variants(term, occurrences=len(found))
+    groups: dict[str, list[tuple[int, tuple[int, int], tuple[int, int]]]] = defaultdict(list)
+    for k, start, end in found:
+        span = _render(wa, k, start, end)
+        if span is None:
+            result.unaligned += 1
+            continue
+        key = _key(wa.tgt_text[k][span[0] : span[1]])
+        src_span = (wa.src_tokens[k][start][0], wa.src_tokens[k][end - 1][1])
+        groups[key].append((k, src_span, span))
+    aligned = sum(len(g) for g in groups.values())
+    for group in groups.values():
+        spellings = Counter(" ".join(wa.tgt_text[k][a:b].split()) for k, _, (a, b) in group)
+        days = sorted(d for d in (dates.get(wa.tgt_id[k]) for k, _, _ in group) if d)
+        k, src_span, tgt_span = group[0]
+        example = Example(
+            wa.tgt_id[k], wa.src_id[k], wa.link[k], wa.src_text[k], wa.tgt_text[k], src_span, tgt_span
+        )
+        result.variants.append(
+            Variant(
+                spellings.most_common(1)[0][0],
+                len(group),
+                len(group) / aligned,
+                days[0] if days else None,
+                days[-1] if days else None,
+                example,
+            )
+        )
+    result.variants.sort(key=lambda v: (-v.count, v.rendering))
+    return result
+
+
+def variants(folder: CorpusFolder, term: str, wa: WordAlignments | None = None) -> Variants:
+    """The renderings of source ``term`` (a word or a phrase, case ignored) over the corpus."""
+    words = [_norm(w) for w in (term[a:b] for a, b in tokens(term))]
+    if not words:
+        raise CorpusError("the term is empty: give a word or a phrase of the source language")
+    wa = wa or word_alignments(folder)
+    return _variants(wa, " ".join(term.split()), _occurrences(wa, words), link_dates(folder))
+
+
+# --- glossary --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class GlossaryEntry:
+    """A frequent source term, its top rendering, how often it occurs (``count``) and how consistently it
+    is rendered so (``consistency``: the top rendering's share of the aligned occurrences); ``others`` are
+    the next renderings with their counts."""
+
+    source: str
+    target: str
+    count: int
+    consistency: float
+    renderings: int
+    others: tuple[tuple[str, int], ...] = ()
+
+
+def _is_cap(word: str) -> bool:
+    return word[:1].isupper()
+
+
+def _headline(text: str, toks: list[tuple[int, int]]) -> bool:
+    """A title-case line with no full stop (a headline), whose capitals say nothing of names."""
+    if text.rstrip().endswith((".", "!", "?", ":", ";", '"', "”", "»", ",")):
+        return False
+    words = [text[a:b] for a, b in toks if text[a:b][:1].isalpha()]
+    return len(words) >= 3 and sum(map(_is_cap, words)) / len(words) >= 0.6
+
+
+def _lowers(text: str, toks: list[tuple[int, int]]) -> list[str]:
+    """The capitalised forms of the words written in lower case here (``among`` -> ``Among``)."""
+    words = (text[a:b] for a, b in toks)
+    return [w[:1].upper() + w[1:] for w in words if w[:1].islower()]
+
+
+def _candidates(wa: WordAlignments) -> dict[tuple[str, ...], tuple[Counter, list[tuple[int, int, int]]]]:
+    """Runs of capitalised source words (with connectors inside) by their lower-cased words; a single word
+    only where it is seldom written in lower case (a name, not a sentence's first word)."""
+    found: dict[tuple[str, ...], tuple[Counter, list]] = {}
+    lower = Counter(
+        w for text, toks in zip(wa.src_text, wa.src_tokens, strict=True) for w in _lowers(text, toks)
+    )
+    for k, (text, toks) in enumerate(zip(wa.src_text, wa.src_tokens, strict=True)):
+        if _headline(text, toks):
+            continue
+        words = [text[a:b] for a, b in toks]
+        i = 0
+        while i < len(words):
+            if not _is_cap(words[i]) or not words[i][:1].isalpha():
+                i += 1
+                continue
+            j = i + 1
+            while j < len(words):
+                if _is_cap(words[j]) and words[j][:1].isalpha():
+                    j += 1
+                elif words[j].lower() in _CONNECTORS and j + 1 < len(words):
+                    nxt = j + 2 if words[j + 1].lower() == "the" and j + 2 < len(words) else j + 1
+                    if not _is_cap(words[nxt]):
+                        break
+                    j = nxt
+                else:
+                    break
+            start = i
+            while start < j and words[start].lower() in _LEADERS:
+                start += 1
+            single = j - start == 1
+            if start < j and not (single and (start == 0 or lower[words[start]] > 0)):
+                key = tuple(wa.src_words[k][start:j])
+                entry = found.setdefault(key, (Counter(), []))
+                entry[0][text[toks[start][0] : toks[j - 1][1]]] += 1
+                entry[1].append((k, start, j))
+            i = j
+    return found
+
+
+def glossary(
+    folder: CorpusFolder,
+    min_count: int = 5,
+    limit: int | None = 200,
+    wa: WordAlignments | None = None,
+) -> list[GlossaryEntry]:
+    """The frequent capitalised source terms (at least ``min_count`` occurrences; the ``limit`` most
+    frequent) with their top renderings, most frequent first."""
+    wa = wa or word_alignments(folder)
+    dates = link_dates(folder)
+    candidates = [(key, c) for key, c in _candidates(wa).items() if len(c[1]) >= min_count]
+    candidates.sort(key=lambda kc: (-len(kc[1][1]), kc[0]))
+    entries = []
+    for _, (spellings, found) in candidates[:limit] if limit else candidates:
+        result = _variants(wa, spellings.most_common(1)[0][0], found, dates)
+        if not result.variants:
+            continue
+        top = result.variants[0]
+        others = tuple((v.rendering, v.count) for v in result.variants[1:4])
+        entries.append(
+            GlossaryEntry(
+                result.term, top.rendering, result.occurrences, top.share, len(result.variants), others
+            )
+        )
+    return entries
+
+
+def _tsv_field(text: str) -> str:
+    return " ".join(text.replace("\t", " ").split())
+
+
+def glossary_tsv(entries: list[GlossaryEntry], src_lang: str, tgt_lang: str) -> str:
+    """The glossary as TSV: a header, then one term a line."""
+    lines = [f"{src_lang}\t{tgt_lang}\tcount\tconsistency\trenderings\tother_renderings"]
+    for e in entries:
+        others = "; ".join(f"{_tsv_field(t)} ({n})" for t, n in e.others)
+        lines.append(
+            f"{_tsv_field(e.source)}\t{_tsv_field(e.target)}\t{e.count}\t{e.consistency:.3f}\t"
+            f"{e.renderings}\t{others}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+TBX_NS = "urn:iso:std:iso:30042:ed-2"
+_XML = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+def glossary_tbx(entries: list[GlossaryEntry], src_lang: str, tgt_lang: str, title: str = "") -> str:
+    """The glossary as TBX (ISO 30042:2019, TBX-Basic dialect, DCA style): one ``conceptEntry`` a term
+    with a ``langSec`` a language; the count and consistency are a note on the entry."""
+    ET.register_namespace("", TBX_NS)
+    q = f"{{{TBX_NS}}}"
+    root = ET.Element(f"{q}tbx", {"type": "TBX-Basic", "style": "dca", _XML: src_lang})
+    header = ET.SubElement(ET.SubElement(root, f"{q}tbxHeader"), f"{q}fileDesc")
+    source = ET.SubElement(ET.SubElement(header, f"{q}sourceDesc"), f"{q}p")
+    source.text = f"Glossary extracted by the workbench from the aligned corpus {title}".strip()
+    body = ET.SubElement(ET.SubElement(root, f"{q}text"), f"{q}body")
+    for n, e in enumerate(entries, 1):
+        entry = ET.SubElement(body, f"{q}conceptEntry", {"id": f"c{n}"})
+        note = ET.SubElement(entry, f"{q}note")
+        note.text = f"count {e.count}; consistency {e.consistency:.3f}; renderings {e.renderings}"
+        for lang, term in ((src_lang, e.source), (tgt_lang, e.target)):
+            sec = ET.SubElement(entry, f"{q}langSec", {_XML: lang})
+            ET.SubElement(ET.SubElement(sec, f"{q}termSec"), f"{q}term").text = term
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write_glossary(
+    entries: list[GlossaryEntry], out: Path, src_lang: str, tgt_lang: str, fmt: str | None = None, title=""
+) -> str:
+    """Write the glossary to ``out`` as ``fmt`` (``tsv`` or ``tbx``; default: from the extension),
+    atomically; the format written."""
+    out = Path(out)
+    fmt = (fmt or out.suffix.lstrip(".") or "tsv").lower()
+    if fmt not in ("tsv", "tbx"):
+        raise CorpusError(f"unknown glossary format {fmt!r}: use tsv or tbx (or a .tsv or .tbx file name)")
+    if out.is_dir():
+        raise CorpusError(f"{out} is a folder: give a file name, e.g. {out / ('terms.' + fmt)}")
+    if not out.parent.is_dir():
+        raise CorpusError(f"cannot write {out}: folder {out.parent} does not exist")
+    write: Callable = glossary_tsv if fmt == "tsv" else glossary_tbx
+    text = write(entries, src_lang, tgt_lang) if fmt == "tsv" else write(entries, src_lang, tgt_lang, title)
+    atomic_write_text(out, text)
+    return fmt
