@@ -76,7 +76,7 @@ def test_the_engine_layer_imports_no_higher_layer():
         "workbench.align.aligner; "
         "print(sorted({m for m in sys.modules if m.startswith('workbench.')} - "
         "{m for m in sys.modules if m.startswith(('workbench.text', 'workbench.embed', 'workbench.align', "
-        "'workbench.errors'))}))"
+        "'workbench.errors', 'workbench.settings'))}))"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60)
     assert out.stdout.strip() == "[]"
