@@ -128,172 +128,14 @@ ACTIONS = {
     "tgt_last": (lambda a, k: review.move_last(a, k, "tgt"), 0),
 }
 
-CSS = """
-<style>
-.block-container {padding-top: 3rem;}
-h3 {padding-top: .2rem !important;}
-[class*="st-key-bead_"] {padding: .3rem .5rem; border-radius: .45rem; border-left: 4px solid transparent;
-  border-bottom: 1px solid rgba(49,51,63,.07);}
-.st-key-bead_current {background: #fff5d6; border-left: 4px solid #f08c00;}
-.st-key-bead_tools {background: #fffbef; border-radius: .45rem; padding: .45rem .7rem .6rem .7rem;
-  border: 1px dashed #f0c060;}
-.st-key-bead_head {border-bottom: none; padding-bottom: 0;}
-@media (min-width: 641px) {
-  /* the bead number and the confidence keep their width; the texts share the rest */
-  $ROW {flex-wrap: nowrap !important;}
-  $ROW > $COL
-    {flex: 1 1 0 !important; width: auto !important; min-width: 0 !important;}
-  $ROW > $COL:first-child
-    {flex: 0 0 2.6rem !important;}
-  $ROW > $COL:last-child
-    {flex: 0 0 6.2rem !important;}
-  [class*="st-key-cmp_"] [data-testid="stHorizontalBlock"] > $COL:first-child
-    {flex: 0 0 6.5rem !important;}
-}
-[class*="st-key-row_"] button {padding: .2rem .45rem; min-height: 2rem; min-width: 2rem;}
-.wb-sent {margin: 0 0 .25rem 0; line-height: 1.45;}
-.wb-sent mark {background: #ffe066; padding: 0 .1rem; border-radius: .15rem;}
-.wb-sid {color: #8a8f98; font: .7rem ui-monospace, monospace; margin-right: .35rem;}
-.wb-none {color: #a0a4ab; font-style: italic; margin: 0;}
-.wb-head {display: block; font-weight: 600; color: #4a4f58; font-size: .8rem; letter-spacing: .04em;
-  white-space: nowrap; overflow: hidden; text-overflow: ellipsis;}
-.wb-conf {display: inline-block; min-width: 3.1rem; text-align: center; padding: .1rem .45rem;
-  border-radius: .8rem; color: #fff; font-weight: 600; font-variant-numeric: tabular-nums; font-size: .85rem;}
-.wb-status {display: block; font-size: .75rem; color: #5a5f68; margin-top: .25rem; white-space: nowrap;}
-.wb-confirmed {color: #2f9d5a; font-weight: 600;}
-.wb-edited {color: #1f6feb;}
-.wb-about {font-size: .85rem; line-height: 1.35; margin: -.3rem 0 .4rem 0; color: #31333f;}
-.wb-about code {font-size: .75rem; overflow-wrap: anywhere;}
-.wb-kind {display: block; font: .7rem ui-monospace, monospace; color: #8a8f98; white-space: nowrap;}
-.wb-ids {display: block; font: .7rem ui-monospace, monospace; color: #8a8f98; overflow-wrap: anywhere;}
-.wb-help {position: fixed; inset: 0; z-index: 1000100; background: rgba(20,24,33,.35); display: flex;
-  align-items: center; justify-content: center;}
-.wb-help-box {background: #fff; border-radius: .6rem; padding: 1rem 1.4rem; max-width: 44rem;
-  max-height: 85vh; overflow: auto; box-shadow: 0 10px 40px rgba(0,0,0,.25); font-size: .9rem;}
-.wb-help-box h4 {margin: 0 0 .5rem 0;}
-.wb-help-box td {padding: .15rem .6rem .15rem 0; vertical-align: top;}
-.wb-help-box kbd, .wb-hint kbd {font: .8rem ui-monospace, monospace; background: #f1f3f5;
-  border: 1px solid #d0d4da; border-radius: .25rem; padding: 0 .3rem; white-space: nowrap;}
-.wb-hint {position: fixed; right: 1rem; bottom: 1rem; z-index: 1000090; background: #1f2430; color: #fff;
-  padding: .45rem .8rem; border-radius: .5rem; font-size: .85rem; box-shadow: 0 4px 16px rgba(0,0,0,.2);}
-.wb-hint kbd {color: #1f2430;}
-.wb-help[hidden], .wb-hint[hidden] {display: none !important;}
-.wb-help-btn {font-size: .85rem; border: 1px solid rgba(49,51,63,.2); border-radius: .5rem; background: #fff;
-  padding: .35rem .7rem; cursor: pointer; color: inherit;}
-@media (max-width: 640px) {
-  /* a phone: the toolbars become one scrolling row of icons each */
-  .st-key-toolbar_nav, .st-key-toolbar_edit {flex-wrap: nowrap !important; overflow-x: auto;}
-  .st-key-toolbar_nav button, .st-key-toolbar_edit button {flex-shrink: 0;}
-  .st-key-toolbar_nav button [data-testid="stMarkdownContainer"],
-  .st-key-toolbar_edit button [data-testid="stMarkdownContainer"],
-  .st-key-toolbar_nav button kbd, .st-key-toolbar_edit button kbd {display: none;}
-  .st-key-findbar {flex-wrap: nowrap !important;}
-  .st-key-findbar .st-key-find_side, .st-key-findbar .st-key-find_mode, .st-key-findbar .st-key-find_case,
-  .st-key-findbar .st-key-goto, .st-key-findbar [data-testid="stCaptionContainer"],
-  .st-key-toolbar_nav .wb-help-btn, .st-key-findbar button kbd, .st-key-bead_head {display: none;}
-  .block-container {padding-top: 2.5rem;}
-  h3 {font-size: 1.2rem !important;}
-}
-</style>
-"""
-CSS = CSS.replace("$ROW", '[class*="st-key-bead_"]:not(.st-key-bead_tools) [data-testid="stHorizontalBlock"]')
-CSS = CSS.replace("$COL", '[data-testid="stColumn"]')
+STATIC = Path(__file__).parent / "static"
 
-# Keeps the current bead in view, turns shortcuts back on after a pick in the sidebar (a focused select or
-# toggle swallows them), says when they are off (the cursor is in a field), and shows the keyboard help.
-SCRIPT = """
-<script>
-(() => {
-  const d = document;
-  const s = window.__wb || (window.__wb = {});
-  if (s.installed) return;
-  s.installed = true;
-  s.wantView = true;
-  const FIELDS = ["INPUT", "TEXTAREA", "SELECT"];
-  const isField = (el) => !!el && (el.isContentEditable || FIELDS.includes(el.tagName));
-  const isCombo = (el) => !!el && el.tagName === "INPUT" && el.getAttribute("role") === "combobox";
-  const inMulti = (el) => !!el && !!el.closest('[data-testid="stMultiSelect"]');
-  const open = (el) => isCombo(el) && el.getAttribute("aria-expanded") === "true";
-  const textual = (el) => el.tagName === "INPUT" && ["text", "search", "number", ""].includes(el.type);
-  const hint = () => {
-    const h = d.getElementById("wb-hint");
-    if (h) h.hidden = !isField(d.activeElement);
-  };
-  const blurLater = (test, ms = 60) => setTimeout(() => {
-    const a = d.activeElement;
-    if (a && test(a)) a.blur();
-    hint();
-  }, ms);
-  const help = (show) => {
-    const o = d.getElementById("wb-help");
-    if (o) o.hidden = show === undefined ? !o.hidden : !show;
-  };
-  const KEYS = new Set(["j", "k", "u", "l", "n", "m", "s", "x", "e", "enter", "pageup", "pagedown",
-                        "home", "end", "arrowup", "arrowdown", "z"]);
-  d.addEventListener("focusin", hint, true);
-  d.addEventListener("focusout", () => setTimeout(hint, 0), true);
-  d.addEventListener("keydown", (e) => {
-    const a = d.activeElement;
-    if (e.key === "Escape") {
-      const o = d.getElementById("wb-help");
-      if (o && !o.hidden) { help(false); e.preventDefault(); return; }
-      if (isField(a)) blurLater((b) => isField(b) && !open(b), 30);
-      return;
-    }
-    if (isField(a)) {
-      if (e.key === "Enter" && (isCombo(a) ? !inMulti(a) : textual(a))) blurLater((b) => b === a);
-      return;
-    }
-    if (e.key === "?") { help(); e.preventDefault(); return; }
-    if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey) {
-      const f = d.querySelector(".st-key-find_q input");
-      if (f) { f.focus(); f.select(); e.preventDefault(); }
-      return;
-    }
-    if (KEYS.has(e.key.toLowerCase())) s.wantView = true;
-  }, true);
-  d.addEventListener("click", (e) => {
-    const t = e.target instanceof Element ? e.target : null;
-    if (!t) return;
-    if (t.closest('[role="option"]')) blurLater((a) => isCombo(a) && !inMulti(a));
-    if (t.closest(".wb-help-btn")) help();
-    else if (t.closest("#wb-help") && !t.closest(".wb-help-box")) help(false);
-    if (t.closest('[data-testid="stMain"] button')) s.wantView = true;
-  }, true);
-  d.addEventListener("change", (e) => {
-    const t = e.target;
-    const box = t && t.tagName === "INPUT" && (t.type === "checkbox" || t.type === "radio");
-    if (box) blurLater((a) => a === t);
-  }, true);
-  const stop = () => { s.wantView = false; };
-  d.addEventListener("wheel", stop, {passive: true, capture: true});
-  d.addEventListener("touchstart", stop, {passive: true, capture: true});
-  const settle = () => {
-    if (d.querySelector('[data-stale="true"]')) return;
-    const area = d.querySelector(".st-key-editor textarea");
-    if (area && !area.dataset.wbFocused) { area.dataset.wbFocused = "1"; area.focus(); }
-    const mark = d.querySelector(".st-key-bead_current .wb-cur");
-    if (!mark || mark.dataset.run === s.lastRun) return;
-    s.lastRun = mark.dataset.run;
-    const moved = mark.dataset.key !== s.lastKey;
-    if (!moved && !s.wantView) return;
-    s.lastKey = mark.dataset.key;
-    s.wantView = false;
-    const bead = mark.closest(".st-key-bead_current");
-    const tools = d.querySelector(".st-key-bead_tools");
-    const box = bead.getBoundingClientRect();
-    const bottom = Math.max(box.bottom, tools ? tools.getBoundingClientRect().bottom : 0);
-    const top = 64, h = window.innerHeight;
-    const fits = bottom - box.top < h - top;
-    if (box.top < top || bottom > h) bead.scrollIntoView({block: fits ? "center" : "start"});
-  };
-  let timer = null;
-  new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(settle, 60); })
-    .observe(d.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-stale"]});
-  hint();
-})();
-</script>
-"""
+
+def _page_head() -> str:
+    """The app's styles, its keyboard help and its script (``static/app.css``, ``static/app.js``)."""
+    css = (STATIC / "app.css").read_text(encoding="utf-8")
+    js = (STATIC / "app.js").read_text(encoding="utf-8")
+    return f"<style>\n{css}</style>\n{_help_html()}<script>\n{js}</script>"
 
 
 def _help_html() -> str:
@@ -2103,7 +1945,7 @@ def _article_page(ws: Workspace, view: str, title) -> None:
 def main() -> None:
     st.set_page_config(page_title="workbench · review", page_icon=":material/translate:", layout="wide")
     st.session_state["_runs"] = st.session_state.get("_runs", 0) + 1
-    st.html(CSS + _help_html() + SCRIPT, unsafe_allow_javascript=True)
+    st.html(_page_head(), unsafe_allow_javascript=True)
     ws = Workspace.find()
     st.sidebar.markdown("## workbench")
     st.sidebar.caption(f"folder: **{ws.root.name or ws.root}**", help=str(ws.root))
