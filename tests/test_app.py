@@ -858,7 +858,7 @@ def test_statistics_view(ws):
 
 
 def test_the_keyboard_help_lists_every_shortcut(ws):
-    from workbench.app.main import HELP, KEYS
+    from workbench.app.widgets import HELP, KEYS
 
     at = start()
     page = " ".join(h.proto.body for h in at.get("html"))
