@@ -857,8 +857,26 @@ def test_statistics_view(ws):
     assert "confirmed" in drawn and "confidence" in drawn
 
 
+def test_a_change_of_view_keeps_the_sidebar_choices(ws):
+    """Each view is a page of its own: the article, the translation and the settings stay as chosen."""
+    at = start()
+    at.selectbox(key="article").select(RODONG).run()
+    at.selectbox(key="target").select("es.team").run()
+    at.selectbox(key="page_size").select(20).run()
+    at.slider(key="threshold").set_value(0.7).run()
+    at.toggle(key="autosave").set_value(False).run()
+    click(at, "next")
+    for view in ("Statistics", "Document pairs", "Translate", "Review"):
+        at.segmented_control(key="view").set_value(view).run()
+        assert not at.exception, at.exception
+    assert (at.selectbox(key="article").value, at.selectbox(key="target").value) == (RODONG, "es.team")
+    assert at.selectbox(key="page_size").value == 20 and at.slider(key="threshold").value == 0.7
+    assert at.toggle(key="autosave").value is False and doc(at).cur == 1
+    assert at.query_params["article"] == RODONG and at.query_params["bead"] == "2"
+
+
 def test_the_keyboard_help_lists_every_shortcut(ws):
-    from workbench.app.main import HELP, KEYS
+    from workbench.app.widgets import HELP, KEYS
 
     at = start()
     page = " ".join(h.proto.body for h in at.get("html"))

@@ -1,0 +1,92 @@
+// Keeps the current bead in view, turns shortcuts back on after a pick in the sidebar (a focused select or
+// toggle swallows them), says when they are off (the cursor is in a field), and shows the keyboard help.
+// Read by workbench/app/widgets.py, which puts it on every page (it installs itself once per browser tab).
+(() => {
+  const d = document;
+  const s = window.__wb || (window.__wb = {});
+  if (s.installed) return;
+  s.installed = true;
+  s.wantView = true;
+  const FIELDS = ["INPUT", "TEXTAREA", "SELECT"];
+  const isField = (el) => !!el && (el.isContentEditable || FIELDS.includes(el.tagName));
+  const isCombo = (el) => !!el && el.tagName === "INPUT" && el.getAttribute("role") === "combobox";
+  const inMulti = (el) => !!el && !!el.closest('[data-testid="stMultiSelect"]');
+  const open = (el) => isCombo(el) && el.getAttribute("aria-expanded") === "true";
+  const textual = (el) => el.tagName === "INPUT" && ["text", "search", "number", ""].includes(el.type);
+  const hint = () => {
+    const h = d.getElementById("wb-hint");
+    if (h) h.hidden = !isField(d.activeElement);
+  };
+  const blurLater = (test, ms = 60) => setTimeout(() => {
+    const a = d.activeElement;
+    if (a && test(a)) a.blur();
+    hint();
+  }, ms);
+  const help = (show) => {
+    const o = d.getElementById("wb-help");
+    if (o) o.hidden = show === undefined ? !o.hidden : !show;
+  };
+  const KEYS = new Set(["j", "k", "u", "l", "n", "m", "s", "x", "e", "enter", "pageup", "pagedown",
+                        "home", "end", "arrowup", "arrowdown", "z"]);
+  d.addEventListener("focusin", hint, true);
+  d.addEventListener("focusout", () => setTimeout(hint, 0), true);
+  d.addEventListener("keydown", (e) => {
+    const a = d.activeElement;
+    if (e.key === "Escape") {
+      const o = d.getElementById("wb-help");
+      if (o && !o.hidden) { help(false); e.preventDefault(); return; }
+      if (isField(a)) blurLater((b) => isField(b) && !open(b), 30);
+      return;
+    }
+    if (isField(a)) {
+      if (e.key === "Enter" && (isCombo(a) ? !inMulti(a) : textual(a))) blurLater((b) => b === a);
+      return;
+    }
+    if (e.key === "?") { help(); e.preventDefault(); return; }
+    if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey) {
+      const f = d.querySelector(".st-key-find_q input");
+      if (f) { f.focus(); f.select(); e.preventDefault(); }
+      return;
+    }
+    if (KEYS.has(e.key.toLowerCase())) s.wantView = true;
+  }, true);
+  d.addEventListener("click", (e) => {
+    const t = e.target instanceof Element ? e.target : null;
+    if (!t) return;
+    if (t.closest('[role="option"]')) blurLater((a) => isCombo(a) && !inMulti(a));
+    if (t.closest(".wb-help-btn")) help();
+    else if (t.closest("#wb-help") && !t.closest(".wb-help-box")) help(false);
+    if (t.closest('[data-testid="stMain"] button')) s.wantView = true;
+  }, true);
+  d.addEventListener("change", (e) => {
+    const t = e.target;
+    const box = t && t.tagName === "INPUT" && (t.type === "checkbox" || t.type === "radio");
+    if (box) blurLater((a) => a === t);
+  }, true);
+  const stop = () => { s.wantView = false; };
+  d.addEventListener("wheel", stop, {passive: true, capture: true});
+  d.addEventListener("touchstart", stop, {passive: true, capture: true});
+  const settle = () => {
+    if (d.querySelector('[data-stale="true"]')) return;
+    const area = d.querySelector(".st-key-editor textarea");
+    if (area && !area.dataset.wbFocused) { area.dataset.wbFocused = "1"; area.focus(); }
+    const mark = d.querySelector(".st-key-bead_current .wb-cur");
+    if (!mark || mark.dataset.run === s.lastRun) return;
+    s.lastRun = mark.dataset.run;
+    const moved = mark.dataset.key !== s.lastKey;
+    if (!moved && !s.wantView) return;
+    s.lastKey = mark.dataset.key;
+    s.wantView = false;
+    const bead = mark.closest(".st-key-bead_current");
+    const tools = d.querySelector(".st-key-bead_tools");
+    const box = bead.getBoundingClientRect();
+    const bottom = Math.max(box.bottom, tools ? tools.getBoundingClientRect().bottom : 0);
+    const top = 64, h = window.innerHeight;
+    const fits = bottom - box.top < h - top;
+    if (box.top < top || bottom > h) bead.scrollIntoView({block: fits ? "center" : "start"});
+  };
+  let timer = null;
+  new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(settle, 60); })
+    .observe(d.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-stale"]});
+  hint();
+})();
