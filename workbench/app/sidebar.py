@@ -73,10 +73,10 @@ def link_bead(doc: Doc) -> None:
         return
     st.session_state["_link_bead_done"] = True
     n = doc.size
-    if value.isdigit() and 1 <= int(value) <= n:
+    if value.isascii() and value.isdigit() and len(value) <= 9 and 1 <= int(value) <= n:  # not "²"
         doc.cur = int(value) - 1
     else:
-        flash("warning", f"The link names bead {value!r}; this alignment has beads 1 to {n}.")
+        flash("warning", f"The link names bead {value[:20]!r}; this alignment has beads 1 to {n}.")
 
 
 def update_link(article: str, target: str | None, doc: Doc | None) -> None:
