@@ -2,7 +2,9 @@
 
 Files live at ``<alignments_root>/<article_id>/<target_version_id>.json``. Links refer to sentences by
 their stable ids, so a file stays readable on its own and survives re-running the aligner. The layout
-is meant for ``git diff``: keys in a fixed order, one sentence and one link per line.
+is meant for ``git diff``: keys in a fixed order, one sentence and one link per line. A link may carry a
+reviewer's ``note`` (text) and ``flag`` (true): the keys are written only when set, so a file without
+notes is the same as before them.
 
 Saving is optimistic: every save bumps ``revision``, and a save whose caller loaded an older revision
 than the one on disk is refused with :class:`ConflictError` instead of silently losing the other
@@ -96,12 +98,15 @@ class AlignedSide:
 
 @dataclass(slots=True)
 class Link:
-    """One bead as stored: sentence ids on each side (either may be empty)."""
+    """One bead as stored: sentence ids on each side (either may be empty), and a reviewer's note and flag
+    (stored only when set)."""
 
     src: list[str]
     tgt: list[str]
     score: float  # confidence in [0, 1]
     status: str = "auto"
+    note: str = ""  # a reviewer's note on the bead
+    flag: bool = False  # a reviewer's flag: come back to this bead
 
 
 @dataclass(slots=True)
@@ -204,6 +209,8 @@ def validate(alignment: Alignment, where: object = "") -> None:
                 raise CorruptAlignmentError(f"link {k} has score {link.score!r}, not in [0, 1]")
             if link.status not in STATUSES:
                 raise CorruptAlignmentError(f"link {k} has unknown status {link.status!r}")
+            if not isinstance(link.note, str) or not isinstance(link.flag, bool):
+                raise CorruptAlignmentError(f"link {k}: the note must be text and the flag true or false")
         _check_side("source", alignment.source, [link.src for link in alignment.links])
         _check_side("target", alignment.target, [link.tgt for link in alignment.links])
     except CorruptAlignmentError as e:
@@ -242,10 +249,7 @@ def dumps(alignment: Alignment) -> str:
     validate(alignment)
     a = alignment
     params = json.dumps(a.params, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-    links = [
-        _j({"src": link.src, "tgt": link.tgt, "score": round(float(link.score), 4), "status": link.status})
-        for link in a.links
-    ]
+    links = [_j(_link_dict(link)) for link in a.links]
     lines = [
         "{",
         f'  "format": {_j(FORMAT)},',
@@ -261,6 +265,16 @@ def dumps(alignment: Alignment) -> str:
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _link_dict(link: Link) -> dict:
+    """A link as stored: ``note`` and ``flag`` only when set, so that a file without notes reads as before."""
+    obj = {"src": link.src, "tgt": link.tgt, "score": round(float(link.score), 4), "status": link.status}
+    if link.note:
+        obj["note"] = link.note
+    if link.flag:
+        obj["flag"] = True
+    return obj
 
 
 def _field(obj: object, key: str, kind: type | tuple[type, ...], what: str) -> object:
@@ -304,7 +318,9 @@ def _link(obj: object, n: int) -> Link:
         finite = False
     if not finite:
         raise CorruptAlignmentError(f"{what}: score is not a finite number")
-    return Link(src, tgt, float(score), _field(obj, "status", str, what))
+    note = _field(obj, "note", str, what) if "note" in obj else ""
+    flag = _field(obj, "flag", bool, what) if "flag" in obj else False
+    return Link(src, tgt, float(score), _field(obj, "status", str, what), note, flag)
 
 
 def loads(text: str, where: object = "") -> Alignment:
