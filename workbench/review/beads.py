@@ -8,7 +8,8 @@ and returns a new, validated alignment, leaving its input untouched (unchanged l
 mutated). Beads a person changed get status ``edited``, beads a person approved ``confirmed``.
 
 A bead's note and flag (:func:`set_note`) stay with it through every edit that keeps the bead: moving a
-sentence in or out, confirming, marking a sentence unaligned (the sentence leaves alone, without them).
+sentence in or out (a bead whose last sentence moves gives them to the bead that takes it), confirming,
+marking a sentence unaligned (the sentence leaves alone, without them).
 Merged beads join their notes (one per line, each distinct note once) and are flagged if either was;
 both parts of a split bead keep the note and the flag (so merging them back gives the note once). A
 re-align keeps the beads it finds again as they were, note, status and confidence included, and gives
@@ -31,8 +32,10 @@ from workbench.store.alignments import (
     AlignedSide,
     Alignment,
     Link,
+    carry_notes,
     confidence_level,
     is_reviewed,
+    link_contents,
     reviewed_count,
     validate,
 )
@@ -116,6 +119,14 @@ def _joined(links: Sequence[Link]) -> tuple[str, bool]:
     return "\n".join(notes), any(link.flag for link in links)
 
 
+def _moved(into: Link, rest: Link) -> tuple[Link, Link]:
+    """After a sentence moved from ``rest`` into ``into``: a ``rest`` left empty gives ``into`` its note."""
+    if rest.src or rest.tgt:
+        return into, rest
+    note, flag = _joined([into, rest])
+    return replace(into, note=note, flag=flag), rest
+
+
 def _replace_links(alignment: Alignment, start: int, stop: int, new: list[Link]) -> Alignment:
     """A copy of ``alignment`` with links ``start:stop`` replaced by ``new`` (empty beads dropped)."""
     new = [link for link in new if link.src or link.tgt]
@@ -171,9 +182,8 @@ def move_first(alignment: Alignment, k: int, side: str) -> Alignment:
     if k == 0:
         raise ReviewError("the first bead has no bead before it; mark the sentence unaligned instead")
     prev = alignment.links[k - 1]
-    return _replace_links(
-        alignment, k - 1, k + 1, [_with(prev, side, [*_ids(prev, side), ids[0]]), _with(link, side, ids[1:])]
-    )
+    into, rest = _moved(_with(prev, side, [*_ids(prev, side), ids[0]]), _with(link, side, ids[1:]))
+    return _replace_links(alignment, k - 1, k + 1, [into, rest])
 
 
 def move_last(alignment: Alignment, k: int, side: str) -> Alignment:
@@ -186,9 +196,8 @@ def move_last(alignment: Alignment, k: int, side: str) -> Alignment:
     if k + 1 >= len(alignment.links):
         raise ReviewError("the last bead has no bead after it; mark the sentence unaligned instead")
     nxt = alignment.links[k + 1]
-    return _replace_links(
-        alignment, k, k + 2, [_with(link, side, ids[:-1]), _with(nxt, side, [ids[-1], *_ids(nxt, side)])]
-    )
+    into, rest = _moved(_with(nxt, side, [ids[-1], *_ids(nxt, side)]), _with(link, side, ids[:-1]))
+    return _replace_links(alignment, k, k + 2, [rest, into])
 
 
 def mark_unaligned(alignment: Alignment, k: int, side: str, sentence_id: str) -> Alignment:
@@ -432,43 +441,13 @@ def bead_boxes(alignment: Alignment) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-def _content(alignment: Alignment) -> list[tuple]:
-    """Each bead as the ids and texts of its sentences: equal for the same bead of two alignments."""
-    src = {s.id: s.text for s in alignment.source.sentences}
-    tgt = {s.id: s.text for s in alignment.target.sentences}
-    return [
-        (tuple(x.src), tuple(x.tgt), tuple(src[i] for i in x.src), tuple(tgt[i] for i in x.tgt))
-        for x in alignment.links
-    ]
-
-
 def _keep_found(old: Alignment, new: Alignment) -> Alignment:
     """``new`` where each bead that ``old`` has too (the same sentences, the same texts) is the old one, its
-    confidence, status and note kept; the note and flag of an old bead that is gone go to the new bead
-    that holds its first sentence (where its text is unchanged), else they are lost (logged)."""
-    old_links = dict(zip(_content(old), old.links, strict=True))
-    new_content = _content(new)
-    links = [old_links.get(key, x) for key, x in zip(new_content, new.links, strict=True)]
-    found = set(new_content)
-    holder = {("src", i): k for k, x in enumerate(links) for i in x.src}
-    holder.update((("tgt", i), k) for k, x in enumerate(links) for i in x.tgt)
-    unchanged = set()
-    for name, before, after in (("src", old.source, new.source), ("tgt", old.target, new.target)):
-        now = {(s.id, s.text) for s in after.sentences}
-        unchanged.update((name, s.id) for s in before.sentences if (s.id, s.text) in now)
-    for key, x in old_links.items():
-        if key in found or not (x.note or x.flag):
-            continue
-        first = ("src", x.src[0]) if x.src else ("tgt", x.tgt[0])
-        if first not in unchanged:
-            log.warning("%s: the note of the bead of %s %s is lost", old.article, _name(first[0]), first[1])
-            continue
-        k = holder[first]
-        note, flag = _joined([links[k], x])
-        links[k] = replace(links[k], note=note, flag=flag)
-    result = replace(new, links=links)
-    validate(result)
-    return result
+    confidence, status and note kept; the notes of old beads that are gone go where
+    :func:`~workbench.store.alignments.carry_notes` puts them."""
+    old_links = dict(zip(link_contents(old), old.links, strict=True))
+    links = [old_links.get(key, x) for key, x in zip(link_contents(new), new.links, strict=True)]
+    return carry_notes(old, replace(new, links=links))
 
 
 @dataclass(frozen=True, slots=True)
@@ -498,7 +477,7 @@ def _changes(old: Alignment, new: Alignment) -> RealignResult:
     changed: list[int] = []
     added: list[int] = []
     removed: list[int] = []
-    matcher = SequenceMatcher(None, _content(old), _content(new), autojunk=False)
+    matcher = SequenceMatcher(None, link_contents(old), link_contents(new), autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():
         if op == "equal":
             continue

@@ -46,6 +46,7 @@ __all__ = [
     "DiskCheck",
     "Link",
     "alignment_path",
+    "carry_notes",
     "check_disk",
     "confidence_level",
     "dumps",
@@ -56,6 +57,7 @@ __all__ = [
     "keep_backup",
     "keep_both",
     "keep_corrupt",
+    "link_contents",
     "list_alignments",
     "load_alignment",
     "loads",
@@ -171,6 +173,54 @@ def to_beads(alignment: Alignment) -> list[tuple[tuple[int, ...], tuple[int, ...
     src = {s.id: i for i, s in enumerate(alignment.source.sentences)}
     tgt = {s.id: i for i, s in enumerate(alignment.target.sentences)}
     return [(tuple(src[i] for i in link.src), tuple(tgt[i] for i in link.tgt)) for link in alignment.links]
+
+
+# --- notes across a re-align ---------------------------------------------------------------------------
+
+
+def link_contents(alignment: Alignment) -> list[tuple]:
+    """Each link as the ids and texts of its sentences: equal for the same bead of two alignments."""
+    src = {s.id: s.text for s in alignment.source.sentences}
+    tgt = {s.id: s.text for s in alignment.target.sentences}
+    return [
+        (tuple(x.src), tuple(x.tgt), tuple(src[i] for i in x.src), tuple(tgt[i] for i in x.tgt))
+        for x in alignment.links
+    ]
+
+
+def carry_notes(old: Alignment, new: Alignment) -> Alignment:
+    """``new`` with the notes and flags of ``old``'s beads: each goes to the same bead in ``new`` (the same
+    sentences and texts), else to the bead that holds its first sentence now, where that sentence's text
+    is unchanged; else it is lost (logged). A bead given several notes holds each distinct one once, one
+    per line; a flag joins any flag."""
+    src = {s.id: s.text for s in new.source.sentences}
+    tgt = {s.id: s.text for s in new.target.sentences}
+    where = {key: k for k, key in enumerate(link_contents(new))}
+    holder = {("src", i): k for k, x in enumerate(new.links) for i in x.src}
+    holder.update((("tgt", i), k) for k, x in enumerate(new.links) for i in x.tgt)
+    given: dict[int, list[Link]] = {}
+    for key, x in zip(link_contents(old), old.links, strict=True):
+        if not (x.note or x.flag):
+            continue
+        k = where.get(key)
+        if k is None:
+            side, sid, text = ("src", x.src[0], key[2][0]) if x.src else ("tgt", x.tgt[0], key[3][0])
+            if (src if side == "src" else tgt).get(sid) == text:
+                k = holder[(side, sid)]
+        if k is None:
+            log.warning("%s: the note of the bead of %s is lost (its text changed)", old.article, sid)
+            continue
+        given.setdefault(k, []).append(x)
+    if not given:
+        return new
+    links = list(new.links)
+    for k, notes in given.items():
+        joined = [links[k], *notes]
+        note = "\n".join(dict.fromkeys(y.note for y in joined if y.note))
+        links[k] = replace(links[k], note=note, flag=any(y.flag for y in joined))
+    result = replace(new, links=links)
+    validate(result)
+    return result
 
 
 # --- validation ---------------------------------------------------------------------------------------
