@@ -425,3 +425,70 @@ def two_simultaneous_saves(tmp_path: Path, alignment: Alignment, trials: int) ->
 def test_two_simultaneous_saves_exactly_one_succeeds(tmp_path, alignment):
     assert two_simultaneous_saves(tmp_path, alignment, 25) == Counter({1: 25})
     assert load_alignment(alignment_path(tmp_path, "kcna-test", "ko.v1")).revision == 26
+
+
+# --- bead notes and flags (issue 30) -------------------------------------------------------------------
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def test_notes_and_flags_are_stored_only_when_set(alignment):
+    plain = dumps(alignment)
+    assert '"note"' not in plain and '"flag"' not in plain
+    alignment.links[0].note = 'say "why" \\ here\nsecond line 🎉'
+    alignment.links[2].flag = True
+    text = dumps(alignment)
+    lines = [line for line in text.splitlines() if line.startswith('    {"src": ')]
+    assert len(lines) == len(alignment.links)  # still one line a link
+    assert lines[0].endswith('"status": "auto", "note": "say \\"why\\" \\\\ here\\nsecond line 🎉"},')
+    assert lines[2].endswith('"status": "auto", "flag": true},')
+    back = loads(text)
+    assert (back.links[0].note, back.links[0].flag, back.links[2].note, back.links[2].flag) == (
+        alignment.links[0].note,
+        False,
+        "",
+        True,
+    )
+    alignment.links[0].note, alignment.links[2].flag = "", False
+    assert dumps(alignment) == plain  # unset again: the file is as it was
+
+
+def test_committed_files_without_notes_read_and_write_byte_identical():
+    for path in sorted((REPO / "alignments").glob("*/*.json")):
+        assert dumps(load_alignment(path)) == path.read_text(encoding="utf-8"), path
+
+
+@pytest.mark.parametrize(
+    "link, message",
+    [
+        ('"note": 3', "'note' has the wrong type"),
+        ('"note": null', "'note' has the wrong type"),
+        ('"flag": "yes"', "'flag' has the wrong type"),
+        ('"flag": 1', "'flag' has the wrong type"),
+    ],
+)
+def test_notes_and_flags_of_the_wrong_type_are_corrupt(alignment, link, message):
+    text = dumps(alignment).replace('"status": "auto"}', f'"status": "auto", {link}}}', 1)
+    with pytest.raises(CorruptAlignmentError, match=message):
+        loads(text, "f.json")
+    bad = replace(alignment.links[0], flag="yes")
+    with pytest.raises(CorruptAlignmentError, match="note must be text"):
+        validate(replace(alignment, links=[bad, *alignment.links[1:]]))
+
+
+def test_carry_notes_to_the_same_bead_or_the_one_holding_its_first_sentence(alignment):
+    old = replace(alignment, links=[replace(x) for x in alignment.links])
+    old.links[0].note, old.links[3].note, old.links[3].flag = "same bead", "moved", True
+    # new: link 1 kept as it is, links 2-4 merged into one (which holds link 4's first sentence)
+    links = [replace(x, note="", flag=False) for x in alignment.links]
+    merged = Link([*links[1].src, *links[3].src], [*links[2].tgt, *links[3].tgt], 0.4)
+    new = replace(alignment, links=[links[0], merged, links[4], links[5]])
+    carried = al.carry_notes(old, new)
+    assert [(x.note, x.flag) for x in carried.links] == [
+        ("same bead", False),
+        ("moved", True),
+        ("", False),
+    ] + [("", False)]
+    changed = replace(new, source=replace(new.source, sentences=list(new.source.sentences)))
+    changed.source.sentences[2] = replace(changed.source.sentences[2], text="changed")  # link 4's first one
+    assert [x.note for x in al.carry_notes(old, changed).links] == ["same bead", "", "", ""]

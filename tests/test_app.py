@@ -91,19 +91,20 @@ def test_long_article_shows_one_page(ws):
     # Only a page of 10 beads around the current bead is drawn.
     path = path_of(ws, "kcna-2011-12-15-kwangbok-supermarket")
     record = load_alignment(path)
-    assert len(record.links) == 14
+    n = len(record.links)
+    assert 10 < n < 20
     at.selectbox(key="article").select("kcna-2011-12-15-kwangbok-supermarket").run()
     rows = [b.key for b in at.button if b.key.startswith("row_")]
     assert rows == [f"row_{k}" for k in range(10)]
     click(at, "page_down")
     assert doc(at).cur == 10
     rows = [b.key for b in at.button if b.key.startswith("row_")]
-    assert rows == [f"row_{k}" for k in range(4, 14)]
+    assert rows == [f"row_{k}" for k in range(n - 10, n)]
     click(at, "page_down")  # on the last page: to the last bead
-    assert doc(at).cur == 13
+    assert doc(at).cur == n - 1
     assert at.button(key="page_down").disabled and not at.button(key="page_up").disabled
     click(at, "page_up")
-    assert doc(at).cur == 3
+    assert doc(at).cur == n - 11
     click(at, "page_up")
     assert doc(at).cur == 0 and at.button(key="page_up").disabled
 
@@ -189,11 +190,15 @@ def test_undo_and_redo(ws):
 
 
 def test_navigation_and_low_confidence_filter(ws):
+    record = load_alignment(path_of(ws, BUNKER))
+    for k in (0, 2, 7):  # low-confidence beads to walk through (the current sample has one, bead 3)
+        record.links[k].score = min(record.links[k].score, 0.4)
+    save_alignment(path_of(ws, BUNKER), record, expected_revision=record.revision)
     at = start()
     at.selectbox(key="article").select(BUNKER).run()
     record = load_alignment(path_of(ws, BUNKER))
     low = [k for k, x in enumerate(record.links) if x.score < 0.5]
-    assert len(low) >= 3 and low[0] == 0  # the sample has several low-confidence beads
+    assert len(low) >= 3 and low[0] == 0
     click(at, "next_low")
     assert doc(at).cur == low[1]
     click(at, "next_low")

@@ -310,12 +310,12 @@ def test_the_current_bead_stays_in_view(server, _browser):
         _current(page, k)
     assert _in_view(page, ".st-key-bead_current")
     page.keyboard.press("PageDown")  # a page of 10 further: the last bead
-    _current(page, 13)
+    _current(page, 14)
     assert _in_view(page, ".st-key-bead_current")
     page.keyboard.press("k")
-    _current(page, 12)
+    _current(page, 13)
     _press(page, "Shift+Enter")
-    page.get_by_text("13 of 14 beads reviewed").wait_for()
+    page.get_by_text("14 of 15 beads reviewed").wait_for()
     assert _in_view(page, ".st-key-bead_current")
     page.close()
 
@@ -396,9 +396,9 @@ def test_the_app_and_workbench_list_count_the_same_reviewed_beads(server, page):
         page.keyboard.press("Enter")
         _current(page, k)
     page.keyboard.press("m")
-    page.get_by_text("4 of 13 beads reviewed").wait_for()
+    page.get_by_text("4 of 14 beads reviewed").wait_for()
     listing = CliRunner().invoke(cli.app, ["list", KWANGBOK, "--root", str(root)]).stdout
-    assert "reviewed 4/13" in listing
+    assert "reviewed 4/14" in listing
 
 
 def test_no_op_edits_make_no_revision(server, page):
@@ -449,9 +449,9 @@ def test_page_down_on_the_last_page_goes_to_the_last_bead(server, page):
     page.keyboard.press("j")
     _current(page, 11)
     page.keyboard.press("PageDown")
-    _current(page, 13)
+    _current(page, 14)
     page.keyboard.press("PageUp")
-    _current(page, 3)
+    _current(page, 4)
 
 
 def _rects(page, selector: str) -> list[int]:

@@ -71,10 +71,20 @@ def review(ws: Workspace, version: str, pick) -> Alignment:
     return save_alignment(path, record, expected_revision=record.revision)
 
 
+NOTE = 'check "<term>" & <b>this</b>\there\r\nline 2 ]]>'  # every character XML and TSV quote or escape
+
+
 def review_sample(ws: Workspace) -> None:
-    """es.team all confirmed; ko.team: every third bead left auto, every fifth edited."""
+    """es.team all confirmed; ko.team: every third bead left auto, every fifth edited. Notes: es.team bead 1
+    (escapes to check) and ko.team bead 1 (the same <tu>: two notes), ko.team bead 2 flagged."""
     review(ws, "es.team", lambda i, link: "confirmed")
     review(ws, "ko.team", lambda i, link: "auto" if i % 3 == 2 else "edited" if i % 5 == 4 else "confirmed")
+    for version, k, note, flag in (("es.team", 0, NOTE, False), ("ko.team", 0, "한국어 메모", True)):
+        path = ws.alignment_path(SEED, version)
+        record = load_alignment(path)
+        record.links[k].note = note
+        record.links[k + 1].flag = flag
+        save_alignment(path, record, expected_revision=record.revision)
 
 
 def run(*args: str | Path):
@@ -113,6 +123,8 @@ def expected_rows(ws: Workspace, status: str = "confirmed") -> list[dict]:
                     "kind": target["kind"],
                     "origin": target["origin"],
                     "official": target["official"],
+                    "note": link.get("note", ""),
+                    "flag": link.get("flag", False),
                 }
             )
     return rows
@@ -127,6 +139,7 @@ def read_table(fmt: str, data: bytes) -> list[dict]:
             row["source_ids"], row["target_ids"] = row["source_ids"].split(), row["target_ids"].split()
             row["score"] = float(row["score"])
             row["official"] = {"true": True, "false": False}[row["official"]]
+            row["flag"] = {"true": True, "false": False}[row["flag"]]
         return rows
     if fmt == "jsonl":
         return pd.read_json(io.BytesIO(data), lines=True, dtype=False, precise_float=True).to_dict("records")
@@ -172,13 +185,17 @@ def tmx_units(data: bytes) -> list[dict]:
     units = []
     for tu in body:
         assert tu.tag == "tu"
-        unit = {"tuid": tu.get("tuid"), "props": {}, "tuvs": {}}
+        unit = {"tuid": tu.get("tuid"), "props": {}, "tuvs": {}, "notes": []}
         children = list(tu)
         kinds = [c.tag for c in children]
-        assert kinds == sorted(kinds, key=lambda k: k == "tuv"), "props must come before the tuvs"
+        assert kinds == sorted(kinds, key=lambda k: k == "tuv"), "notes and props come before the tuvs"
         for child in children:
             if child.tag == "prop":
                 unit["props"][child.get("type")] = child.text or ""
+                continue
+            if child.tag == "note":
+                assert len(child) == 0 and child.text
+                unit["notes"].append(child.text)
                 continue
             lang = child.get(XML_LANG)
             assert lang and lang not in unit["tuvs"], "one tuv per language"
@@ -211,6 +228,18 @@ def test_table_round_trip(ws, tmp_path, fmt):
     )
     assert report.files == [str(out)]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["ws", out.name])  # no temp files left
+
+
+@pytest.mark.parametrize("fmt", ["hf-jsonl", "hf-parquet"])
+def test_hugging_face_layouts_carry_notes_and_flags(ws, tmp_path, fmt):
+    review_sample(ws)
+    out = tmp_path / f"corpus{formats.FORMATS[fmt].extension}"
+    ex.export_workspace(ws, [SEED], fmt, out, ex.ExportOptions(langs=("es",)))
+    rows = read_table(fmt.removeprefix("hf-"), out.read_bytes())
+    expected = [r for r in expected_rows(ws) if r["target_lang"] == "es"]
+    assert [r["translation"]["es"] for r in rows] == [r["target_text"] for r in expected]
+    assert [(r["note"], r["flag"]) for r in rows] == [(r["note"], r["flag"]) for r in expected]
+    assert rows[0]["note"] == NOTE and not any(r["note"] for r in rows[1:])
 
 
 def test_jsonl_loads_with_pandas_as_is(ws, tmp_path):
@@ -267,7 +296,7 @@ def test_tmx_round_trip_multi_target(ws, tmp_path):
         by_key.setdefault(tuple(row["source_ids"]), {})[row["target_lang"]] = row
     assert len(units) == len(by_key) == report.units
     assert report.written == sum(len(v) for v in by_key.values())
-    merged = 0
+    merged = notes = 0
     for unit in units:
         en = unit["tuvs"]["en"]
         key = tuple(en["props"]["x-ids"].split())
@@ -275,6 +304,8 @@ def test_tmx_round_trip_multi_target(ws, tmp_path):
         assert set(unit["tuvs"]) == {"en", *rows}
         merged += len(rows) == 2
         assert unit["props"] == {"x-article": SEED}
+        assert sorted(unit["notes"]) == sorted(r["note"] for r in rows.values() if r["note"])
+        notes += len(unit["notes"])
         assert en["seg"] == next(iter(rows.values()))["source_text"]
         assert en["props"]["x-version"] == "en.source" and en["props"]["x-kind"] == "source"
         for lang, row in rows.items():
@@ -286,9 +317,12 @@ def test_tmx_round_trip_multi_target(ws, tmp_path):
             assert tuv["props"]["x-kind"] == row["kind"] == "human"
             assert tuv["props"]["x-origin"] == row["origin"]
             assert tuv["props"]["x-official"] == "false"
+            assert tuv["props"].get("x-flag") == ("true" if row["flag"] else None)
             assert re.fullmatch(r"\d{8}T\d{6}Z", tuv["changedate"])
     assert not by_key
     assert merged >= 5, "the two translations share English sides: their beads must share <tu>s"
+    assert notes == 2 and b"<note>check &quot;" not in data and b"&lt;term&gt;" in data
+    assert "한국어 메모" in units[0]["notes"] and NOTE in units[0]["notes"]  # \r kept as &#13;
 
     # a standard TMX reader sees the same units and texts
     store = tmxfile(io.BytesIO(data))
@@ -391,6 +425,8 @@ def article_records(draw) -> list[ex.Record]:
                 [f"p{i}.s1"],
                 draw(st.floats(0, 1)),
                 draw(st.sampled_from(["auto", "confirmed", "edited"])),
+                draw(TEXT),
+                draw(st.booleans()),
             )
             for i in range(1, n + 1)
         ]
@@ -443,6 +479,7 @@ def read_back(fmt: str, data: bytes) -> list[tuple]:
                         float(p["x-score"]),
                         p["x-status"],
                         p.get("x-origin", ""),
+                        p.get("x-flag") == "true",
                     )
                 )
         parsed = tmxfile(io.BytesIO(data))  # a standard reader opens it too
@@ -467,6 +504,8 @@ def read_back(fmt: str, data: bytes) -> list[tuple]:
             r["score"],
             r["status"],
             r["origin"],
+            r["flag"],
+            r["note"],
         )
         for r in rows
     ]
@@ -481,10 +520,11 @@ def test_unicode_edge_cases_round_trip(fmt, records, status):
     expected = [
         (b["lang"], b["ids"], as_written(b["src"], fmt), as_written(b["tgt"], fmt))
         + (
-            (round(b["link"].score, 4), b["link"].status, as_written(b["origin"], fmt))
+            (round(b["link"].score, 4), b["link"].status, as_written(b["origin"], fmt), b["link"].flag)
             if fmt != "moses"
             else ()
         )
+        + ((as_written(b["link"].note, fmt),) if fmt not in ("moses", "tmx") else ())
         for b in beads
     ]
     assert sorted(read_back(fmt, data)) == sorted(expected)
@@ -493,6 +533,8 @@ def test_unicode_edge_cases_round_trip(fmt, records, status):
     assert report.written + sum(report.skipped.values()) == total
     if fmt == "tmx":  # one <tu> per English side, holding both translations where both are exported
         assert len(tmx_units(data)) == len({b["ids"] for b in beads})
+        notes = [as_written(b["link"].note, fmt) for b in beads if b["link"].note]
+        assert sorted(n for u in tmx_units(data) for n in u["notes"]) == sorted(notes)
     assert data == ex.export_bytes(records, fmt, ex.ExportOptions(status=status))[0]
 
 

@@ -211,7 +211,8 @@ def align_version(
     ``<name>.json.corrupt-<time>``. These checks come before the (slow) alignment. A machine
     translation's 1-1 alignment by construction (model ``construction``) is exact: while both texts are
     unchanged it is returned as it is, unless ``force``. An alignment that comes out the same as the one
-    on disk is not written again (no new revision).
+    on disk is not written again (no new revision, the same bytes). Bead notes and flags are carried over
+    (``store.carry_notes``).
     """
     path = ws.alignment_path(article.id, target)
     storage.remove_stale_temps(path.parent, {path.name})  # a killed run's, even if nothing is written now
@@ -242,6 +243,7 @@ def align_version(
     record = store.from_beads(article.id, source, tgt, beads, model_name, aligner.params.to_dict())
     if old is None:  # a corrupt file is kept, then replaced
         return done("aligned", store.save_alignment(path, record, force=corrupt))
+    record = store.carry_notes(old, record)  # a reviewer's notes stay, on the beads that hold their sentences
     if not reviewed and store.dumps(
         replace(record, created=old.created, modified=old.modified, revision=old.revision)
     ) == store.dumps(old):

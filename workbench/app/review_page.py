@@ -11,7 +11,7 @@ import streamlit as st
 from workbench.app import actions, frame, models, sidebar
 from workbench.app.actions import act, move
 from workbench.app.editing import PAGE_SIZES, Doc, window
-from workbench.app.widgets import badge, btn, head, sentences_html, short
+from workbench.app.widgets import badge, btn, flash, head, sentences_html, short
 from workbench.review import beads as review
 from workbench.review import search
 from workbench.store import alignments as store
@@ -65,11 +65,13 @@ def _toolbar(doc: Doc, a: store.Alignment) -> None:
     )
     help_ = "Re-run the aligner between the confirmed and edited beads, which stay as they are."
     if btn(row, "Re-align the rest", "realign", None, icon="auto_fix_high", help=help_):
-        frame.long_edit(
-            doc,
-            "Re-aligning the unreviewed stretches…",
-            lambda bar: review.realign_rest(a, models.record_aligner(a, bar)),
-        )
+
+        def job(bar):
+            result = review.realign(a, models.record_aligner(a, bar))
+            flash("info", result.summary())  # what it changed, by bead
+            return result.alignment
+
+        frame.long_edit(doc, "Re-aligning the unreviewed stretches…", job)
 
 
 def _find_bar(doc: Doc, a: store.Alignment, matches: list[search.Match]) -> None:

@@ -245,7 +245,8 @@ def show(
     below: Annotated[float | None, typer.Option(help="Only beads with confidence below this.")] = None,
     root: RootOpt = None,
 ) -> None:
-    """Print an alignment: the aligned sentences side by side with each bead's confidence."""
+    """Print an alignment: the aligned sentences side by side with each bead's confidence (⚑ flagged and
+    ✎ noted beads, with the note)."""
     ws = Workspace.find(root)
     with user_errors(FileNotFoundError):
         art = ws.article(article)
@@ -276,12 +277,13 @@ def show(
     for i, link in enumerate(rec.links, 1):
         if below is not None and link.score >= below:
             continue
+        marks = "⚑" * link.flag + "✎" * bool(link.note)  # a reviewer's flag and note
         table.add_row(
-            str(i),
+            f"{i} {marks}" if marks else str(i),
             cell(" ".join(src[s] for s in link.src)),
             cell(" ".join(tgt[t] for t in link.tgt)),
             Text(f"{link.score:.2f}", style=_score_style(link.score)),
-            link.status,
+            cell(f"{link.status}\n✎ {link.note}" if link.note else link.status),
         )
     common.console.print(table)
     state = alignment_status(ws, art, target)

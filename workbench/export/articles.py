@@ -267,6 +267,8 @@ def _rows(record: Record, options: ExportOptions, report: ExportReport) -> Itera
                 position=position[link.src[0]],
                 modified=a.modified,
                 extra=record.extra,
+                note=_clean(link.note, report) if link.note else "",
+                flag=link.flag,
             )
 
 

@@ -1,26 +1,30 @@
-"""The export formats and their writers: TMX 1.4b, Moses, TSV, JSONL, Parquet and the Hugging Face
-datasets layouts. A writer takes the rows of one article at a time (``write_article``) and is closed at
-the end; ``workbench.export.articles`` turns alignments into rows.
+"""The export formats and their writers: TMX 1.4b, Moses, TSV, JSONL, Parquet and the Hugging Face datasets
+layouts. A writer takes the rows of one article at a time (``write_article``) and is closed at the end;
+``workbench.export.articles`` turns alignments into rows.
 
 - ``tmx``: TMX 1.4b, UTF-8. One ``<tu>`` per English side, one ``<tuv xml:lang>`` per language; props
   ``x-article`` (tu), ``x-version``, ``x-ids``, ``x-kind``, ``x-origin`` (every tuv) and ``x-score``,
-  ``x-status``, ``x-official`` (translations). Characters XML 1.0 forbids (most C0 controls, lone
-  surrogates, U+FFFE/U+FFFF) become U+FFFD and are counted in ``ExportReport.replaced_chars``.
-- ``moses``: per language pair ``NAME.<src>-<tgt>.<src>`` and ``NAME.<src>-<tgt>.<tgt>``, line-parallel
-  (tabs and line breaks inside a sentence become spaces), and ``NAME.<src>-<tgt>.ids``: tab-separated
-  article, source version, target version, source ids and target ids (space-separated) per line.
-- ``tsv``: a header line, then tab-separated fields quoted like CSV where needed (``"`` around a field
-  holding a tab, a quote or a line break; ``""`` inside), so that text round-trips exactly:
-  ``pandas.read_csv(path, sep="\\t", dtype=str, keep_default_na=False)`` or ``csv.reader(f,
-  delimiter="\\t")`` with ``newline=""``. Ids are space-separated, ``official`` is true/false.
+  ``x-status``, ``x-official`` and, for a flagged bead, ``x-flag`` (translations); a bead's note is a
+  ``<note>`` of its ``<tu>`` (one per translation with a note, in the order of their ``<tuv>``). Characters
+  XML 1.0 forbids (most C0 controls, lone surrogates, U+FFFE/U+FFFF) become U+FFFD and are counted in
+  ``ExportReport.replaced_chars``.
+- ``moses``: per language pair ``NAME.<src>-<tgt>.<src>`` and ``NAME.<src>-<tgt>.<tgt>``, line-parallel (tabs
+  and line breaks inside a sentence become spaces), and ``NAME.<src>-<tgt>.ids``: tab-separated article,
+  source version, target version, source ids and target ids (space-separated) per line. Bead notes and flags
+  are not written: the lines hold the sentences and nothing else (use another format).
+- ``tsv``: a header line, then tab-separated fields quoted like CSV where needed (``"`` around a field holding
+  a tab, a quote or a line break; ``""`` inside), so that text round-trips exactly: ``pandas.read_csv(path,
+  sep="\\t", dtype=str, keep_default_na=False)`` or ``csv.reader(f, delimiter="\\t")`` with ``newline=""``.
+  Ids are space-separated, ``official`` is true/false.
 - ``jsonl``: one JSON object per line (ids as lists); ``pandas.read_json(path, lines=True)`` or
   ``datasets.load_dataset("json", data_files=path)`` read it as is (pass pandas ``dtype=False,
   precise_float=True`` to keep number-like texts as text and scores exact).
 - ``parquet``: zstd-compressed row groups of :data:`ROW_GROUP_ROWS` rows (ids as lists of strings).
 
 Columns (tsv, jsonl, parquet): :data:`COLUMNS`. ``kind``, ``origin`` and ``official`` describe the
-translation. Output is deterministic: articles and versions in sorted order, beads in document order,
-no timestamps but the alignments' own modification dates (TMX ``changedate``).
+translation; ``note`` (text, "" for none) and ``flag`` (true/false) are a reviewer's note and flag on the bead
+(the Hugging Face layouts carry them too). Output is deterministic: articles and versions in sorted order,
+beads in document order, no timestamps but the alignments' own modification dates (TMX ``changedate``).
 """
 
 from __future__ import annotations
@@ -74,6 +78,8 @@ COLUMNS = (
     "kind",
     "origin",
     "official",
+    "note",
+    "flag",
 )
 ROW_GROUP_ROWS = 10_000
 
@@ -151,6 +157,8 @@ class Row:
     position: int  # index of the first source sentence
     modified: str
     extra: dict = field(default_factory=dict)
+    note: str = ""  # a reviewer's note on the bead
+    flag: bool = False  # a reviewer's flag on the bead
 
 
 # --- writers ------------------------------------------------------------------------------------------
@@ -225,6 +233,8 @@ class TableWriter:
                             r.kind,
                             r.origin,
                             "true" if r.official else "false",
+                            r.note,
+                            "true" if r.flag else "false",
                             *(_tsv_value(r.extra.get(c)) for c in self.extra),
                         ]
                     )
@@ -250,7 +260,7 @@ class TableWriter:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        types = {"score": pa.float64(), "official": pa.bool_()}
+        types = {"score": pa.float64(), "official": pa.bool_(), "flag": pa.bool_()}
         types.update((c, pa.float64() if t is float else pa.string()) for c, t in self.extra.items())
         if self.hf:
             langs = self.langs or ("src", "tgt")
@@ -273,7 +283,7 @@ class TableWriter:
 
 
 _HF_COLUMNS = ("translation", "id", "article", "source_version", "target_version", "source_ids", "target_ids")
-_HF_COLUMNS += ("score", "status")
+_HF_COLUMNS += ("score", "status", "note", "flag")
 
 
 def _tsv_value(value: object) -> str:
@@ -355,6 +365,7 @@ class TmxWriter:
             tuid = f"{base}#{n}"
         used.add(tuid)
         lines = [f'    <tu tuid="{_xml_attr(tuid)}">', *self._props([("x-article", first.article)], "      ")]
+        lines += [f"      <note>{self._text(r.note)}</note>" for r in tu if r.note]
         lines.append(f'      <tuv xml:lang="{_xml_attr(first.source_lang)}">')
         lines += self._props(
             [
@@ -379,6 +390,7 @@ class TmxWriter:
                     ("x-kind", r.kind),
                     ("x-origin", r.origin),
                     ("x-official", "true" if r.official else "false"),
+                    ("x-flag", "true" if r.flag else ""),
                     *((f"x-{k.replace('_', '-')}", _tsv_value(v)) for k, v in r.extra.items()),
                 ],
                 "        ",

@@ -6,6 +6,14 @@ other translations of the article lined up through the source.
 Every edit is a pure function: it takes an :class:`~workbench.store.alignments.Alignment` and a bead index
 and returns a new, validated alignment, leaving its input untouched (unchanged links are shared, never
 mutated). Beads a person changed get status ``edited``, beads a person approved ``confirmed``.
+
+A bead's note and flag (:func:`set_note`) stay with it through every edit that keeps the bead: moving a
+sentence in or out (a bead whose last sentence moves gives them to the bead that takes it), confirming,
+marking a sentence unaligned (the sentence leaves alone, without them).
+Merged beads join their notes (one per line, each distinct note once) and are flagged if either was;
+both parts of a split bead keep the note and the flag (so merging them back gives the note once). A
+re-align keeps the beads it finds again as they were, note, status and confidence included, and gives
+the note of a bead it changed to the bead that now holds its first sentence.
 """
 
 from __future__ import annotations
@@ -14,6 +22,7 @@ import logging
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from difflib import SequenceMatcher
 
 from workbench.align.aligner import Aligner
 from workbench.errors import WorkbenchError
@@ -23,8 +32,10 @@ from workbench.store.alignments import (
     AlignedSide,
     Alignment,
     Link,
+    carry_notes,
     confidence_level,
     is_reviewed,
+    link_contents,
     reviewed_count,
     validate,
 )
@@ -35,6 +46,7 @@ __all__ = [
     "REVIEWED",
     "SIDES",
     "History",
+    "RealignResult",
     "ReviewError",
     "Statistics",
     "bead_boxes",
@@ -50,8 +62,10 @@ __all__ = [
     "next_low_confidence",
     "next_unconfirmed",
     "progress",
+    "realign",
     "realign_rest",
     "rebase",
+    "set_note",
     "split",
     "statistics",
     "unconfirm",
@@ -89,11 +103,28 @@ def _ids(link: Link, side: str) -> list[str]:
 
 
 def _with(link: Link, side: str, ids: list[str], status: str = "edited") -> Link:
-    return (
-        Link(ids, list(link.tgt), link.score, status)
-        if side == "src"
-        else Link(list(link.src), ids, link.score, status)
-    )
+    """``link`` with ``ids`` on ``side``, its note and flag kept."""
+    src, tgt = (ids, list(link.tgt)) if side == "src" else (list(link.src), ids)
+    return Link(src, tgt, link.score, status, link.note, link.flag)
+
+
+def _status(link: Link, status: str) -> Link:
+    """``link`` with another status, its note and flag kept."""
+    return Link(list(link.src), list(link.tgt), link.score, status, link.note, link.flag)
+
+
+def _joined(links: Sequence[Link]) -> tuple[str, bool]:
+    """The note and flag of beads merged into one: their distinct notes, one per line, and any flag."""
+    notes = list(dict.fromkeys(link.note for link in links if link.note))
+    return "\n".join(notes), any(link.flag for link in links)
+
+
+def _moved(into: Link, rest: Link) -> tuple[Link, Link]:
+    """After a sentence moved from ``rest`` into ``into``: a ``rest`` left empty gives ``into`` its note."""
+    if rest.src or rest.tgt:
+        return into, rest
+    note, flag = _joined([into, rest])
+    return replace(into, note=note, flag=flag), rest
 
 
 def _replace_links(alignment: Alignment, start: int, stop: int, new: list[Link]) -> Alignment:
@@ -113,7 +144,7 @@ def merge_next(alignment: Alignment, k: int) -> Alignment:
     if k + 1 >= len(alignment.links):
         raise ReviewError("the last bead has no next bead to merge with")
     b = alignment.links[k + 1]
-    merged = Link([*a.src, *b.src], [*a.tgt, *b.tgt], min(a.score, b.score), "edited")
+    merged = Link([*a.src, *b.src], [*a.tgt, *b.tgt], min(a.score, b.score), "edited", *_joined([a, b]))
     return _replace_links(alignment, k, k + 2, [merged])
 
 
@@ -134,8 +165,8 @@ def split(alignment: Alignment, k: int, src_at: int, tgt_at: int) -> Alignment:
             f"cannot split bead {k + 1} after source sentence {src_at} and target sentence {tgt_at}: "
             f"it has {len(link.src)} and {len(link.tgt)}"
         )
-    first = Link(link.src[:src_at], link.tgt[:tgt_at], link.score, "edited")
-    second = Link(link.src[src_at:], link.tgt[tgt_at:], link.score, "edited")
+    first = Link(link.src[:src_at], link.tgt[:tgt_at], link.score, "edited", link.note, link.flag)
+    second = Link(link.src[src_at:], link.tgt[tgt_at:], link.score, "edited", link.note, link.flag)
     if not (first.src or first.tgt) or not (second.src or second.tgt):
         raise ReviewError(f"splitting bead {k + 1} there would leave one part empty; choose another place")
     return _replace_links(alignment, k, k + 1, [first, second])
@@ -151,9 +182,8 @@ def move_first(alignment: Alignment, k: int, side: str) -> Alignment:
     if k == 0:
         raise ReviewError("the first bead has no bead before it; mark the sentence unaligned instead")
     prev = alignment.links[k - 1]
-    return _replace_links(
-        alignment, k - 1, k + 1, [_with(prev, side, [*_ids(prev, side), ids[0]]), _with(link, side, ids[1:])]
-    )
+    into, rest = _moved(_with(prev, side, [*_ids(prev, side), ids[0]]), _with(link, side, ids[1:]))
+    return _replace_links(alignment, k - 1, k + 1, [into, rest])
 
 
 def move_last(alignment: Alignment, k: int, side: str) -> Alignment:
@@ -166,9 +196,8 @@ def move_last(alignment: Alignment, k: int, side: str) -> Alignment:
     if k + 1 >= len(alignment.links):
         raise ReviewError("the last bead has no bead after it; mark the sentence unaligned instead")
     nxt = alignment.links[k + 1]
-    return _replace_links(
-        alignment, k, k + 2, [_with(link, side, ids[:-1]), _with(nxt, side, [ids[-1], *_ids(nxt, side)])]
-    )
+    into, rest = _moved(_with(nxt, side, [ids[-1], *_ids(nxt, side)]), _with(link, side, ids[:-1]))
+    return _replace_links(alignment, k, k + 2, [rest, into])
 
 
 def mark_unaligned(alignment: Alignment, k: int, side: str, sentence_id: str) -> Alignment:
@@ -196,23 +225,28 @@ def mark_unaligned(alignment: Alignment, k: int, side: str, sentence_id: str) ->
 
 def confirm(alignment: Alignment, k: int) -> Alignment:
     """Mark bead ``k`` as confirmed by a person."""
-    link = _bead(alignment, k)
-    return _replace_links(
-        alignment, k, k + 1, [Link(list(link.src), list(link.tgt), link.score, "confirmed")]
-    )
+    return _replace_links(alignment, k, k + 1, [_status(_bead(alignment, k), "confirmed")])
 
 
 def unconfirm(alignment: Alignment, k: int) -> Alignment:
     """Take back the confirmation of bead ``k``: it becomes ``auto`` again, so re-aligning may change it."""
-    link = _bead(alignment, k)
-    return _replace_links(alignment, k, k + 1, [Link(list(link.src), list(link.tgt), link.score, "auto")])
+    return _replace_links(alignment, k, k + 1, [_status(_bead(alignment, k), "auto")])
 
 
 def confirm_through(alignment: Alignment, k: int) -> Alignment:
     """Confirm every bead from the first up to and including ``k``."""
     _bead(alignment, k)
-    done = [Link(list(x.src), list(x.tgt), x.score, "confirmed") for x in alignment.links[: k + 1]]
+    done = [_status(x, "confirmed") for x in alignment.links[: k + 1]]
     return _replace_links(alignment, 0, k + 1, done)
+
+
+def set_note(alignment: Alignment, k: int, note: str, flag: bool) -> Alignment:
+    """Give bead ``k`` the note ``note`` ("" for none) and the flag ``flag``; its status stays as it is."""
+    link = _bead(alignment, k)
+    if not isinstance(note, str):
+        raise ReviewError(f"a note is text, not {type(note).__name__}")
+    new = Link(list(link.src), list(link.tgt), link.score, link.status, note.strip(), bool(flag))
+    return _replace_links(alignment, k, k + 1, [new])
 
 
 def _name(side: str) -> str:
@@ -221,7 +255,7 @@ def _name(side: str) -> str:
 
 # --- undo and redo ------------------------------------------------------------------------------------
 
-_Snapshot = tuple[Alignment, tuple[tuple[tuple[str, ...], tuple[str, ...], float, str], ...]]
+_Snapshot = tuple[Alignment, tuple[tuple[tuple[str, ...], tuple[str, ...], float, str, str, bool], ...]]
 
 
 def _freeze(alignment: Alignment, previous: _Snapshot | None = None) -> _Snapshot:
@@ -230,7 +264,7 @@ def _freeze(alignment: Alignment, previous: _Snapshot | None = None) -> _Snapsho
     known = {link[0]: link for link in previous[1]} if previous else {}
     links = []
     for x in alignment.links:
-        link = (tuple(x.src), tuple(x.tgt), x.score, x.status)
+        link = (tuple(x.src), tuple(x.tgt), x.score, x.status, x.note, x.flag)
         old = known.get(link[0])
         links.append(old if old == link else link)
     return replace(alignment, links=[]), tuple(links)
@@ -238,7 +272,7 @@ def _freeze(alignment: Alignment, previous: _Snapshot | None = None) -> _Snapsho
 
 def _thaw(snapshot: _Snapshot) -> Alignment:
     template, links = snapshot
-    return replace(template, links=[Link(list(s), list(t), score, status) for s, t, score, status in links])
+    return replace(template, links=[Link(list(s), list(t), *rest) for s, t, *rest in links])
 
 
 class History:
@@ -407,18 +441,71 @@ def bead_boxes(alignment: Alignment) -> list[tuple[int, int, int, int]]:
     return boxes
 
 
-def realign_rest(alignment: Alignment, aligner: Aligner, keep: Sequence[str] = REVIEWED) -> Alignment:
+def _keep_found(old: Alignment, new: Alignment) -> Alignment:
+    """``new`` where each bead that ``old`` has too (the same sentences, the same texts) is the old one, its
+    confidence, status and note kept; the notes of old beads that are gone go where
+    :func:`~workbench.store.alignments.carry_notes` puts them."""
+    old_links = dict(zip(link_contents(old), old.links, strict=True))
+    links = [old_links.get(key, x) for key, x in zip(link_contents(new), new.links, strict=True)]
+    return carry_notes(old, replace(new, links=links))
+
+
+@dataclass(frozen=True, slots=True)
+class RealignResult:
+    """A re-align (see :func:`realign`): the new alignment, and what changed, by 0-based index: beads of
+    the new alignment that replace one of the old (``changed``) or are new (``added``), and beads of the
+    old alignment that are gone (``removed``). Every other bead is the old one, as it was."""
+
+    alignment: Alignment
+    changed: list[int]
+    added: list[int]
+    removed: list[int]
+
+    def summary(self) -> str:
+        """What the re-align changed, in words (beads numbered from 1)."""
+        parts = [
+            f"{len(ks)} {what} ({', '.join(str(k + 1) for k in ks)})"
+            for what, ks in (("changed", self.changed), ("added", self.added), ("removed", self.removed))
+            if ks
+        ]
+        if not parts:
+            return "The re-align changed no bead."
+        return f"The re-align changed beads: {'; '.join(parts)}; the other beads are as they were."
+
+
+def _changes(old: Alignment, new: Alignment) -> RealignResult:
+    changed: list[int] = []
+    added: list[int] = []
+    removed: list[int] = []
+    matcher = SequenceMatcher(None, link_contents(old), link_contents(new), autojunk=False)
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        if op == "equal":
+            continue
+        both = min(i2 - i1, j2 - j1)
+        changed += range(j1, j1 + both)
+        added += range(j1 + both, j2)
+        removed += range(i1 + both, i2)
+    return RealignResult(new, changed, added, removed)
+
+
+def realign(alignment: Alignment, aligner: Aligner, keep: Sequence[str] = REVIEWED) -> RealignResult:
     """Re-run the aligner on the stretches between reviewed beads only; beads whose status is in ``keep``
-    (confirmed and edited) stay exactly as they are, as fixed anchors."""
+    (confirmed and edited) stay exactly as they are, as fixed anchors, and so does every bead the aligner
+    finds again (its confidence, status and note too: a stretch aligned on its own scores its beads
+    differently than the whole text does). Says which beads changed."""
     anchors = [
         (*box, link)
         for box, link in zip(bead_boxes(alignment), alignment.links, strict=True)
         if link.status in keep
     ]
     links = _fill(alignment.source, alignment.target, anchors, aligner)
-    result = replace(alignment, links=links)
-    validate(result)
-    return result
+    result = _keep_found(alignment, replace(alignment, links=links))
+    return _changes(alignment, result)
+
+
+def realign_rest(alignment: Alignment, aligner: Aligner, keep: Sequence[str] = REVIEWED) -> Alignment:
+    """The alignment :func:`realign` makes."""
+    return realign(alignment, aligner, keep).alignment
 
 
 def _find(sentences: Sequence[Sentence], run: list[Sentence], start: int) -> int | None:
@@ -443,8 +530,9 @@ def rebase(
     and keep each reviewed bead whose sentences are still there unchanged, in order.
 
     Returns the new alignment (same revision and creation time as ``old``, so that it saves over it) and
-    the reviewed links that could not be kept. A reviewed bead with one empty side is kept only right
-    after a kept bead (or at the very start), where its place on the other side is certain.
+    the reviewed links that could not be kept. Beads found again with the same sentences and texts stay as
+    they were (confidence and note too); see :func:`realign`. A reviewed bead with one empty side is kept
+    only right after a kept bead (or at the very start), where its place on the other side is certain.
     """
     old_src = {s.id: s for s in old.source.sentences}
     old_tgt = {s.id: s for s in old.target.sentences}
@@ -476,12 +564,11 @@ def rebase(
         r1, c1 = r0 + len(src_run), c0 + len(tgt_run)
         ids_s = [s.id for s in source.sentences[r0:r1]]
         ids_t = [s.id for s in target.sentences[c0:c1]]
-        anchors.append((r0, r1, c0, c1, Link(ids_s, ids_t, link.score, link.status)))
+        anchors.append((r0, r1, c0, c1, Link(ids_s, ids_t, link.score, link.status, link.note, link.flag)))
         r, c = r1, c1
         previous_kept = True
     links = _fill(source, target, anchors, aligner)
-    result = replace(old, source=source, target=target, links=links)
-    validate(result)
+    result = _keep_found(old, replace(old, source=source, target=target, links=links))
     if dropped:
         log.info("rebase of %s: %d reviewed beads changed and were re-aligned", old.article, len(dropped))
     return result, dropped
@@ -545,9 +632,8 @@ def follow(alignment: Alignment, side: str, new: AlignedSide) -> Alignment:
         status = group[0].status if len(group) == 1 else "edited"
         score = min(link.score for link in group)
         if ids or other:
-            links.append(
-                Link(ids, other, score, status) if side == "src" else Link(other, ids, score, status)
-            )
+            src, tgt = (ids, other) if side == "src" else (other, ids)
+            links.append(Link(src, tgt, score, status, *_joined(group)))
         k = stop + 1
     result = replace(alignment, links=links, **{"source" if side == "src" else "target": new})
     validate(result)

@@ -2,7 +2,9 @@
 
 Files live at ``<alignments_root>/<article_id>/<target_version_id>.json``. Links refer to sentences by
 their stable ids, so a file stays readable on its own and survives re-running the aligner. The layout
-is meant for ``git diff``: keys in a fixed order, one sentence and one link per line.
+is meant for ``git diff``: keys in a fixed order, one sentence and one link per line. A link may carry a
+reviewer's ``note`` (text) and ``flag`` (true): the keys are written only when set, so a file without
+notes is the same as before them.
 
 Saving is optimistic: every save bumps ``revision``, and a save whose caller loaded an older revision
 than the one on disk is refused with :class:`ConflictError` instead of silently losing the other
@@ -44,6 +46,7 @@ __all__ = [
     "DiskCheck",
     "Link",
     "alignment_path",
+    "carry_notes",
     "check_disk",
     "confidence_level",
     "dumps",
@@ -54,6 +57,7 @@ __all__ = [
     "keep_backup",
     "keep_both",
     "keep_corrupt",
+    "link_contents",
     "list_alignments",
     "load_alignment",
     "loads",
@@ -96,12 +100,15 @@ class AlignedSide:
 
 @dataclass(slots=True)
 class Link:
-    """One bead as stored: sentence ids on each side (either may be empty)."""
+    """One bead as stored: sentence ids on each side (either may be empty), and a reviewer's note and flag
+    (stored only when set)."""
 
     src: list[str]
     tgt: list[str]
     score: float  # confidence in [0, 1]
     status: str = "auto"
+    note: str = ""  # a reviewer's note on the bead
+    flag: bool = False  # a reviewer's flag: come back to this bead
 
 
 @dataclass(slots=True)
@@ -168,6 +175,54 @@ def to_beads(alignment: Alignment) -> list[tuple[tuple[int, ...], tuple[int, ...
     return [(tuple(src[i] for i in link.src), tuple(tgt[i] for i in link.tgt)) for link in alignment.links]
 
 
+# --- notes across a re-align ---------------------------------------------------------------------------
+
+
+def link_contents(alignment: Alignment) -> list[tuple]:
+    """Each link as the ids and texts of its sentences: equal for the same bead of two alignments."""
+    src = {s.id: s.text for s in alignment.source.sentences}
+    tgt = {s.id: s.text for s in alignment.target.sentences}
+    return [
+        (tuple(x.src), tuple(x.tgt), tuple(src[i] for i in x.src), tuple(tgt[i] for i in x.tgt))
+        for x in alignment.links
+    ]
+
+
+def carry_notes(old: Alignment, new: Alignment) -> Alignment:
+    """``new`` with the notes and flags of ``old``'s beads: each goes to the same bead in ``new`` (the same
+    sentences and texts), else to the bead that holds its first sentence now, where that sentence's text
+    is unchanged; else it is lost (logged). A bead given several notes holds each distinct one once, one
+    per line; a flag joins any flag."""
+    src = {s.id: s.text for s in new.source.sentences}
+    tgt = {s.id: s.text for s in new.target.sentences}
+    where = {key: k for k, key in enumerate(link_contents(new))}
+    holder = {("src", i): k for k, x in enumerate(new.links) for i in x.src}
+    holder.update((("tgt", i), k) for k, x in enumerate(new.links) for i in x.tgt)
+    given: dict[int, list[Link]] = {}
+    for key, x in zip(link_contents(old), old.links, strict=True):
+        if not (x.note or x.flag):
+            continue
+        k = where.get(key)
+        if k is None:
+            side, sid, text = ("src", x.src[0], key[2][0]) if x.src else ("tgt", x.tgt[0], key[3][0])
+            if (src if side == "src" else tgt).get(sid) == text:
+                k = holder[(side, sid)]
+        if k is None:
+            log.warning("%s: the note of the bead of %s is lost (its text changed)", old.article, sid)
+            continue
+        given.setdefault(k, []).append(x)
+    if not given:
+        return new
+    links = list(new.links)
+    for k, notes in given.items():
+        joined = [links[k], *notes]
+        note = "\n".join(dict.fromkeys(y.note for y in joined if y.note))
+        links[k] = replace(links[k], note=note, flag=any(y.flag for y in joined))
+    result = replace(new, links=links)
+    validate(result)
+    return result
+
+
 # --- validation ---------------------------------------------------------------------------------------
 
 
@@ -204,6 +259,8 @@ def validate(alignment: Alignment, where: object = "") -> None:
                 raise CorruptAlignmentError(f"link {k} has score {link.score!r}, not in [0, 1]")
             if link.status not in STATUSES:
                 raise CorruptAlignmentError(f"link {k} has unknown status {link.status!r}")
+            if not isinstance(link.note, str) or not isinstance(link.flag, bool):
+                raise CorruptAlignmentError(f"link {k}: the note must be text and the flag true or false")
         _check_side("source", alignment.source, [link.src for link in alignment.links])
         _check_side("target", alignment.target, [link.tgt for link in alignment.links])
     except CorruptAlignmentError as e:
@@ -242,10 +299,7 @@ def dumps(alignment: Alignment) -> str:
     validate(alignment)
     a = alignment
     params = json.dumps(a.params, ensure_ascii=False, indent=2).replace("\n", "\n  ")
-    links = [
-        _j({"src": link.src, "tgt": link.tgt, "score": round(float(link.score), 4), "status": link.status})
-        for link in a.links
-    ]
+    links = [_j(_link_dict(link)) for link in a.links]
     lines = [
         "{",
         f'  "format": {_j(FORMAT)},',
@@ -261,6 +315,16 @@ def dumps(alignment: Alignment) -> str:
         "}",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _link_dict(link: Link) -> dict:
+    """A link as stored: ``note`` and ``flag`` only when set, so that a file without notes reads as before."""
+    obj = {"src": link.src, "tgt": link.tgt, "score": round(float(link.score), 4), "status": link.status}
+    if link.note:
+        obj["note"] = link.note
+    if link.flag:
+        obj["flag"] = True
+    return obj
 
 
 def _field(obj: object, key: str, kind: type | tuple[type, ...], what: str) -> object:
@@ -304,7 +368,9 @@ def _link(obj: object, n: int) -> Link:
         finite = False
     if not finite:
         raise CorruptAlignmentError(f"{what}: score is not a finite number")
-    return Link(src, tgt, float(score), _field(obj, "status", str, what))
+    note = _field(obj, "note", str, what) if "note" in obj else ""
+    flag = _field(obj, "flag", bool, what) if "flag" in obj else False
+    return Link(src, tgt, float(score), _field(obj, "status", str, what), note, flag)
 
 
 def loads(text: str, where: object = "") -> Alignment:
