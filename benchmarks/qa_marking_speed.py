@@ -7,8 +7,9 @@ rows have their day in ``index_page`` only), built with ``workbench corpus build
 settings). A QA sample of ``--size`` links (no pairs) is drawn with seed 1. The app is served by ``streamlit
 run`` on 127.0.0.1 as ``workbench app`` serves it, and headless chromium (Playwright) opens the QA view and
 marks ``--marks`` items by keyboard (A, X, P, S in turn). Each mark is timed from the key press to the page
-redrawn: the app's run that saved the mark has drawn its last element and Streamlit says it is idle. The
-marks are then read back from the corpus. Without the archive, chromium or Playwright it says "skipped".
+redrawn: the run that saved the mark (of the view's marking part, a fragment) has drawn its last element
+and Streamlit says it is idle. The marks are then read back from the corpus. Without the archive, chromium
+or Playwright it says "skipped".
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ STORIES = REPO.parent / "shared" / "corpora" / "kcna-2011-2012" / "stories.parqu
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
          "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
-RUN_NO = "(() => { const m = document.getElementById('wb-run'); return m ? +m.dataset.run : 0; })()"
+# The number of the QA view's last run of its marking part (a fragment: a mark redraws it alone).
+RUN_NO = "(() => { const m = document.getElementById('wb-qa-run'); return m ? +m.dataset.run : 0; })()"
 IDLE = (
     "!!document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')"
     " && !document.querySelector('[data-stale=\"true\"]')"

@@ -81,7 +81,8 @@ def test_qa_draws_a_sample_then_marks_it(ws):
     click(at, "qa_next")
     click(at, "qa_unmarked")
     assert at.session_state["qa_item_mini"] == 6  # the first unmarked after 5
-    # the report below: a row per band and the pairs, with intervals
+    # the report (drawn with the page, not after each mark): a row per band and the pairs, with intervals
+    click(at, "qa_report_update")
     bands = at.dataframe[0].value  # (AppTest knows no key of a dataframe)
     assert list(bands["band"]) == [qa.band_label(b) for b in range(len(qa.BANDS))] + [qa.PAIR_BAND]
     assert bands["right"].sum() == 1 and bands["wrong"].sum() == 1 and bands["partly"].sum() == 1
@@ -235,9 +236,12 @@ def qa_server(tmp_path_factory: pytest.TempPathFactory):
         log.close()
 
 
+QA_RUN = "(() => { const m = document.getElementById('wb-qa-run'); return m ? +m.dataset.run : 0; })()"
+
+
 def test_qa_marking_by_keyboard_in_chromium(qa_server):
     """A right, X wrong, P partly, S skip, K back, Backspace forgets: each saved at once."""
-    from test_browser import CHROMIUM, FLAGS, _focus_page, _idle, _new_page, _press
+    from test_browser import CHROMIUM, FLAGS, _focus_page, _idle, _new_page, _run
 
     if not CHROMIUM.exists():
         pytest.skip("no /usr/bin/chromium: install it with `apt-get install chromium`")
@@ -250,13 +254,19 @@ def test_qa_marking_by_keyboard_in_chromium(qa_server):
         page.get_by_text("marked", exact=False).first.wait_for(timeout=60_000)
         _idle(page, 0)
         _focus_page(page)
+
+        def press(key: str) -> None:  # a mark redraws the QA view's fragment only: its own run number
+            before = page.evaluate(QA_RUN)
+            _run(page, lambda: page.keyboard.press(key), surely=False)
+            page.wait_for_function(f"{QA_RUN} > {before}")
+
         for key in ("a", "x", "p", "s"):
-            _press(page, key)
+            press(key)
         assert [marks(root)[i] for i in (1, 2, 3, 4)] == ["right", "wrong", "partial", "skip"]
         assert page.get_by_text("4 of 20 marked").first.is_visible()
         assert page.locator('#wb-qa tr.wb-cur[data-item="5"]').count() == 1
-        _press(page, "k")
-        _press(page, "Backspace")
+        press("k")
+        press("Backspace")
         assert marks(root)[4] is None
         assert page.get_by_text("3 of 20 marked").first.is_visible()
         chromium.close()

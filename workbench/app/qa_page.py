@@ -184,6 +184,9 @@ def _report(folder) -> None:
         st.error(str(exc))
         return
     o = result.overall
+    with st.container(horizontal=True, vertical_alignment="center", key="qa_report_head"):
+        st.caption("The report counts the marks saved when the page was last drawn in full.")
+        st.button("Update the report", key="qa_report_update", icon=":material/refresh:")
     st.markdown(
         f"**Report** · precision of the {o.kept} links exported: **{_pct(o.precision)}** "
         f"(95% interval {_interval(o.low, o.high)}, {o.marked} marks; a partial mark counts "
@@ -241,15 +244,32 @@ def show(ws: Workspace, title) -> None:
         )
         _draw_form(folder, again=False)
         return
+    if not _marking(folder):
+        _draw_form(folder, again=True)
+        return
+    st.divider()
+    _report(folder)
+    with st.expander("Draw another sample"):
+        st.caption("Marks are kept; a sample that would leave out marked items is refused.")
+        _draw_form(folder, again=True)
+
+
+@st.fragment
+def _marking(folder) -> bool:
+    """The progress, the marking buttons and the items around the current one. A fragment: a mark redraws
+    this part only (the report below is redrawn with the page), which keeps a mark's redraw short. Its last
+    element is its run's number (``#wb-qa-run``: what the browser tests wait for). False: no item."""
+    from workbench.corpus import qa
+
+    show_flash()
     try:
         frame = qa.items(folder)
     except FAILURES as exc:
         st.error(str(exc))
-        return
+        return True
     if frame.empty:
         st.info("The sample is empty.")
-        _draw_form(folder, again=True)
-        return
+        return False
     frame = frame.sort_values("item")
     order = frame["item"].astype(int).tolist()
     marks = {int(i): m for i, m in zip(frame["item"], frame["mark"], strict=True)}
@@ -275,8 +295,6 @@ def show(ws: Workspace, title) -> None:
         f"items {start + 1}–{min(start + WINDOW, len(order))} of {len(order)} · "
         "A right · X wrong · P partly · S skip · Backspace forget · J/K next/previous · U next unmarked"
     )
-    st.divider()
-    _report(folder)
-    with st.expander("Draw another sample"):
-        st.caption("Marks are kept; a sample that would leave out marked items is refused.")
-        _draw_form(folder, again=True)
+    runs = st.session_state["_qa_runs"] = st.session_state.get("_qa_runs", 0) + 1
+    st.html(f'<span id="wb-qa-run" data-run="{runs}" hidden></span>')
+    return True
