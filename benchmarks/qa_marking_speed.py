@@ -187,7 +187,8 @@ def main() -> int:
     print()
     print(
         f"signature: commit {git_commit()} | qa view: streamlit {streamlit.__version__}, "
-        f"chromium {chromium}, {os.cpu_count()} cpu | sample size {sampled} seed 1 "
+        f"chromium {chromium}, {os.cpu_count()} cpu (load {os.getloadavg()[0]:.1f}) "
+        f"| sample size {sampled} seed 1 "
         f"| data KCNA {args.week} + 6 days "
         f"({re.sub(r'.*/shared/', 'shared/', str(STORIES))})"
     )

@@ -9,6 +9,7 @@ Markdown."""
 from __future__ import annotations
 
 import html
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +36,11 @@ STYLE = """<style>
 .wb-qa td.wb-n { white-space: nowrap; color: #6b7280; font-variant-numeric: tabular-nums; }
 .wb-qa .wb-title { font-weight: 600; display: block; }
 </style>"""
+
+
+def plain(text: str) -> str:
+    """``text`` for a Markdown element (st.error, st.info) as it is: every Markdown mark escaped."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
 
 
 def style() -> None:
@@ -154,8 +160,8 @@ def _search(ws: Workspace, folder) -> None:
         return
     try:
         result = search(folder, query, side, regex, word, min_score or None, int(limit))
-    except FAILURES as exc:
-        st.error(str(exc))
+    except FAILURES as exc:  # (it may quote the query)
+        st.error(plain(str(exc)))
         return
     shown = len(result.hits)
     st.markdown(
@@ -189,12 +195,12 @@ def _variants(folder) -> None:
         with st.spinner("word-aligning the corpus's links (eflomal; cached afterwards)"):
             result = variants(folder, term)
     except FAILURES as exc:
-        st.error(str(exc))
+        st.error(plain(str(exc)))
         return
     if not result.occurrences:
-        st.info(f"{term!r} does not occur in the source side of {folder.name}.")
+        st.info(plain(f"{term!r} does not occur in the source side of {folder.name}."))
         return
-    st.caption(f"{term}: {result.occurrences} occurrence(s), {result.unaligned} unaligned")
+    st.caption(plain(f"{term}: {result.occurrences} occurrence(s), {result.unaligned} unaligned"))
     rows = [
         {
             "rendering": v.rendering,
