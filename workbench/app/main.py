@@ -24,8 +24,11 @@ import streamlit as st
 
 from workbench.app import (
     compare_page,
+    concordance_page,
+    divergence_page,
     matrix_page,
     pairs_page,
+    qa_page,
     review_page,
     sidebar,
     stats_page,
@@ -42,6 +45,9 @@ VIEWS = {
     "Machine vs human": (compare_page.show, "compare"),
     "Translate": (translate_page.show, "translate"),
     "Document pairs": (pairs_page.show, "pairs"),
+    "QA": (qa_page.show, "qa"),
+    "Concordance": (concordance_page.show, "concordance"),
+    "Divergence": (divergence_page.show, "divergence"),
 }
 
 
