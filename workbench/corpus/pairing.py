@@ -91,8 +91,22 @@ class PairParams:
     margin: float = 0.2
     serials: bool = True
 
+    def __post_init__(self) -> None:
+        inert = [
+            f"{k}={getattr(self, k):g}" for k in ("accept", "reject", "margin") if getattr(self, k) != _OLD[k]
+        ]
+        if inert:
+            log.warning(
+                "the cut-offs %s no longer decide the pairs: the pair probability does "
+                "(`workbench corpus refit` fits it again on a corpus's reviewed pairs)",
+                ", ".join(inert),
+            )
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_OLD = {"accept": 2.8, "reject": 2.4, "margin": 0.2}  # the cut-offs' last values
 
 
 _PART = re.compile(r"\s*[(\[](?:[IVXLC]+|\d{1,2})[)\]]\s*$")
