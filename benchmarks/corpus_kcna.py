@@ -102,7 +102,7 @@ def main() -> None:
     archive = synthetic(args.archive, args.scale, scratch) if args.scale > 1 else args.archive
     folder = args.out or scratch / "corpus"
     env = dict(os.environ, WORKBENCH_CACHE=str(scratch / "cache"))  # cold: no vectors from earlier runs
-    base = [sys.executable, "-m", "workbench.cli", "corpus"]
+    base = [sys.executable, "-c", "from workbench.cli import app; app()", "corpus"]
     extra = ["--workers", str(args.workers)] if args.workers else []
     if args.engine != "local":
         extra += ["--engine", args.engine]

@@ -1,4 +1,5 @@
-"""How the pair stage's weights and thresholds were chosen: on the 2012 development gold only.
+"""How the pair stage's weights were chosen: on the 2012 development gold only (the decisions' cut-offs
+are the pair probability's: benchmarks/corpus_pair_probability.py).
 
     python benchmarks/corpus_kcna.py --out /tmp/kcna        # build the corpus once (or any built corpus)
     python benchmarks/corpus_pairing_dev.py /tmp/kcna
@@ -72,9 +73,6 @@ def main() -> None:
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     variants = [("default", {})]
     for key, values in (
-        ("accept", (2.6, 2.7, 2.9, 3.0)),
-        ("margin", (0.1, 0.3)),
-        ("reject", (2.2, 2.6)),
         ("names", (0.3, 0.6, 1.5)),
         ("length", (0.1, 0.2, 0.6)),
         ("numbers", (0.0, 0.6)),
@@ -85,8 +83,6 @@ def main() -> None:
         ("neighbours", (0,)),  # the plain cosine, among the candidates the ratio margin found
     ):
         variants += [(f"{key} {v:g}", {key: v}) for v in values]
-    # the plain cosine with the thresholds chosen for it (before the ratio margin)
-    variants.append(("neighbours 0, accept 2.5, reject 2.0", {"neighbours": 0, "accept": 2.5, "reject": 2.0}))
     for label, change in variants:
         params = dataclasses.replace(base, **change)
         scores = score_pairs(decide(candidates, docs, params), gold)

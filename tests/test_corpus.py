@@ -159,12 +159,12 @@ def test_a_second_build_redoes_nothing_and_a_changed_setting_only_what_it_affect
 
 def test_pair_settings_are_set_by_name_kept_and_refused_when_wrong(root):
     manifest = root / "corpora" / "mini" / "manifest.json"
-    result = run("corpus", "pair", "mini", "--set", "accept=9", "--set", "serials=no", "--root", root)
+    result = run("corpus", "pair", "mini", "--set", "before=0", "--set", "serials=no", "--root", root)
     assert result.exit_code == 0, result.output
     params = json.loads(manifest.read_text())["params"]["pair"]
-    assert params["accept"] == 9.0 and params["serials"] is False and params["reject"] == 2.4
+    assert params["before"] == 0 and params["serials"] is False and params["after"] == 1
     pairs = _table(root, "pairs")
-    assert not (pairs["decision"] == "auto").any()  # nothing scores 9
+    assert (_table(root, "candidates")["day_diff"] <= 0).all()  # no source dated before its target
     again = run("corpus", "pair", "mini", "--root", root)  # the corpus keeps its settings
     assert "already done with these settings" in again.output
     for bad, message in (

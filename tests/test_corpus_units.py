@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from workbench.corpus import evidence, pairing
+from workbench.corpus import evidence, pairing, probability
 from workbench.corpus.archive import ArchiveError, Columns, read_archive
 from workbench.corpus.documents import ImportParams, clean_batch, mark_duplicates
 from workbench.corpus.folder import CorpusError, CorpusFolder, StageWork, resolve, validate_name
@@ -293,6 +293,7 @@ def _candidates(rows: list[tuple[str, str, float]]) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["tgt_id", "src_id", "score"])
     out["rank"] = out.groupby("tgt_id")["score"].rank(ascending=False, method="first").astype(int)
     out["names"] = 0.0
+    out["ratio"], out["numbers"], out["length"], out["day_diff"] = out["score"], 0.0, 0.0, 0
     for col in pairing.RESCORED:
         out[col] = np.nan
     return out
@@ -302,7 +303,17 @@ def _targets(ids: list[str], why: dict | None = None) -> pd.DataFrame:
     return pd.DataFrame({"doc_id": ids, "why": [(why or {}).get(i) for i in ids]})
 
 
-PARAMS = pairing.PairParams(accept=1.0, reject=0.5, margin=0.2)
+PARAMS = pairing.PairParams()
+# a pair probability that reads like the old cut-offs (a score near 1.0, a margin near 0.2): only the lead
+# term (here the whole score) and the margin count
+MODEL = probability.PairModel(
+    coef=[10.0 * (f in ("lead", "margin")) for f in probability.FEATURES],
+    intercept=-20.0,
+    mean=[0.0] * len(probability.FEATURES),
+    scale=[1.0] * len(probability.FEATURES),
+    threshold=0.5,
+    none_below=0.001,
+)
 
 
 def test_assignment_is_one_to_one_the_best_edge_first():
@@ -310,7 +321,7 @@ def test_assignment_is_one_to_one_the_best_edge_first():
     cands = _candidates(
         [("es-1", "en-a", 1.6), ("es-1", "en-b", 1.5), ("es-2", "en-a", 1.9), ("es-2", "en-c", 0.8)]
     )
-    pairs = pairing.assign(_targets(["es-1", "es-2"]), cands, PARAMS).set_index("tgt_id")
+    pairs = pairing.assign(_targets(["es-1", "es-2"]), cands, PARAMS, model=MODEL).set_index("tgt_id")
     assert pairs.loc["es-2", "src_id"] == "en-a" and pairs.loc["es-2", "decision"] == "auto"
     assert pairs.loc["es-1", "src_id"] == "en-b"
     assert pairs.loc["es-1", "decision"] == "doubtful"  # it lost its best candidate
@@ -321,8 +332,10 @@ def test_a_low_margin_is_doubtful_and_a_low_score_is_none():
     cands = _candidates(
         [("es-1", "en-a", 1.5), ("es-1", "en-b", 1.4), ("es-2", "en-c", 0.3), ("es-3", "en-d", 1.5)]
     )
-    pairs = pairing.assign(_targets(["es-1", "es-2", "es-3", "es-4"]), cands, PARAMS).set_index("tgt_id")
-    assert pairs.loc["es-1", "decision"] == "doubtful" and "margin under 0.2" in pairs.loc["es-1", "reason"]
+    pairs = pairing.assign(_targets(["es-1", "es-2", "es-3", "es-4"]), cands, PARAMS, model=MODEL).set_index(
+        "tgt_id"
+    )
+    assert pairs.loc["es-1", "decision"] == "doubtful" and "p under 0.500" in pairs.loc["es-1", "reason"]
     assert pairs.loc["es-2", "decision"] == "none" and pd.isna(pairs.loc["es-2", "src_id"])
     assert pairs.loc["es-2", "best_candidate"] == "en-c"
     assert pairs.loc["es-3", "decision"] == "auto"  # no rival at all: a clear margin
@@ -332,10 +345,10 @@ def test_a_low_margin_is_doubtful_and_a_low_score_is_none():
 def test_a_near_duplicate_of_the_best_candidate_is_no_rival():
     # a flash report (en-flash) and the full story (en-full): both match, the full one better
     cands = _candidates([("es-1", "en-full", 1.6), ("es-1", "en-flash", 1.55)])
-    plain = pairing.assign(_targets(["es-1"]), cands, PARAMS).iloc[0]
+    plain = pairing.assign(_targets(["es-1"]), cands, PARAMS, model=MODEL).iloc[0]
     assert plain["decision"] == "doubtful"
     family = {"en-flash": "en-full"}
-    pair = pairing.assign(_targets(["es-1"]), cands, PARAMS, family).iloc[0]
+    pair = pairing.assign(_targets(["es-1"]), cands, PARAMS, family, model=MODEL).iloc[0]
     assert pair["src_id"] == "en-full" and pair["decision"] == "auto"
 
 
@@ -361,22 +374,24 @@ def test_the_parts_of_a_serial_share_the_full_text_they_were_cut_from():
         [("es-1", "en-full", 1.6), ("es-1", "en-b", 0.4), ("es-2", "en-full", 1.9), ("es-x", "en-full", 1.7)]
     )
     targets = _targets(["es-1", "es-2", "es-x"])
-    plain = pairing.assign(targets, cands, PARAMS).set_index("tgt_id")
+    plain = pairing.assign(targets, cands, PARAMS, model=MODEL).set_index("tgt_id")
     assert plain.loc["es-2", "src_id"] == "en-full"
     assert plain.loc["es-1", "decision"] == "none" and plain.loc["es-x", "decision"] == "none"
     serial = {"es-1": "memorandum", "es-2": "memorandum"}
-    pairs = pairing.assign(targets, cands, PARAMS, serial=serial).set_index("tgt_id")
+    pairs = pairing.assign(targets, cands, PARAMS, serial=serial, model=MODEL).set_index("tgt_id")
     assert (pairs.loc[["es-1", "es-2"], "src_id"] == "en-full").all()
     assert (pairs.loc[["es-1", "es-2"], "decision"] == "auto").all()
     assert pairs.loc["es-x", "decision"] == "none"  # not a part of the serial: still one-to-one
-    off = pairing.assign(targets, cands, dataclasses.replace(PARAMS, serials=False), serial=serial)
+    off = pairing.assign(
+        targets, cands, dataclasses.replace(PARAMS, serials=False), serial=serial, model=MODEL
+    )
     assert off.set_index("tgt_id").loc["es-1", "decision"] == "none"
 
 
 def test_a_target_that_cannot_be_paired_says_why():
     cands = _candidates([("es-1", "en-a", 1.6)])
     pairs = pairing.assign(
-        _targets(["es-1", "es-dup"], {"es-dup": "an exact duplicate of es-1"}), cands, PARAMS
+        _targets(["es-1", "es-dup"], {"es-dup": "an exact duplicate of es-1"}), cands, PARAMS, model=MODEL
     )
     row = pairs.set_index("tgt_id").loc["es-dup"]
     assert row["decision"] == "none" and row["reason"] == "an exact duplicate of es-1"
@@ -392,9 +407,9 @@ def test_a_persons_decisions_are_kept_as_they_are_and_their_sources_reserved():
             {"tgt_id": "es-3", "decision": "rejected", "src_id": "en-c"},
         ]
     )
-    pairs = pairing.assign(_targets(["es-1", "es-2", "es-3"]), cands, PARAMS, person=person).set_index(
-        "tgt_id"
-    )
+    pairs = pairing.assign(
+        _targets(["es-1", "es-2", "es-3"]), cands, PARAMS, person=person, model=MODEL
+    ).set_index("tgt_id")
     assert pairs.loc["es-2", "src_id"] == "en-a" and pairs.loc["es-2", "decision"] == "accepted"
     assert pairs.loc["es-2", "decided_by"] == "person"
     assert pairs.loc["es-1", "src_id"] != "en-a"  # reserved for es-2

@@ -15,7 +15,7 @@ import typer
 from rich.logging import RichHandler
 
 from workbench import __version__
-from workbench.cli import articles, common, compare, exporting, tells, translate
+from workbench.cli import articles, common, compare, exporting, pairprob, tells, translate
 from workbench.cli.appcmd import app_cmd, app_command
 from workbench.cli.corpus import corpus_app
 from workbench.cli.qa import qa_app
@@ -64,5 +64,6 @@ app.command("compare")(compare.compare_cmd)
 app.command("export")(exporting.export_cmd)
 app.command("app")(app_cmd)
 tells.register(corpus_app)  # corpus search, variants, glossary, divergence
+corpus_app.command("refit")(pairprob.refit_cmd)
 corpus_app.add_typer(qa_app, name="qa")
 app.add_typer(corpus_app, name="corpus")

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from workbench import corpus
 from workbench.align.aligner import PRESETS
-from workbench.cli import common
+from workbench.cli import common, pairprob
 from workbench.cli.common import RootOpt, cell, esc, export_table, progress_bar, user_errors
 from workbench.corpus.archive import KCNA_DATE_PATTERN, Columns
 from workbench.corpus.documents import ImportParams
@@ -293,6 +293,7 @@ def status_cmd(name: CorpusArg, root: RootOpt = None) -> None:
     with user_errors():
         folder = corpus.open_corpus(Workspace.find(root).root, name)
     _print_status(folder)
+    pairprob.print_agreement(folder)  # how far the machine agrees with the person's decisions
 
 
 def _number(value) -> str:

@@ -27,7 +27,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
-from workbench.corpus import evidence
+from workbench.corpus import evidence, probability
 
 __all__ = [
     "DECISIONS",
@@ -64,8 +64,9 @@ class PairParams:
     - ``match_tgt``: weight, in the final score, of how well the target's sentences are matched in the
       candidate; ``match_src`` the same for the candidate's sentences (0: a partial translation, which
       leaves source sentences unmatched, is not penalised).
-    - ``accept``/``reject``: final score at or above which a pair is accepted (with ``margin`` over the
-      best rival), and below which a target has no translation in the archive; in between, doubtful.
+    - ``accept``/``reject``/``margin``: the hand-set cut-offs of the final score and margin that decided
+      before issue 29; the decisions now come from the pair probability (:mod:`.probability`), and these
+      stay only so that older manifests load.
     - ``serials``: the parts of a serial (target stories whose titles differ only in a closing "(I)",
       "(2)", ...) may share one source story, the full text they were cut from.
     """
@@ -90,8 +91,22 @@ class PairParams:
     margin: float = 0.2
     serials: bool = True
 
+    def __post_init__(self) -> None:
+        inert = [
+            f"{k}={getattr(self, k):g}" for k in ("accept", "reject", "margin") if getattr(self, k) != _OLD[k]
+        ]
+        if inert:
+            log.warning(
+                "the cut-offs %s no longer decide the pairs: the pair probability does "
+                "(`workbench corpus refit` fits it again on a corpus's reviewed pairs)",
+                ", ".join(inert),
+            )
+
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+_OLD = {"accept": 2.8, "reject": 2.4, "margin": 0.2}  # the cut-offs' last values
 
 
 _PART = re.compile(r"\s*[(\[](?:[IVXLC]+|\d{1,2})[)\]]\s*$")
@@ -385,6 +400,7 @@ def assign(
     family: dict[str, str] | None = None,
     person: pd.DataFrame | None = None,
     serial: dict[str, str] | None = None,
+    model: probability.PairModel | None = None,
 ) -> pd.DataFrame:
     """One row per target: its pair, score, margin, decision and reason.
 
@@ -394,6 +410,7 @@ def assign(
     story. ``serial`` maps a target to its serial (:func:`serial_of`): with ``params.serials``, the parts
     of one serial may share a source story.
     ``person``: decisions a person made (tgt_id, decision, src_id), applied first and never changed.
+    ``model``: the pair probability that makes the machine's decisions (default: the packaged one).
     """
     family = family or {}
     serial = (serial or {}) if params.serials else {}
@@ -438,10 +455,13 @@ def assign(
         runner = rivals["final"].max() if len(rivals) else edge.final - 1.0
         first = group.iloc[0]
         info = {"src_id": edge.src_id, "score": edge.final, "margin": edge.final - runner, "by": "machine"}
+        info["edge"] = edge
         if first.src_id != edge.src_id and not related(first.src_id, edge.src_id):
             info["lost"] = f"its best candidate {first.src_id} went to {taken[first.src_id]}"
         decided[edge.tgt_id] = info
         taken[edge.src_id] = edge.tgt_id
+    model = model or probability.default_model()
+    prob = _probabilities(decided, model)
     rows = []
     for t in targets.itertuples(index=False):
         group = best_of.get(t.doc_id)
@@ -466,23 +486,39 @@ def assign(
             rows.append(_row(t.doc_id, None, None, None, "none", why, "machine", runners))
             continue
         score, margin = float(info["score"]), float(info["margin"])
-        stats = f"score {score:.2f}, margin {margin:.2f}"
         refused = {s for t_, s in rejected if t_ == t.doc_id}  # after a rejection: doubtful at most
-        if score < params.reject:
-            decision, why = "none", f"best candidate {info['src_id']} is unlike it ({stats})"
-        elif score >= params.accept and margin >= params.margin and "lost" not in info and not refused:
-            decision, why = "auto", stats
-        else:
-            low = [f"score under {params.accept:g}"] * (score < params.accept)
-            low += [f"margin under {params.margin:g}"] * (margin < params.margin)
-            low += [info["lost"]] if "lost" in info else []
-            low += [f"a person rejected {', '.join(sorted(refused))}"] if refused else []
-            decision, why = "doubtful", f"{stats}: {'; '.join(low)}"
+        low = [info["lost"]] if "lost" in info else []
+        low += [f"a person rejected {', '.join(sorted(refused))}"] if refused else []
+        decision, why = _decide(prob[t.doc_id], score, margin, model, info["src_id"], low)
         src = info["src_id"] if decision != "none" else None
         rows.append(
             _row(t.doc_id, src, score, margin, decision, why, "machine", runners, candidate=info["src_id"])
         )
     return pd.DataFrame(rows)
+
+
+def _probabilities(decided: dict[str, dict], model: probability.PairModel) -> dict[str, float]:
+    """The pair probability of every target the machine paired (``decided`` by :func:`assign`)."""
+    machine = {t: info for t, info in decided.items() if info.get("by") == "machine"}
+    if not machine:
+        return {}
+    edges = pd.DataFrame([info["edge"]._asdict() for info in machine.values()])
+    edges["margin"] = [info["margin"] for info in machine.values()]
+    return dict(zip(machine, model.probability(edges).tolist(), strict=True))
+
+
+def _decide(
+    p: float, score: float, margin: float, model: probability.PairModel, src: str, low: list[str]
+) -> tuple[str, str]:
+    """The machine's decision on its pair with ``src``, of probability ``p``, and the reason; ``low``:
+    what else keeps it from ``auto`` (its best candidate went elsewhere, a person rejected one)."""
+    stats = f"p {p:.3f}, score {score:.2f}, margin {margin:.2f}"
+    if p < model.none_below:
+        return "none", f"best candidate {src} is unlike it ({stats}: p under {model.none_below:.3f})"
+    if p >= model.threshold and not low:
+        return "auto", stats
+    low = [f"p under {model.threshold:.3f}"] * (p < model.threshold) + low
+    return "doubtful", f"{stats}: {'; '.join(low)}"
 
 
 def _row(tgt, src, score, margin, decision, reason, by, runners, candidate=None) -> dict:

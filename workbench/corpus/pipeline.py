@@ -25,7 +25,7 @@ import pyarrow as pa
 
 from workbench import __version__
 from workbench.corpus import documents as docs_mod
-from workbench.corpus import evidence, pairing
+from workbench.corpus import evidence, pairing, probability
 from workbench.corpus.archive import Columns, archive_format, file_sha256, read_archive
 from workbench.corpus.engine import LocalEngine
 from workbench.corpus.folder import CorpusError, CorpusFolder, fingerprint
@@ -356,7 +356,8 @@ def run_pair(
 def _decide(folder, params, candidates, docs, person) -> pd.DataFrame:
     """Assign and decide the pairs from the candidates; write ``pairs`` and its counts."""
     targets, family, serial = relations(docs, params)
-    pairs = pairing.assign(targets, candidates, params, family, person, serial)
+    model = probability.from_manifest(folder.manifest)  # a corpus's own refit, else the packaged model
+    pairs = pairing.assign(targets, candidates, params, family, person, serial, model)
     pairs = pairs.sort_values("tgt_id").reset_index(drop=True)
     folder.write("pairs", _pairs_table(pairs))
     report = folder.manifest.setdefault("pair", {})
