@@ -17,7 +17,7 @@ from corpus_mini import mini_corpus
 
 from workbench.corpus import CorpusFolder
 from workbench.corpus import review as corpus_review
-from workbench.corpus.archive import read_archive
+from workbench.corpus.archive import ArchiveError, Columns, read_archive
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kcna-mini" / "stories.parquet"
 CLI = [sys.executable, "-c", "from workbench.cli import app; app()"]
@@ -80,6 +80,33 @@ def _dated(stories: pd.DataFrame, tmp_path: Path, dates: list) -> Path:
     path = tmp_path / "dated.parquet"
     frame.to_parquet(path)
     return path
+
+
+def test_dates_that_read_day_first_and_month_first_are_refused(stories, tmp_path):
+    path = _dated(stories, tmp_path, ["03/04/2011", "04/13/2011", "13/04/2011"])
+    with pytest.raises(ArchiveError, match="day first and month first.*YYYY-MM-DD"):
+        read_archive(path)
+    path = _dated(stories, tmp_path, ["03/04/2011", "05/06/2011"])
+    with pytest.raises(ArchiveError, match="read day first as well as month first.*'03/04/2011'"):
+        read_archive(path)
+
+
+def test_a_column_that_shows_its_day_month_order_is_read_in_that_order(stories, tmp_path):
+    got = read_archive(_dated(stories, tmp_path, ["03/04/2011", "13/04/2011"]))  # 13: the day comes first
+    assert [str(d) for d in got["date"]] == ["2011-04-03", "2011-04-13"]
+    got = read_archive(_dated(stories, tmp_path, ["03/04/2011", "04/13/2011"]))  # 13: the month first
+    assert [str(d) for d in got["date"]] == ["2011-03-04", "2011-04-13"]
+
+
+def test_a_story_that_is_a_json_object_is_refused_naming_its_line(tmp_path):
+    path = tmp_path / "a.jsonl"
+    lines = [
+        {"id": "a", "language": "en", "date": "2011-01-01", "title": "T", "story": "Text."},
+        {"id": "b", "language": "en", "date": "2011-01-01", "title": "T", "story": {"text": "nested"}},
+    ]
+    path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
+    with pytest.raises(ArchiveError, match="column 'story' holds a dict, not text, in line 2"):
+        read_archive(path, Columns(date_from=None))
 
 
 # --- on a real corpus (slow) -------------------------------------------------------------------------

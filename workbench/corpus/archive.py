@@ -14,6 +14,7 @@ import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -114,10 +115,23 @@ def _read_table(path: Path, fmt: str) -> pd.DataFrame:
     return df.reset_index(drop=not named or any(n in df.columns for n in df.index.names))
 
 
-def _text_column(df: pd.DataFrame, name: str) -> pd.Series:
-    """A column as strings, missing values as None."""
+def _text_column(df: pd.DataFrame, name: str, path: Path | None = None) -> pd.Series:
+    """A column as strings, missing values as None; ArchiveError for a value that is no text (a JSON
+    object or list, bytes), naming its row."""
     col = df[name]
+    odd = col.map(lambda v: isinstance(v, dict | list | tuple | bytes | np.ndarray))
+    if odd.any():
+        row = int(np.flatnonzero(odd.to_numpy())[0])
+        value = col.iloc[row]
+        where = f"line {row + 1}" if str(path).endswith((".jsonl", ".ndjson")) else f"row {row}"
+        raise ArchiveError(
+            f"{path}: column {name!r} holds a {type(value).__name__}, not text, in {where} "
+            f"({int(odd.sum())} row(s) in all): give one string a story in that column"
+        )
     return col.map(lambda v: None if v is None or (isinstance(v, float) and v != v) else str(v))
+
+
+_NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})\s*$")  # 03/04/2011: which first?
 
 
 def _epoch_dates(col: pd.Series) -> pd.Series:
@@ -132,15 +146,49 @@ def _epoch_dates(col: pd.Series) -> pd.Series:
     return stamps.map(lambda t: None if t is pd.NaT else t.strftime("%Y-%m-%d")).astype(object)
 
 
+def _shown(ids: pd.Series, values: pd.Series, bad: pd.Series) -> str:
+    rows = ", ".join(f"{i} ({v!r})" for i, v in zip(ids[bad][:5], values[bad][:5], strict=True))
+    return rows + (f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else "")
+
+
+def _day_month(values: pd.Series, ids: pd.Series, what: str, path: Path) -> pd.Series:
+    """``values`` with dates written D/M/YYYY or M/D/YYYY rewritten as YYYY-MM-DD, in the one order the
+    column shows (a first number over 12: day first; a second one: month first); ArchiveError when the
+    column shows both orders, or neither."""
+    parts = values.map(lambda v: _NUMERIC_DATE.match(v) if isinstance(v, str) else None)
+    found = parts.notna()
+    if not found.any():
+        return values
+    first = parts[found].map(lambda m: int(m.group(1)))
+    second = parts[found].map(lambda m: int(m.group(3)))
+    day_first, month_first = first > 12, second > 12
+    if day_first.any() and month_first.any():
+        mixed = pd.Series(False, index=values.index)
+        mixed[[day_first.idxmax(), month_first.idxmax()]] = True
+        raise ArchiveError(
+            f"{path}: {what} writes dates day first and month first: {_shown(ids, values, mixed)}. "
+            "Write them as YYYY-MM-DD"
+        )
+    if not day_first.any() and not month_first.any():
+        raise ArchiveError(
+            f"{path}: {what} holds dates that read day first as well as month first, in "
+            f"{int(found.sum())} row(s): {_shown(ids, values, found)}. Write them as YYYY-MM-DD"
+        )
+    day, month = (1, 3) if day_first.any() else (3, 1)
+    iso = parts[found].map(lambda m: f"{m.group(4)}-{int(m.group(month)):02d}-{int(m.group(day)):02d}")
+    out = values.copy()
+    out[found] = iso
+    return out
+
+
 def _parse_dates(values: pd.Series, ids: pd.Series, what: str, path: Path) -> pd.Series:
+    values = _day_month(values.astype(object), ids, what, path)
     parsed = pd.to_datetime(values, errors="coerce", format="mixed")
     bad = values.notna() & parsed.isna()
     if bad.any():
-        rows = ", ".join(f"{i} ({v!r})" for i, v in zip(ids[bad][:5], values[bad][:5], strict=True))
-        more = f" and {int(bad.sum()) - 5} more" if bad.sum() > 5 else ""
         raise ArchiveError(
-            f"{path}: {what} cannot be read as a date in {int(bad.sum())} row(s): {rows}{more}. "
-            "Use YYYY-MM-DD, or name another column with --date-col"
+            f"{path}: {what} cannot be read as a date in {int(bad.sum())} row(s): "
+            f"{_shown(ids, values, bad)}. Use YYYY-MM-DD, or name another column with --date-col"
         )
     return parsed.dt.date
 
@@ -166,7 +214,7 @@ def read_archive(path: Path, columns: Columns = Columns()) -> pd.DataFrame:
             f"{path} has no column {', '.join(missing)}. Its columns are: {', '.join(map(str, df.columns))}. "
             "Map them with --id-col, --lang-col, --date-col, --title-col, --text-col and --date-from"
         )
-    ids = _text_column(df, columns.id)
+    ids = _text_column(df, columns.id, path)
     if ids.isna().any() or (ids.str.strip() == "").any():
         rows = ", ".join(str(i) for i in ids.index[ids.isna() | (ids.str.strip() == "")][:5])
         raise ArchiveError(f"{path}: empty {columns.id!r} in row(s) {rows}; every story needs an id")
@@ -178,14 +226,14 @@ def read_archive(path: Path, columns: Columns = Columns()) -> pd.DataFrame:
             "ids must be unique (use --id-col to name another column)"
         )
     out = pd.DataFrame({"id": ids.astype(str), "row": range(len(df))})
-    labels = _text_column(df, columns.language)
+    labels = _text_column(df, columns.language, path)
     out["label"] = labels.fillna("").str.strip().str.lower()
-    out["title"] = _text_column(df, columns.title).fillna("") if columns.title else ""
-    out["text"] = _text_column(df, columns.text).fillna("")
+    out["title"] = _text_column(df, columns.title, path).fillna("") if columns.title else ""
+    out["text"] = _text_column(df, columns.text, path).fillna("")
     if columns.date:
         df[columns.date] = _epoch_dates(df[columns.date])
     dates = (
-        _parse_dates(_text_column(df, columns.date), out["id"], f"column {columns.date!r}", path)
+        _parse_dates(_text_column(df, columns.date, path), out["id"], f"column {columns.date!r}", path)
         if columns.date
         else pd.Series([None] * len(df))
     )
@@ -196,7 +244,7 @@ def read_archive(path: Path, columns: Columns = Columns()) -> pd.DataFrame:
             raise ArchiveError(
                 f"--date-pattern {columns.date_pattern!r} needs three groups: year, month and day"
             )
-        holder = _text_column(df, columns.date_from)
+        holder = _text_column(df, columns.date_from, path)
         need = source == "none"
         found = holder[need].map(lambda s: None if s is None else pattern.search(s))
         derived = found.map(lambda m: None if m is None else f"{m.group(1)}-{m.group(2)}-{m.group(3)}")
