@@ -15,9 +15,12 @@ import pytest
 from cli_run import run
 from corpus_mini import mini_corpus
 
-from workbench.corpus import CorpusFolder
+from workbench.corpus import CorpusError, CorpusFolder
 from workbench.corpus import review as corpus_review
 from workbench.corpus.archive import ArchiveError, Columns, read_archive
+from workbench.corpus.documents import ImportParams
+from workbench.corpus.pairing import PairParams
+from workbench.corpus.pipeline import AlignSettings
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kcna-mini" / "stories.parquet"
 CLI = [sys.executable, "-c", "from workbench.cli import app; app()"]
@@ -109,6 +112,47 @@ def test_a_story_that_is_a_json_object_is_refused_naming_its_line(tmp_path):
         read_archive(path, Columns(date_from=None))
 
 
+# --- settings (fast) ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"top_k": 0}, "top_k must be at least 1"),
+        ({"top_k": -1}, "top_k must be at least 1"),
+        ({"neighbours": -2}, "neighbours must be at least 0"),
+        ({"before": -3}, "before must be from 0"),
+        ({"length_ratio": 0.0}, "length_ratio must be from"),
+        ({"reject": 3.0, "accept": 2.8}, "reject .* is above accept"),
+        ({"accept": float("nan")}, "accept must be a finite number"),
+        ({"margin": float("inf")}, "margin must be a finite number"),
+        ({"numbers": float("-inf")}, "numbers must be a finite number"),
+        ({"top_k": 2.5}, "top_k must be a whole number"),
+    ],
+)
+def test_nonsense_pair_settings_are_refused(changes, message):
+    with pytest.raises(CorpusError, match=message):
+        PairParams(**changes)
+
+
+def test_nonsense_import_and_align_settings_are_refused():
+    with pytest.raises(CorpusError, match="near_duplicate"):
+        ImportParams(near_duplicate=0.0)
+    with pytest.raises(CorpusError, match="relabel_prob"):
+        ImportParams(relabel_prob=float("nan"))
+    with pytest.raises(CorpusError, match="unknown preset 'fastest'"):
+        AlignSettings("fastest")
+    PairParams(before=0, after=0, neighbours=0, rescore=0, reject=2.8, accept=2.8)  # the edges are fine
+
+
+def test_a_manifest_never_holds_nan(tmp_path):
+    folder = CorpusFolder.create(tmp_path / "c", "c")
+    folder.manifest["pair"] = {"score": float("nan")}
+    with pytest.raises(CorpusError, match="would hold"):
+        folder.save()
+    assert not (tmp_path / "c" / "manifest.json").exists()
+
+
 # --- on a real corpus (slow) -------------------------------------------------------------------------
 
 
@@ -123,6 +167,16 @@ def _decide_at_once(path: str, tgt_id: str, note: str, barrier) -> None:
     folder = CorpusFolder.open(Path(path))
     barrier.wait()
     corpus_review.decide(folder, tgt_id, "none", note=note)
+
+
+@pytest.mark.slow
+def test_nonsense_settings_on_the_command_line_are_refused(root):
+    assert "before must be from 0" in _fails("corpus", "pair", "mini", "--before", "-3", "--root", root)
+    out = _fails("corpus", "pair", "mini", "--set", "reject=3", "--root", root)
+    assert "reject (3) is above accept (2.8)" in out
+    assert "length_ratio" in _fails("corpus", "pair", "mini", "--set", "length_ratio=0", "--root", root)
+    manifest = (root / "corpora" / "mini" / "manifest.json").read_text()
+    assert "NaN" not in manifest and "Infinity" not in manifest
 
 
 @pytest.mark.slow

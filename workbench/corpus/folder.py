@@ -22,6 +22,7 @@ import hashlib
 import io
 import json
 import logging
+import math
 import re
 import secrets
 import shutil
@@ -42,6 +43,7 @@ __all__ = [
     "CorpusError",
     "CorpusFolder",
     "StageWork",
+    "check_numbers",
     "fingerprint",
     "resolve",
     "validate_name",
@@ -58,6 +60,21 @@ _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 class CorpusError(WorkbenchError):
     """A corpus that cannot be used as asked: the message says what to do."""
+
+
+def check_numbers(params: object, rules: dict[str, tuple[float, float]], kind: str) -> None:
+    """CorpusError unless every setting named in ``rules`` is a finite number (an int where the default is
+    one) within its (low, high) bounds; ``kind`` names the settings in the message."""
+    for name, (low, high) in rules.items():
+        value = getattr(params, name)
+        whole = type(params.__dataclass_fields__[name].default) is int  # type: ignore[attr-defined]
+        number = isinstance(value, int | float) and not isinstance(value, bool)
+        if not number or (whole and not isinstance(value, int)) or not math.isfinite(value):
+            shown = "a whole number" if whole else "a finite number"
+            raise CorpusError(f"{kind} setting {name} must be {shown}, not {value!r}")
+        if not low <= value <= high:
+            bounds = f"at least {low:g}" if high == math.inf else f"from {low:g} to {high:g}"
+            raise CorpusError(f"{kind} setting {name} must be {bounds}, not {value!r}")
 
 
 def validate_name(name: str) -> str:
@@ -153,7 +170,12 @@ class CorpusFolder:
     def save(self) -> None:
         """Write manifest.json atomically (making the folder if it is new)."""
         self.manifest["modified"] = _now()
-        text = json.dumps(self.manifest, indent=2, ensure_ascii=False, sort_keys=False) + "\n"
+        try:
+            text = json.dumps(self.manifest, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+        except ValueError as exc:  # NaN or infinity: not JSON
+            raise CorpusError(
+                f"the manifest of corpus {self.name} would hold {exc}; nothing written"
+            ) from None
         try:
             self.path.mkdir(parents=True, exist_ok=True)
             storage.remove_stale_temps(self.path, lambda name: True)  # all of them are a corpus's own

@@ -76,6 +76,12 @@ class AlignSettings:
 
     preset: str = "fast"
 
+    def __post_init__(self) -> None:
+        from workbench.align.aligner import PRESETS
+
+        if self.preset not in PRESETS:
+            raise CorpusError(f"unknown preset {self.preset!r}: choose one of {', '.join(PRESETS)}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
