@@ -101,6 +101,17 @@ def test_a_column_that_shows_its_day_month_order_is_read_in_that_order(stories, 
     assert [str(d) for d in got["date"]] == ["2011-03-04", "2011-04-13"]
 
 
+def test_dates_with_other_time_zones_keep_their_own_day(stories, tmp_path):
+    got = read_archive(_dated(stories, tmp_path, ["2011-03-04T23:30:00+09:00", "2011-03-04T23:30:00-05:00"]))
+    assert [str(d) for d in got["date"]] == ["2011-03-04", "2011-03-04"]
+
+
+@pytest.mark.parametrize("day", ["0001-01-01", "9999-12-31"])
+def test_dates_at_the_ends_of_the_calendar_are_refused(stories, tmp_path, day):
+    with pytest.raises(ArchiveError, match=f"out of range.*{day}"):
+        read_archive(_dated(stories, tmp_path, ["2011-01-26", day]))
+
+
 def test_a_story_that_is_a_json_object_is_refused_naming_its_line(tmp_path):
     path = tmp_path / "a.jsonl"
     lines = [
@@ -110,6 +121,29 @@ def test_a_story_that_is_a_json_object_is_refused_naming_its_line(tmp_path):
     path.write_text("\n".join(json.dumps(x) for x in lines) + "\n")
     with pytest.raises(ArchiveError, match="column 'story' holds a dict, not text, in line 2"):
         read_archive(path, Columns(date_from=None))
+
+
+def test_a_jsonl_line_that_is_no_object_is_named(tmp_path):
+    path = tmp_path / "a.jsonl"
+    path.write_text('{"id": "a", "language": "en", "story": "x"}\n42\n')
+    with pytest.raises(ArchiveError, match="line 2 is '42', not a JSON object"):
+        read_archive(path, Columns(date=None, title=None, date_from=None))
+
+
+def test_a_parquet_file_with_a_garbage_footer_is_named(stories, tmp_path):
+    path = tmp_path / "a.parquet"
+    stories.to_parquet(path)
+    data = bytearray(path.read_bytes())
+    size = int.from_bytes(data[-8:-4], "little")  # the footer's length
+    data[-8 - size // 2 : -8] = bytes(size // 2)  # its metadata half zeros: pyarrow raises an OSError
+    path.write_bytes(bytes(data))
+    with pytest.raises(ArchiveError, match="cannot read .* as PARQUET"):
+        read_archive(path)
+
+
+def test_a_date_pattern_that_is_no_regex_is_named():
+    with pytest.raises(ArchiveError, match="is not a regular expression"):
+        read_archive(FIXTURE, Columns(date_pattern="(unclosed"))
 
 
 # --- settings (fast) ---------------------------------------------------------------------------------
@@ -167,6 +201,16 @@ def _decide_at_once(path: str, tgt_id: str, note: str, barrier) -> None:
     folder = CorpusFolder.open(Path(path))
     barrier.wait()
     corpus_review.decide(folder, tgt_id, "none", note=note)
+
+
+@pytest.mark.slow
+def test_an_archive_without_dates_is_refused_by_the_pair_stage_with_a_way_out(root):
+    out = _fails(
+        "corpus", "build", FIXTURE, "--name", "undated", "--date-col", "", "--date-from", "", "--root", root
+    )
+    assert "can be paired" in out and "--date-col" in out
+    stages = _manifest(root / "corpora" / "undated")["stages"]
+    assert stages["import"]["status"] == "done" and "pair" not in stages  # not left running
 
 
 @pytest.mark.slow

@@ -9,9 +9,11 @@ an empty archive, dates that cannot be parsed (the rows are named).
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from dataclasses import asdict, dataclass
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -104,15 +106,32 @@ def _read_table(path: Path, fmt: str) -> pd.DataFrame:
             df = pd.read_json(path, lines=True, dtype=False)
         else:
             df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
-    except (pa.ArrowException, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
+    except (pa.ArrowException, OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise ArchiveError(f"cannot read {path} as {fmt.upper()}: {first}") from exc
+    except (TypeError, AttributeError) as exc:  # pandas on a JSONL line that is no object (``42``)
+        raise ArchiveError(f"cannot read {path} as JSONL: {_jsonl_problem(path) or exc}") from exc
     if fmt == "csv" and len(df.columns) and str(df.columns[0]).startswith("Unnamed: 0"):
         df = df.drop(columns=df.columns[0])  # the index column of ``to_csv``
     if isinstance(df.index, pd.RangeIndex) and df.index.start == 0 and df.index.step == 1:
         return df
     named = any(n is not None for n in df.index.names)
     return df.reset_index(drop=not named or any(n in df.columns for n in df.index.names))
+
+
+def _jsonl_problem(path: Path) -> str:
+    """The first line of a JSONL file that is not a JSON object, named."""
+    with Path(path).open(encoding="utf-8", errors="replace") as fh:
+        for number, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                value = json.loads(line)
+            except ValueError:
+                return f"line {number} is not JSON"
+            if not isinstance(value, dict):
+                return f"line {number} is {line.strip()[:40]!r}, not a JSON object (one story a line)"
+    return ""
 
 
 def _text_column(df: pd.DataFrame, name: str, path: Path | None = None) -> pd.Series:
@@ -132,6 +151,7 @@ def _text_column(df: pd.DataFrame, name: str, path: Path | None = None) -> pd.Se
 
 
 _NUMERIC_DATE = re.compile(r"\s*(\d{1,2})([/.\-])(\d{1,2})\2(\d{4})\s*$")  # 03/04/2011: which first?
+_FIRST_DAY, _LAST_DAY = date(1000, 1, 1), date(8999, 12, 31)  # far from the ends of the calendar
 
 
 def _epoch_dates(col: pd.Series) -> pd.Series:
@@ -181,16 +201,34 @@ def _day_month(values: pd.Series, ids: pd.Series, what: str, path: Path) -> pd.S
     return out
 
 
+def _one_date(value: str | None) -> date | None:
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return None
+    return None if stamp is pd.NaT else stamp.date()
+
+
 def _parse_dates(values: pd.Series, ids: pd.Series, what: str, path: Path) -> pd.Series:
     values = _day_month(values.astype(object), ids, what, path)
-    parsed = pd.to_datetime(values, errors="coerce", format="mixed")
-    bad = values.notna() & parsed.isna()
+    try:
+        dates = pd.to_datetime(values, errors="coerce", format="mixed").dt.date
+    except (ValueError, TypeError, OverflowError):  # mixed time zones: each date as written, in its zone
+        dates = values.map(lambda v: None if v is None else _one_date(v))
+    dates = dates.map(lambda d: d if isinstance(d, date) and d is not pd.NaT else None)
+    bad = values.notna() & dates.isna()
     if bad.any():
         raise ArchiveError(
             f"{path}: {what} cannot be read as a date in {int(bad.sum())} row(s): "
             f"{_shown(ids, values, bad)}. Use YYYY-MM-DD, or name another column with --date-col"
         )
-    return parsed.dt.date
+    odd = dates.map(lambda d: d is not None and not _FIRST_DAY <= d <= _LAST_DAY)
+    if odd.any():
+        raise ArchiveError(
+            f"{path}: {what} holds dates out of range (years 1000 to 8999) in {int(odd.sum())} row(s): "
+            f"{_shown(ids, values, odd)}. Give the real dates, or leave them empty"
+        )
+    return dates
 
 
 def read_archive(path: Path, columns: Columns = Columns()) -> pd.DataFrame:
@@ -239,7 +277,13 @@ def read_archive(path: Path, columns: Columns = Columns()) -> pd.DataFrame:
     )
     source = pd.Series(["column" if d is not None and d == d else "none" for d in dates])
     if columns.date_from:
-        pattern = re.compile(columns.date_pattern)
+        try:
+            pattern = re.compile(columns.date_pattern)
+        except (re.error, TypeError) as exc:
+            raise ArchiveError(
+                f"--date-pattern {columns.date_pattern!r} is not a regular expression ({exc}): give one with "
+                "three groups, year, month and day"
+            ) from None
         if pattern.groups < 3:
             raise ArchiveError(
                 f"--date-pattern {columns.date_pattern!r} needs three groups: year, month and day"

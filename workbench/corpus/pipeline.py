@@ -256,6 +256,20 @@ def _pairable(docs: pd.DataFrame, params: pairing.PairParams) -> tuple[pd.DataFr
     return docs[ok & docs["language"].isin([params.src, params.tgt])], targets
 
 
+def _check_pairable(docs: pd.DataFrame, pairable: pd.DataFrame, params: pairing.PairParams) -> None:
+    """CorpusError when no story of one of the languages can take part in pairing, saying why."""
+    for side, lang in (("--src", params.src), ("--tgt", params.tgt)):
+        if (pairable["language"] == lang).any():
+            continue
+        stories = docs[docs["language"] == lang]
+        undated = int(stories["date"].isna().sum())
+        raise CorpusError(
+            f"no story in {lang!r} ({side}) can be paired: {undated} of {len(stories)} have no date, the "
+            "others are empty or duplicates. Candidates are found by date: rebuild with --date-col (or "
+            "--date-from and --date-pattern) naming where the dates are"
+        )
+
+
 def relations(
     docs: pd.DataFrame, params: pairing.PairParams
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
@@ -296,8 +310,9 @@ def run_pair(
     check_languages(params)
     _check_stories(folder, params)
     docs = folder.read("documents").to_pandas()
-    _start(folder, "pair", print_)
     pairable, targets = _pairable(docs, params)
+    _check_pairable(docs, pairable, params)
+    _start(folder, "pair", print_)
     cache = False  # use-m3 composes windows from each story's sentences: a vector cache would only grow
 
     # 1. features: lead vectors, numbers, names (kept across parameter changes that do not touch them)
