@@ -7,15 +7,18 @@ The tests marked slow run the real pipeline on a copy of the corpus built from t
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from cli_run import run
 from corpus_mini import mini_corpus
 
-from workbench.corpus import CorpusError, CorpusFolder
+from workbench.corpus import CorpusError, CorpusFolder, open_corpus
 from workbench.corpus import review as corpus_review
 from workbench.corpus.archive import ArchiveError, Columns, read_archive
 from workbench.corpus.documents import ImportParams
@@ -187,6 +190,62 @@ def test_a_manifest_never_holds_nan(tmp_path):
     assert not (tmp_path / "c" / "manifest.json").exists()
 
 
+# --- the corpus folder (fast) ------------------------------------------------------------------------
+
+
+def test_the_column_lists_agree_with_the_writers():
+    from workbench.corpus.documents import DOCUMENT_SCHEMA, SENTENCE_SCHEMA
+    from workbench.corpus.folder import COLUMNS
+    from workbench.corpus.pipeline import LINK_SCHEMA, _pairs_table
+
+    assert set(COLUMNS["documents"]) == set(DOCUMENT_SCHEMA.names)
+    assert set(COLUMNS["sentences"]) == set(SENTENCE_SCHEMA.names)
+    assert set(COLUMNS["links"]) == set(LINK_SCHEMA.names)
+    assert set(COLUMNS["decisions"]) == set(corpus_review.DECISION_SCHEMA.names)
+    row = {"tgt_id": "a", "src_id": "b", "score": 1.0, "margin": 1.0, "decision": "auto", "reason": ""}
+    row |= {"decided_by": "machine", "best_candidate": "b", "candidates": ["b"]}
+    assert set(COLUMNS["pairs"]) == set(_pairs_table(pd.DataFrame([row])).column_names)
+
+
+@pytest.mark.parametrize(
+    "manifest", ['{"format": "workbench.corpus/1", "stages": "oops"}', "{not json", "[]"]
+)
+def test_a_damaged_manifest_is_refused_but_taken_by_a_build_that_starts_over(tmp_path, manifest):
+    from workbench.corpus import create_or_open
+
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "manifest.json").write_text(manifest)
+    with pytest.raises(CorpusError, match="--rebuild"):
+        CorpusFolder.open(folder)
+    taken = create_or_open(tmp_path, None, folder)
+    assert taken.damaged and "--rebuild" in taken.damaged
+    assert taken.stage("import") == {}
+
+
+def test_a_corpus_folder_that_lost_its_manifest_is_a_corpus_still(tmp_path):
+    folder = tmp_path / "c"
+    folder.mkdir()
+    (folder / "decisions.parquet").write_bytes(b"")
+    assert CorpusFolder.create(folder, "c").stage("import") == {}
+    (tmp_path / "d").mkdir()
+    (tmp_path / "d" / "notes.txt").write_text("mine")
+    with pytest.raises(CorpusError, match="holds other files"):
+        CorpusFolder.create(tmp_path / "d", "d")
+
+
+def test_a_table_with_other_columns_or_garbage_is_no_table(tmp_path):
+    folder = CorpusFolder.create(tmp_path / "c", "c")
+    folder.save()
+    pq.write_table(pa.table({"tgt_id": ["a"], "other": [1]}), folder.table_path("pairs"))
+    assert not folder.valid("pairs")
+    with pytest.raises(CorpusError, match="not a pairs table .*lacks src_id.*corpus pair"):
+        folder.read("pairs")
+    folder.table_path("links").write_bytes(b"PAR1 garbage PAR1")
+    with pytest.raises(CorpusError, match="cannot be read.*corpus align"):
+        folder.read("links")
+
+
 # --- on a real corpus (slow) -------------------------------------------------------------------------
 
 
@@ -201,6 +260,58 @@ def _decide_at_once(path: str, tgt_id: str, note: str, barrier) -> None:
     folder = CorpusFolder.open(Path(path))
     barrier.wait()
     corpus_review.decide(folder, tgt_id, "none", note=note)
+
+
+@pytest.mark.slow
+def test_a_pairs_table_with_other_columns_is_named_and_rerunning_its_stage_mends_it(root, tmp_path):
+    path = root / "corpora" / "mini"
+    pairs = pd.read_parquet(path / "pairs.parquet")
+    pairs.rename(columns={"decision": "verdict"}).to_parquet(path / "pairs.parquet")
+    for args in (
+        ("corpus", "pairs", "mini"),
+        ("corpus", "decide", "mini", "2012-09484", "--none"),
+        ("corpus", "export", "mini", "--out", tmp_path / "x.jsonl"),
+    ):
+        out = _fails(*args, "--root", root)
+        assert "is not a pairs table (it lacks decision)" in out and "corpus pair" in out
+    again = run("corpus", "pair", "mini", "--root", root)  # the advice: re-run the stage
+    assert again.exit_code == 0 and "already done" not in again.output
+    assert pd.read_parquet(path / "pairs.parquet").equals(pairs)
+
+
+@pytest.mark.slow
+def test_garbage_links_are_named_by_the_export_and_realigning_mends_them(root, tmp_path):
+    path = root / "corpora" / "mini"
+    links = (path / "links.parquet").read_bytes()
+    (path / "links.parquet").write_bytes(b"PAR1" + os.urandom(500) + b"PAR1")
+    out = _fails("corpus", "export", "mini", "--out", tmp_path / "x.jsonl", "--root", root)
+    assert "cannot be read" in out and "corpus align" in out
+    assert run("corpus", "align", "mini", "--root", root).exit_code == 0
+    assert (path / "links.parquet").read_bytes() == links
+    assert run("corpus", "export", "mini", "--out", tmp_path / "x.jsonl", "--root", root).exit_code == 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", ["oops", "unreadable", "deleted"])
+def test_a_damaged_or_deleted_manifest_is_mended_by_the_command_the_message_names(root, damage):
+    path = root / "corpora" / "mini"
+    corpus_review.decide(open_corpus(root, "mini"), "2012-09484", "none")
+    if damage == "oops":
+        manifest = _manifest(path)
+        manifest["stages"] = "oops"
+        (path / "manifest.json").write_text(json.dumps(manifest))
+    elif damage == "unreadable":
+        (path / "manifest.json").write_bytes(b"\xff{")
+    else:
+        (path / "manifest.json").unlink()
+    if damage != "deleted":
+        assert "--rebuild" in _fails("corpus", "status", "mini", "--root", root)
+        assert "--rebuild" in _fails("corpus", "build", FIXTURE, "--name", "mini", "--root", root)
+    rebuilt = run("corpus", "build", FIXTURE, "--name", "mini", "--rebuild", "--root", root)
+    assert rebuilt.exit_code == 0, rebuilt.output
+    assert all(s["status"] == "done" for s in _manifest(path)["stages"].values())
+    pairs = pd.read_parquet(path / "pairs.parquet").set_index("tgt_id")
+    assert pairs.loc["2012-09484", "decided_by"] == "person"  # the person's decision survived
 
 
 @pytest.mark.slow

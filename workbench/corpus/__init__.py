@@ -64,14 +64,15 @@ def list_corpora(root: Path) -> list[CorpusFolder]:
 
 
 def create_or_open(root: Path, name: str | None, out: Path | None) -> CorpusFolder:
-    """The corpus ``--name`` (under ``<root>/corpora``) or ``--out`` names, created if new."""
+    """The corpus ``--name`` (under ``<root>/corpora``) or ``--out`` names, created if new. One whose
+    manifest cannot be used comes back with ``damaged`` set: only a build with ``rebuild`` takes it."""
     if (name is None) == (out is None):
         raise CorpusError("give the corpus a --name (a folder under corpora/) or an --out folder")
     path = (
         Path(root) / CORPORA / validate_name(name) if name is not None else Path(out).expanduser().resolve()
     )
-    if (path / "manifest.json").is_file():
-        return CorpusFolder.open(path)
+    if (path / "manifest.json").is_file():  # damaged: refused, but by a build that starts it over
+        return CorpusFolder.damaged_or_new(path, name or path.name)
     return CorpusFolder.create(path, name or path.name)
 
 
@@ -151,6 +152,16 @@ def write_pairs_csv(frame: pd.DataFrame, out: Path) -> None:
 
 def status(folder: CorpusFolder) -> dict:
     """What a person wants to know of a corpus: its source, stages, stories, pairs and links."""
+    try:
+        return _status(folder)
+    except (AttributeError, KeyError, TypeError):
+        raise CorpusError(
+            f"the manifest of corpus {folder.name} is damaged (its counts cannot be read): start its stages "
+            "over with `workbench corpus build ARCHIVE ... --rebuild` (decisions are kept)"
+        ) from None
+
+
+def _status(folder: CorpusFolder) -> dict:
     m = folder.manifest
     stages = {s: m.get("stages", {}).get(s, {}) for s in STAGES}
     tables: dict[str, list[tuple[str, int]]] = {}

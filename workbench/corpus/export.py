@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
 from workbench.corpus.folder import CorpusError, CorpusFolder
@@ -65,8 +66,20 @@ def _version(doc_id: str, language: str, kind: str, origin: str, created: dateti
 
 def _link_groups(folder: CorpusFolder) -> Iterator[pd.DataFrame]:
     """The links table one target story at a time (it is sorted by target id and link), streamed."""
+    folder.check("links")
+    path = folder.table_path("links")
+    try:
+        yield from _groups(pq.ParquetFile(path).iter_batches(batch_size=10_000))
+    except (OSError, pa.ArrowException) as exc:
+        raise CorpusError(
+            f"{path} cannot be read ({str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}): "
+            f"run the align stage again (`workbench corpus align {folder.path}`), which rewrites it"
+        ) from None
+
+
+def _groups(batches) -> Iterator[pd.DataFrame]:
     carry = None
-    for batch in pq.ParquetFile(folder.table_path("links")).iter_batches(batch_size=10_000):
+    for batch in batches:
         frame = batch.to_pandas()
         if carry is not None:
             frame = pd.concat([carry, frame], ignore_index=True)

@@ -13,7 +13,8 @@ Layout::
 
 Every file is written atomically (``workbench.store.files``). A stage writes its parts as it goes, one per
 batch, so a killed run resumes from the parts and loses at most the batch in progress; its table replaces
-the old one only when the stage is done, so a failed stage leaves the table as it was.
+the old one only when the stage is done, so a failed stage leaves the table as it was. A table is checked
+for its columns when it is read, and one that fails the check counts as not written.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from workbench.errors import WorkbenchError
 from workbench.store import files as storage
 
 __all__ = [
+    "COLUMNS",
     "CORPORA",
     "FORMAT",
     "TABLES",
@@ -45,6 +47,7 @@ __all__ = [
     "StageWork",
     "check_numbers",
     "fingerprint",
+    "is_corpus_folder",
     "resolve",
     "validate_name",
 ]
@@ -55,6 +58,27 @@ FORMAT = "workbench.corpus/1"
 CORPORA = "corpora"  # the folder of corpora in a workbench folder
 MANIFEST = "manifest.json"
 TABLES = ("documents", "sentences", "candidates", "pairs", "links", "decisions")
+# The columns each table must have (what its writer writes and its readers use).
+COLUMNS = {
+    "documents": (
+        "doc_id", "row", "language", "label", "lang_guess", "lang_prob", "date", "date_source", "title",
+        "text", "n_chars", "n_sentences", "text_hash", "duplicate_of", "near_duplicate_of", "flags",
+    ),
+    "sentences": ("doc_id", "idx", "sent_id", "paragraph", "text"),
+    "candidates": (
+        "tgt_id", "src_id", "rank", "day_diff", "sim", "numbers", "names", "length", "score", "match_src",
+        "match_tgt", "final",
+    ),
+    "pairs": (
+        "tgt_id", "src_id", "score", "margin", "decision", "reason", "decided_by", "best_candidate",
+        "candidates",
+    ),
+    "links": (
+        "tgt_id", "src_id", "link", "src_sent_ids", "tgt_sent_ids", "src_text", "tgt_text", "src_sents",
+        "tgt_sents", "score", "kind",
+    ),
+    "decisions": ("tgt_id", "decision", "src_id", "note", "at"),
+}  # fmt: skip
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 
@@ -130,6 +154,7 @@ class CorpusFolder:
 
     path: Path
     manifest: dict
+    damaged: str | None = None  # why the manifest on disk cannot be used (it is ignored: see damaged_or_new)
 
     @classmethod
     def open(cls, path: Path) -> CorpusFolder:
@@ -141,27 +166,32 @@ class CorpusFolder:
             raise CorpusError(
                 f"no corpus in {path}{hint}: build one with `workbench corpus build ARCHIVE --name NAME`"
             )
-        try:
-            manifest = json.loads(file.read_text("utf-8"))
-        except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
-            raise CorpusError(
-                f"{file} cannot be read ({exc}); "
-                "rebuild the corpus with `workbench corpus build ... --rebuild`"
-            ) from exc
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise CorpusError(f"{file} is not a workbench corpus manifest (format {FORMAT!r} expected)")
-        return cls(path, manifest)
+        return cls(path, _read_manifest(file))
 
     @classmethod
     def create(cls, path: Path, name: str) -> CorpusFolder:
         """A new corpus at ``path``; the folder is made on the first save (a build that fails on its input
-        leaves nothing behind)."""
+        leaves nothing behind). A corpus folder whose manifest was deleted is taken as a new corpus: its
+        stages are redone, and the person's decisions in it are kept."""
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise CorpusError(f"{path} exists and is not a folder: choose another --out")
         if path.is_dir() and any(path.iterdir()) and not (path / MANIFEST).exists():
-            raise CorpusError(f"{path} is a folder that holds other files: choose an empty or new folder")
-        return cls(path, {"format": FORMAT, "name": name, "created": _now(), "stages": {}})
+            if not is_corpus_folder(path):
+                raise CorpusError(f"{path} is a folder that holds other files: choose an empty or new folder")
+            log.warning("%s has lost its manifest: its stages are redone (decisions are kept)", path)
+        return cls(path, _new_manifest(name))
+
+    @classmethod
+    def damaged_or_new(cls, path: Path, name: str) -> CorpusFolder:
+        """The corpus at ``path`` if its manifest is sound; else a new one (``create``), with ``damaged``
+        set to why the manifest cannot be used, for a build that starts it over (``--rebuild``)."""
+        try:
+            return cls.open(path)
+        except CorpusError as exc:
+            if not (Path(path) / MANIFEST).is_file():
+                return cls.create(path, name)
+            return cls(Path(path), _new_manifest(name), damaged=str(exc))
 
     @property
     def name(self) -> str:
@@ -182,6 +212,7 @@ class CorpusFolder:
             storage.atomic_write_text(self.path / MANIFEST, text)
         except OSError as exc:
             raise CorpusError(f"cannot write {self.path / MANIFEST}: {exc.strerror or exc}") from exc
+        self.damaged = None  # the manifest on disk is this one now
 
     def table_path(self, table: str) -> Path:
         return self.path / f"{table}.parquet"
@@ -189,14 +220,43 @@ class CorpusFolder:
     def has(self, table: str) -> bool:
         return self.table_path(table).is_file()
 
-    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
+    def valid(self, table: str) -> bool:
+        """True if the table is there, readable as Parquet and has its columns (``COLUMNS``)."""
+        try:
+            self.check(table)
+        except CorpusError:
+            return False
+        return True
+
+    def check(self, table: str) -> None:
+        """CorpusError, saying how to get it back, if the table is missing, unreadable or lacks columns."""
         path = self.table_path(table)
         if not path.is_file():
             raise CorpusError(f"{self.name} has no {table} table yet: run `workbench corpus build` first")
         try:
+            names = pq.read_schema(path).names
+        except (OSError, pa.ArrowException) as exc:
+            raise CorpusError(f"{path} cannot be read ({_first(exc)}): {self._advice(table)}") from None
+        missing = [c for c in COLUMNS.get(table, ()) if c not in names]
+        if missing:
+            raise CorpusError(
+                f"{path} is not a {table} table (it lacks {', '.join(missing)}): {self._advice(table)}"
+            )
+
+    def _advice(self, table: str) -> str:
+        if table == "decisions":
+            return "it holds a person's decisions: restore it from a copy, or remove it to start them over"
+        stage = {"documents": "import", "sentences": "import", "links": "align"}.get(table, "pair")
+        run = "build ARCHIVE --out FOLDER" if stage == "import" else f"{stage} {self.path}"
+        return f"run the {stage} stage again (`workbench corpus {run}`), which rewrites it"
+
+    def read(self, table: str, columns: list[str] | None = None) -> pa.Table:
+        self.check(table)
+        path = self.table_path(table)
+        try:
             return pq.read_table(path, columns=columns)
         except (OSError, pa.ArrowException) as exc:
-            raise CorpusError(f"{path} cannot be read ({exc}): run the stage that writes it again") from exc
+            raise CorpusError(f"{path} cannot be read ({_first(exc)}): {self._advice(table)}") from None
 
     def write(self, table: str, data: pa.Table) -> None:
         write_table(self.table_path(table), data)
@@ -210,6 +270,60 @@ class CorpusFolder:
 
     def work(self, stage: str, print_: str) -> StageWork:
         return StageWork(self.path / ".work" / stage, print_)
+
+
+def _first(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def _new_manifest(name: str) -> dict:
+    return {"format": FORMAT, "name": name, "created": _now(), "stages": {}}
+
+
+def is_corpus_folder(path: Path) -> bool:
+    """True if ``path`` holds a corpus's files (its manifest, a table or stage work)."""
+    path = Path(path)
+    names = [MANIFEST, ".work", *(f"{t}.parquet" for t in TABLES)]
+    return any((path / n).exists() for n in names)
+
+
+_SECTIONS = ("stages", "params", "source", "import", "pair", "align", "versions", "languages")
+
+
+def _read_manifest(file: Path) -> dict:
+    """The parsed manifest; CorpusError (with the way out) when it is unreadable or not a manifest."""
+    rebuild = "start its stages over with `workbench corpus build ARCHIVE ... --rebuild` (decisions are kept)"
+    try:
+        manifest = json.loads(file.read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise CorpusError(f"{file} cannot be read ({_first(exc)}); {rebuild}") from None
+    if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+        raise CorpusError(
+            f"{file} is not a workbench corpus manifest (format {FORMAT!r} expected); {rebuild}"
+        )
+    bad = [k for k in _SECTIONS if k in manifest and not isinstance(manifest[k], dict)]
+    stages = manifest.get("stages", {})
+    if isinstance(stages, dict):
+        bad += [f"stages.{k}" for k, v in stages.items() if not isinstance(v, dict)]
+    params = manifest.get("params", {})
+    if isinstance(params, dict):
+        bad += [f"params.{k}" for k, v in params.items() if not isinstance(v, dict)]
+    bad += [k for k in ("name", "created") if k in manifest and not isinstance(manifest[k], str)]
+    if bad or _has_nan(manifest):
+        shown = ", ".join(bad) or "a number that is not finite"
+        raise CorpusError(f"{file} is damaged ({shown}); {rebuild}")
+    return manifest
+
+
+def _has_nan(value: object) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, dict):
+        return any(map(_has_nan, value.values()))
+    if isinstance(value, list):
+        return any(map(_has_nan, value))
+    return False
 
 
 def _listing(folder: Path) -> str:

@@ -104,8 +104,11 @@ class _Clock:
 
 
 def _done(folder: CorpusFolder, stage: str, print_: str, tables: tuple[str, ...]) -> bool:
+    """True if the stage is done with these inputs and its tables are there, readable and whole."""
     info = folder.stage(stage)
-    return info.get("status") == "done" and info.get("fingerprint") == print_ and all(map(folder.has, tables))
+    return (
+        info.get("status") == "done" and info.get("fingerprint") == print_ and all(map(folder.valid, tables))
+    )
 
 
 def _start(folder: CorpusFolder, stage: str, print_: str) -> None:
@@ -160,6 +163,11 @@ def source_info(archive: Path) -> dict:
     }
 
 
+def _check_damaged(folder: CorpusFolder, rebuild: bool) -> None:
+    if folder.damaged and not rebuild:
+        raise CorpusError(folder.damaged)
+
+
 def run_import(
     folder: CorpusFolder,
     archive: Path,
@@ -171,7 +179,13 @@ def run_import(
     stories: pd.DataFrame | None = None,
 ) -> bool:
     """Read, clean and segment the archive into ``documents`` and ``sentences``. False if it was done.
-    ``stories``: the archive already read (``read_archive``)."""
+    ``stories``: the archive already read (``read_archive``). ``rebuild``: from a changed archive, or
+    over a damaged manifest."""
+    _check_damaged(folder, rebuild)
+    return _import(folder, archive, columns, params, engine, progress, rebuild, stories)
+
+
+def _import(folder, archive, columns, params, engine, progress, rebuild, stories) -> bool:
     engine = engine or LocalEngine()
     columns, params = columns or Columns(), params or docs_mod.ImportParams()
     source = source_info(archive)
@@ -391,7 +405,14 @@ def redecide(folder: CorpusFolder) -> None:
     info = folder.stage("pair")
     if info.get("status") != "done":
         raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")
-    params = pairing.PairParams(**folder.manifest["params"]["pair"])
+    saved = folder.manifest.get("params", {}).get("pair")
+    try:
+        params = pairing.PairParams(**saved)
+    except TypeError:
+        raise CorpusError(
+            f"the pair settings in the manifest of corpus {folder.name} are damaged ({saved!r}): run "
+            f"`workbench corpus pair {folder.path}` again"
+        ) from None
     person = _person_decisions(folder)
     docs = folder.read("documents").to_pandas()
     _decide(folder, params, folder.read("candidates").to_pandas(), docs, person)
@@ -620,6 +641,13 @@ def build(
     rebuild: bool = False,
 ) -> dict[str, bool]:
     """Run the three stages in turn; returns which ran (False: already done with these settings)."""
+    _check_damaged(folder, rebuild)
+    return _build(
+        folder, archive, columns, import_params, pair_params, align_settings, engine, progress, rebuild
+    )
+
+
+def _build(folder, archive, columns, import_params, pair_params, align_settings, engine, progress, rebuild):
     engine = engine or LocalEngine()
     check_languages(pair_params)
     stories = None
