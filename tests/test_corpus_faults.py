@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -260,6 +261,31 @@ def _decide_at_once(path: str, tgt_id: str, note: str, barrier) -> None:
     folder = CorpusFolder.open(Path(path))
     barrier.wait()
     corpus_review.decide(folder, tgt_id, "none", note=note)
+
+
+@pytest.mark.slow
+def test_vanished_decisions_are_refused_until_restored_or_given_up(root):
+    path = root / "corpora" / "mini"
+    corpus_review.decide(open_corpus(root, "mini"), "2012-09484", "accepted", note="read both")
+    assert pq.read_table(path / BACKUP).equals(pq.read_table(path / "decisions.parquet"))
+    (path / "decisions.parquet").unlink()
+    pairs = (path / "pairs.parquet").read_bytes()
+    out = _fails("corpus", "build", FIXTURE, "--name", "mini", "--root", root)
+    assert "are gone" in out and f"cp {path / BACKUP} {path / 'decisions.parquet'}" in out
+    assert "delete" in out
+    assert (path / "pairs.parquet").read_bytes() == pairs  # the last copy of the person's rows is kept
+    assert "are gone" in _fails("corpus", "decide", "mini", "2012-09483", "--none", "--root", root)
+    assert "are gone" in _fails("corpus", "pair", "mini", "--root", root)
+    shutil.copy(path / BACKUP, path / "decisions.parquet")  # restored as the message says
+    assert run("corpus", "build", FIXTURE, "--name", "mini", "--root", root).exit_code == 0
+    pairs = pd.read_parquet(path / "pairs.parquet").set_index("tgt_id")
+    assert pairs.loc["2012-09484", "decided_by"] == "person"
+    (path / "decisions.parquet").unlink()
+    (path / BACKUP).unlink()  # given up, as the message says
+    assert run("corpus", "build", FIXTURE, "--name", "mini", "--root", root).exit_code == 0
+    assert pd.read_parquet(path / "pairs.parquet").set_index("tgt_id").loc["2012-09484", "decided_by"] == (
+        "machine"
+    )
 
 
 @pytest.mark.slow

@@ -9,6 +9,7 @@ Layout::
     corpora/<name>/pairs.parquet      one row a target story: its source story (or none) and the decision
     corpora/<name>/links.parquet      the sentence links of every paired story
     corpora/<name>/decisions.parquet  decisions a person made (never overwritten by a run)
+    corpora/<name>/decisions.backup.parquet  a copy of them, written with every decision
     corpora/<name>/.work/<stage>/     parts written while a stage runs (removed when it is done)
 
 Every file is written atomically (``workbench.store.files``). A stage writes its parts as it goes, one per
@@ -38,6 +39,7 @@ from workbench.errors import WorkbenchError
 from workbench.store import files as storage
 
 __all__ = [
+    "BACKUP",
     "COLUMNS",
     "CORPORA",
     "FORMAT",
@@ -79,6 +81,7 @@ COLUMNS = {
     ),
     "decisions": ("tgt_id", "decision", "src_id", "note", "at"),
 }  # fmt: skip
+BACKUP = "decisions.backup.parquet"  # the copy of a person's decisions, written with them
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 
@@ -245,7 +248,10 @@ class CorpusFolder:
 
     def _advice(self, table: str) -> str:
         if table == "decisions":
-            return "it holds a person's decisions: restore it from a copy, or remove it to start them over"
+            backup = self.path / BACKUP
+            if backup.is_file():
+                return f"restore the person's decisions from their copy: cp {backup} {self.table_path(table)}"
+            return "it holds a person's decisions and has no copy; remove it to start them over"
         stage = {"documents": "import", "sentences": "import", "links": "align"}.get(table, "pair")
         run = "build ARCHIVE --out FOLDER" if stage == "import" else f"{stage} {self.path}"
         return f"run the {stage} stage again (`workbench corpus {run}`), which rewrites it"
@@ -257,6 +263,32 @@ class CorpusFolder:
             return pq.read_table(path, columns=columns)
         except (OSError, pa.ArrowException) as exc:
             raise CorpusError(f"{path} cannot be read ({_first(exc)}): {self._advice(table)}") from None
+
+    # --- a person's decisions ---------------------------------------------------------------------
+
+    def decisions(self) -> pa.Table | None:
+        """The decisions a person made (None: none yet). CorpusError when ``decisions.parquet`` is gone but
+        its copy is there (a person's work would be lost): the message says how to restore it, or to
+        start over without it. Writes the copy where a corpus made before copies were kept has none."""
+        backup = self.path / BACKUP
+        if not self.has("decisions"):
+            if backup.is_file():
+                path = self.table_path("decisions")
+                raise CorpusError(
+                    f"the decisions a person made in corpus {self.name} are gone ({path} is missing); "
+                    f"nothing was changed. Restore them from their copy: cp {backup} {path}; or, to start "
+                    f"over without them, delete {backup}"
+                )
+            return None
+        table = self.read("decisions")
+        if not backup.is_file():
+            write_table(backup, table)
+        return table
+
+    def save_decisions(self, table: pa.Table) -> None:
+        """Write the person's decisions, and their copy (``decisions.backup.parquet``)."""
+        self.write("decisions", table)
+        write_table(self.path / BACKUP, table)
 
     def write(self, table: str, data: pa.Table) -> None:
         write_table(self.table_path(table), data)
@@ -282,9 +314,9 @@ def _new_manifest(name: str) -> dict:
 
 
 def is_corpus_folder(path: Path) -> bool:
-    """True if ``path`` holds a corpus's files (its manifest, a table or stage work)."""
+    """True if ``path`` holds a corpus's files (its manifest, a table, a decisions copy or stage work)."""
     path = Path(path)
-    names = [MANIFEST, ".work", *(f"{t}.parquet" for t in TABLES)]
+    names = [MANIFEST, BACKUP, ".work", *(f"{t}.parquet" for t in TABLES)]
     return any((path / n).exists() for n in names)
 
 

@@ -443,7 +443,8 @@ def _with_sentences(folder: CorpusFolder, pairs: pd.DataFrame, ids: bool = True)
 
 
 def _person_decisions(folder: CorpusFolder) -> pd.DataFrame | None:
-    return folder.read("decisions").to_pandas() if folder.has("decisions") else None
+    table = folder.decisions()
+    return None if table is None else table.to_pandas()
 
 
 def _person_print(person: pd.DataFrame | None) -> list:
@@ -650,6 +651,7 @@ def build(
 def _build(folder, archive, columns, import_params, pair_params, align_settings, engine, progress, rebuild):
     engine = engine or LocalEngine()
     check_languages(pair_params)
+    _person_decisions(folder)  # refused before anything is written when a person's decisions vanished
     stories = None
     if folder.stage("import").get("status") != "done" or rebuild:  # check the input before writing anything
         stories = read_archive(archive, columns)

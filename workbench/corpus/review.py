@@ -57,6 +57,7 @@ def decide(
     doubtful), ``none`` (no translation in the archive) or ``clear`` (forget the person's decision)."""
     if decision not in (*PERSON, "clear"):
         raise CorpusError(f"unknown decision {decision!r}: use accepted, rejected, none or clear")
+    known = folder.decisions()  # refused when they vanished: a decision now would hide the loss
     pair = _pair_row(folder, tgt_id)
     current = pair["src_id"] if isinstance(pair["src_id"], str) else pair["best_candidate"]
     if decision in ("accepted", "rejected"):
@@ -74,11 +75,7 @@ def decide(
             )
     else:
         src_id = None
-    old = (
-        folder.read("decisions").to_pandas()
-        if folder.has("decisions")
-        else DECISION_SCHEMA.empty_table().to_pandas()
-    )
+    old = (known if known is not None else DECISION_SCHEMA.empty_table()).to_pandas()
     old = old[old["tgt_id"] != tgt_id]
     if decision != "clear":
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -86,8 +83,8 @@ def decide(
             [{"tgt_id": tgt_id, "decision": decision, "src_id": src_id, "note": note, "at": stamp}]
         )
         old = pd.concat([old, new], ignore_index=True) if len(old) else new
-    table = pa.Table.from_pandas(old.sort_values("tgt_id"), schema=DECISION_SCHEMA, preserve_index=False)
-    folder.write("decisions", table)
+    old = old[list(DECISION_SCHEMA.names)].sort_values("tgt_id")
+    folder.save_decisions(pa.Table.from_pandas(old, schema=DECISION_SCHEMA, preserve_index=False))
     pipeline.redecide(folder)
     return _pair_row(folder, tgt_id)
 
