@@ -7,6 +7,7 @@ The tests marked slow run the real pipeline on a copy of the corpus built from t
 from __future__ import annotations
 
 import json
+import multiprocessing
 import os
 import shutil
 import sys
@@ -261,6 +262,30 @@ def _decide_at_once(path: str, tgt_id: str, note: str, barrier) -> None:
     folder = CorpusFolder.open(Path(path))
     barrier.wait()
     corpus_review.decide(folder, tgt_id, "none", note=note)
+
+
+@pytest.mark.slow
+def test_two_decisions_at_once_are_both_kept(root):
+    path = root / "corpora" / "mini"
+    targets = sorted(pd.read_parquet(path / "pairs.parquet")["tgt_id"])
+    ctx = multiprocessing.get_context("fork")
+    for trial in range(8):
+        a, b = targets[(2 * trial) % len(targets)], targets[(2 * trial + 1) % len(targets)]
+        barrier = ctx.Barrier(2)
+        procs = [
+            ctx.Process(target=_decide_at_once, args=(str(path), t, f"trial {trial}", barrier))
+            for t in (a, b)
+        ]
+        for p in procs:
+            p.start()
+        for p in procs:
+            p.join(60)
+        assert [p.exitcode for p in procs] == [0, 0]
+        notes = pd.read_parquet(path / "decisions.parquet").set_index("tgt_id")["note"]
+        assert notes.get(a) == notes.get(b) == f"trial {trial}", trial
+    pairs = pd.read_parquet(path / "pairs.parquet").set_index("tgt_id")
+    decided = pd.read_parquet(path / "decisions.parquet")["tgt_id"]
+    assert (pairs.loc[decided, "decided_by"] == "person").all()
 
 
 @pytest.mark.slow

@@ -11,24 +11,29 @@ Layout::
     corpora/<name>/decisions.parquet  decisions a person made (never overwritten by a run)
     corpora/<name>/decisions.backup.parquet  a copy of them, written with every decision
     corpora/<name>/.work/<stage>/     parts written while a stage runs (removed when it is done)
+    corpora/<name>/.corpus.lock       while a process writes the corpus: who (see ``CorpusFolder.lock``)
 
 Every file is written atomically (``workbench.store.files``). A stage writes its parts as it goes, one per
 batch, so a killed run resumes from the parts and loses at most the batch in progress; its table replaces
-the old one only when the stage is done, so a failed stage leaves the table as it was. A table is checked
-for its columns when it is read, and one that fails the check counts as not written.
+the old one only when the stage is done, so a failed stage leaves the table as it was. Every writer
+(a build, a stage, a person's decision) holds the corpus's lock, so two never interleave; a table is
+checked for its columns when it is read, and one that fails the check counts as not written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import json
 import logging
 import math
+import os
 import re
 import secrets
 import shutil
-from dataclasses import dataclass
+from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -82,6 +87,8 @@ COLUMNS = {
     "decisions": ("tgt_id", "decision", "src_id", "note", "at"),
 }  # fmt: skip
 BACKUP = "decisions.backup.parquet"  # the copy of a person's decisions, written with them
+LOCK = "corpus"  # the corpus's lock: .corpus.lock
+_WAIT = 60.0  # seconds a writer waits for another (a decision takes a second or two)
 _NAME_RE = re.compile(r"^[a-z0-9][a-z0-9._-]{0,99}$")
 
 
@@ -158,6 +165,7 @@ class CorpusFolder:
     path: Path
     manifest: dict
     damaged: str | None = None  # why the manifest on disk cannot be used (it is ignored: see damaged_or_new)
+    _depth: int = field(default=0, repr=False, compare=False)  # how deep this process holds the lock
 
     @classmethod
     def open(cls, path: Path) -> CorpusFolder:
@@ -290,6 +298,46 @@ class CorpusFolder:
         self.write("decisions", table)
         write_table(self.path / BACKUP, table)
 
+    # --- the lock ---------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def lock(self, doing: str) -> Iterator[None]:
+        """Hold the corpus's lock while the block writes it (``doing``: "building", "deciding"). A writer
+        waits for another, up to a minute (a decision takes a second or two); then CorpusError, naming the
+        process. Held by this process already: just runs the block."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        made = not self.path.exists()
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CorpusError(f"cannot make {self.path}: {exc.strerror or exc}") from None
+        note = json.dumps({"pid": os.getpid(), "doing": doing, "since": _now()})
+        try:
+            with storage.locked_as(self.path / LOCK, note, _WAIT):
+                self._depth = 1
+                try:
+                    yield
+                finally:
+                    self._depth = 0
+        except storage.LockHeldError as exc:
+            pid, what, since = _holder(exc.holder)
+            shown = {"building": "built", "deciding": "changed by a person's decision"}.get(what, "written")
+            raise CorpusError(
+                f"corpus {self.name} is being {shown} by process {pid or '?'}"
+                + (f" (since {since})" if since else "")
+                + ": wait for it to finish, then run the command again"
+            ) from None
+        finally:
+            if made:
+                with contextlib.suppress(OSError):
+                    self.path.rmdir()  # only if nothing was written
+
     def write(self, table: str, data: pa.Table) -> None:
         write_table(self.table_path(table), data)
 
@@ -318,6 +366,17 @@ def is_corpus_folder(path: Path) -> bool:
     path = Path(path)
     names = [MANIFEST, BACKUP, ".work", *(f"{t}.parquet" for t in TABLES)]
     return any((path / n).exists() for n in names)
+
+
+def _holder(note: str) -> tuple[str, str, str]:
+    """(pid, what it is doing, since) from a lock's note."""
+    try:
+        info = json.loads(note)
+    except ValueError:
+        return "", "", ""
+    if not isinstance(info, dict):
+        return "", "", ""
+    return str(info.get("pid", "")), str(info.get("doing", "")), str(info.get("since", ""))
 
 
 _SECTIONS = ("stages", "params", "source", "import", "pair", "align", "versions", "languages")

@@ -402,6 +402,11 @@ def _decide(folder, params, candidates, docs, person) -> pd.DataFrame:
 def redecide(folder: CorpusFolder) -> None:
     """Decide the pairs again from the stored candidates, with the person's decisions as they are now (the
     pair stage's parameters unchanged): what ``review.decide`` calls, in a second, after a decision."""
+    with folder.lock("deciding"):
+        _redecide(folder)
+
+
+def _redecide(folder: CorpusFolder) -> None:
     info = folder.stage("pair")
     if info.get("status") != "done":
         raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")

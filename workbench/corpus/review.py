@@ -54,9 +54,17 @@ def decide(
 
     ``decision``: ``accepted`` (``src_id``, default the pair's current or best candidate), ``rejected``
     (the pair's current source story is wrong: the next candidate may take its place, at most as
-    doubtful), ``none`` (no translation in the archive) or ``clear`` (forget the person's decision)."""
+    doubtful), ``none`` (no translation in the archive) or ``clear`` (forget the person's decision).
+
+    Holds the corpus's lock from reading the decisions to re-deciding the pairs, so that two decisions at
+    once are both kept."""
     if decision not in (*PERSON, "clear"):
         raise CorpusError(f"unknown decision {decision!r}: use accepted, rejected, none or clear")
+    with folder.lock("deciding"):
+        return _decide(folder, tgt_id, decision, src_id, note)
+
+
+def _decide(folder: CorpusFolder, tgt_id: str, decision: str, src_id: str | None, note: str) -> dict:
     known = folder.decisions()  # refused when they vanished: a decision now would hide the loss
     pair = _pair_row(folder, tgt_id)
     current = pair["src_id"] if isinstance(pair["src_id"], str) else pair["best_candidate"]
