@@ -289,6 +289,34 @@ def test_two_decisions_at_once_are_both_kept(root):
 
 
 @pytest.mark.slow
+def test_a_decision_while_the_corpus_is_built_is_refused_and_stores_nothing(root):
+    path = root / "corpora" / "mini"
+    builder = CorpusFolder.open(path)
+    with builder.lock("building"):
+        out = _fails("corpus", "decide", "mini", "2012-09484", "--none", "--root", root)
+        assert f"being built by process {os.getpid()}" in out
+    assert not (path / "decisions.parquet").exists()
+    # a build that left the pair stage running: refused before anything is stored
+    manifest = _manifest(path)
+    manifest["stages"]["pair"]["status"] = "running"
+    (path / "manifest.json").write_text(json.dumps(manifest))
+    assert "has no pairs yet" in _fails("corpus", "decide", "mini", "2012-09484", "--none", "--root", root)
+    assert not (path / "decisions.parquet").exists()
+
+
+@pytest.mark.slow
+def test_a_decision_never_writes_back_a_stale_manifest(root):
+    path = root / "corpora" / "mini"
+    stale = open_corpus(root, "mini")  # as the app holds it
+    other = open_corpus(root, "mini")
+    with other.lock("building"):
+        other.manifest["align"]["links"] = 12345  # what a build wrote meanwhile
+        other.save()
+    corpus_review.decide(stale, "2012-09484", "none")
+    assert _manifest(path)["align"]["links"] == 12345
+
+
+@pytest.mark.slow
 def test_vanished_decisions_are_refused_until_restored_or_given_up(root):
     path = root / "corpora" / "mini"
     corpus_review.decide(open_corpus(root, "mini"), "2012-09484", "accepted", note="read both")

@@ -302,8 +302,9 @@ class CorpusFolder:
 
     @contextlib.contextmanager
     def lock(self, doing: str) -> Iterator[None]:
-        """Hold the corpus's lock while the block writes it (``doing``: "building", "deciding"). A writer
-        waits for another, up to a minute (a decision takes a second or two); then CorpusError, naming the
+        """Hold the corpus's lock while the block writes it (``doing``: "building", "deciding"), and read
+        the manifest again once it is held, so that no writer works from a stale one. A writer waits for
+        another's decision (a second or two); a build is not waited for: CorpusError at once, naming the
         process. Held by this process already: just runs the block."""
         if self._depth:
             self._depth += 1
@@ -319,7 +320,8 @@ class CorpusFolder:
             raise CorpusError(f"cannot make {self.path}: {exc.strerror or exc}") from None
         note = json.dumps({"pid": os.getpid(), "doing": doing, "since": _now()})
         try:
-            with storage.locked_as(self.path / LOCK, note, _WAIT):
+            with storage.locked_as(self.path / LOCK, note, _WAIT, lambda h: _holder(h)[1] != "building"):
+                self._reload()
                 self._depth = 1
                 try:
                     yield
@@ -337,6 +339,12 @@ class CorpusFolder:
             if made:
                 with contextlib.suppress(OSError):
                     self.path.rmdir()  # only if nothing was written
+
+    def _reload(self) -> None:
+        """The manifest as another writer left it (kept as it is for a new or a damaged corpus)."""
+        file = self.path / MANIFEST
+        if self.damaged is None and file.is_file():
+            self.manifest = _read_manifest(file)
 
     def write(self, table: str, data: pa.Table) -> None:
         write_table(self.table_path(table), data)

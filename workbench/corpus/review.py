@@ -57,7 +57,7 @@ def decide(
     doubtful), ``none`` (no translation in the archive) or ``clear`` (forget the person's decision).
 
     Holds the corpus's lock from reading the decisions to re-deciding the pairs, so that two decisions at
-    once are both kept."""
+    once are both kept; refused (nothing stored) while the corpus is being built."""
     if decision not in (*PERSON, "clear"):
         raise CorpusError(f"unknown decision {decision!r}: use accepted, rejected, none or clear")
     with folder.lock("deciding"):
@@ -65,6 +65,8 @@ def decide(
 
 
 def _decide(folder: CorpusFolder, tgt_id: str, decision: str, src_id: str | None, note: str) -> dict:
+    if folder.stage("pair").get("status") != "done":
+        raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")
     known = folder.decisions()  # refused when they vanished: a decision now would hide the loss
     pair = _pair_row(folder, tgt_id)
     current = pair["src_id"] if isinstance(pair["src_id"], str) else pair["best_candidate"]
