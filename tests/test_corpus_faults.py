@@ -10,6 +10,7 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -248,6 +249,21 @@ def test_a_table_with_other_columns_or_garbage_is_no_table(tmp_path):
         folder.read("links")
 
 
+def test_the_lock_refuses_a_second_builder_at_once_naming_the_first(tmp_path):
+    first, second = CorpusFolder.create(tmp_path / "c", "c"), CorpusFolder.create(tmp_path / "c", "c")
+    with first.lock("building"):
+        with (
+            pytest.raises(CorpusError, match=rf"being built by process {os.getpid()}"),
+            second.lock("building"),
+        ):
+            pass
+        with first.lock("deciding"):  # the holder itself goes on
+            pass
+    with second.lock("building"):
+        pass
+    assert not (tmp_path / "c").exists()  # nothing was written: no folder left behind
+
+
 # --- on a real corpus (slow) -------------------------------------------------------------------------
 
 
@@ -314,6 +330,21 @@ def test_a_decision_never_writes_back_a_stale_manifest(root):
         other.save()
     corpus_review.decide(stale, "2012-09484", "none")
     assert _manifest(path)["align"]["links"] == 12345
+
+
+@pytest.mark.slow
+def test_a_second_build_of_a_corpus_is_refused_naming_the_first(root):
+    holder = CorpusFolder.open(root / "corpora" / "mini")
+    with holder.lock("building"):
+        done = subprocess.run(
+            [*CLI, "corpus", "build", str(FIXTURE), "--name", "mini", "--root", str(root)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+    assert done.returncode == 1, done.stderr
+    assert f"being built by process {os.getpid()}" in " ".join(done.stderr.split())
+    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.slow

@@ -182,7 +182,8 @@ def run_import(
     ``stories``: the archive already read (``read_archive``). ``rebuild``: from a changed archive, or
     over a damaged manifest."""
     _check_damaged(folder, rebuild)
-    return _import(folder, archive, columns, params, engine, progress, rebuild, stories)
+    with folder.lock("building"):
+        return _import(folder, archive, columns, params, engine, progress, rebuild, stories)
 
 
 def _import(folder, archive, columns, params, engine, progress, rebuild, stories) -> bool:
@@ -308,6 +309,11 @@ def run_pair(
     folder: CorpusFolder, params: pairing.PairParams, engine=None, progress: Progress = _quiet
 ) -> bool:
     """Find each target story's source story: ``candidates`` and ``pairs``. False if it was done."""
+    with folder.lock("building"):
+        return _pair(folder, params, engine, progress)
+
+
+def _pair(folder: CorpusFolder, params: pairing.PairParams, engine, progress: Progress) -> bool:
     engine = engine or LocalEngine()
     upstream = folder.stage("import")
     if upstream.get("status") != "done":
@@ -583,6 +589,11 @@ def run_align(
     folder: CorpusFolder, settings: AlignSettings = AlignSettings(), engine=None, progress: Progress = _quiet
 ) -> bool:
     """Sentence-align every pair with a source story: ``links``. False if it was done."""
+    with folder.lock("building"):
+        return _align(folder, settings, engine, progress)
+
+
+def _align(folder: CorpusFolder, settings: AlignSettings, engine, progress: Progress) -> bool:
     engine = engine or LocalEngine()
     upstream = folder.stage("pair")
     if upstream.get("status") != "done":
@@ -646,11 +657,13 @@ def build(
     progress: Progress = _quiet,
     rebuild: bool = False,
 ) -> dict[str, bool]:
-    """Run the three stages in turn; returns which ran (False: already done with these settings)."""
+    """Run the three stages in turn; returns which ran (False: already done with these settings). Holds
+    the corpus's lock throughout: a second build of the same corpus is refused at once."""
     _check_damaged(folder, rebuild)
-    return _build(
-        folder, archive, columns, import_params, pair_params, align_settings, engine, progress, rebuild
-    )
+    with folder.lock("building"):
+        return _build(
+            folder, archive, columns, import_params, pair_params, align_settings, engine, progress, rebuild
+        )
 
 
 def _build(folder, archive, columns, import_params, pair_params, align_settings, engine, progress, rebuild):
