@@ -25,6 +25,7 @@ from workbench.corpus import CorpusError, CorpusFolder, open_corpus
 from workbench.corpus import review as corpus_review
 from workbench.corpus.archive import ArchiveError, Columns, read_archive
 from workbench.corpus.documents import ImportParams
+from workbench.corpus.export import CorpusExportOptions, export_corpus
 from workbench.corpus.pairing import PairParams
 from workbench.corpus.pipeline import AlignSettings
 
@@ -264,6 +265,17 @@ def test_the_lock_refuses_a_second_builder_at_once_naming_the_first(tmp_path):
     assert not (tmp_path / "c").exists()  # nothing was written: no folder left behind
 
 
+def test_an_export_into_a_corpus_folder_is_refused(tmp_path):
+    folder = CorpusFolder.create(tmp_path / "c", "c")
+    folder.save()
+    for out in ("decisions.parquet", "links.parquet", "manifest.json", "sub/x.tmx", "x.tmx"):
+        with pytest.raises(CorpusError, match="inside the corpus folder"):
+            export_corpus(folder, "tmx", tmp_path / "c" / out, CorpusExportOptions())
+    other = CorpusFolder.create(tmp_path / "other", "other")
+    with pytest.raises(CorpusError, match="inside the corpus folder"):
+        export_corpus(other, "jsonl", tmp_path / "c" / "x.jsonl", CorpusExportOptions())
+
+
 # --- on a real corpus (slow) -------------------------------------------------------------------------
 
 
@@ -345,6 +357,20 @@ def test_a_second_build_of_a_corpus_is_refused_naming_the_first(root):
     assert done.returncode == 1, done.stderr
     assert f"being built by process {os.getpid()}" in " ".join(done.stderr.split())
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_an_export_over_the_corpus_files_is_refused_and_they_stay(root):
+    path = root / "corpora" / "mini"
+    corpus_review.decide(open_corpus(root, "mini"), "2012-09484", "accepted")
+    for name in ("decisions.parquet", "links.parquet", "manifest.json"):
+        before = (path / name).read_bytes()
+        out = _fails("corpus", "export", "mini", "--out", path / name, "--format", "parquet", "--root", root)
+        assert "inside the corpus folder" in out
+        assert (path / name).read_bytes() == before
+    assert "inside the corpus folder" in _fails(
+        "corpus", "pairs", "mini", "--out", path / "x.csv", "--root", root
+    )
 
 
 @pytest.mark.slow

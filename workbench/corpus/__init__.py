@@ -21,7 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.corpus.folder import CORPORA, CorpusError, CorpusFolder, resolve, validate_name
+from workbench.corpus.folder import (
+    CORPORA,
+    CorpusError,
+    CorpusFolder,
+    refuse_inside_corpus,
+    resolve,
+    validate_name,
+)
 from workbench.corpus.pairing import DECISIONS
 from workbench.corpus.pipeline import STAGES, build, run_align, run_import, run_pair
 from workbench.store.files import atomic_writer
@@ -142,6 +149,7 @@ def write_pairs_csv(frame: pd.DataFrame, out: Path) -> None:
     """The pairs as CSV (runners-up space-separated), written atomically."""
     frame = frame.assign(candidates=[" ".join(c) for c in frame["candidates"]])
     out = Path(out)
+    refuse_inside_corpus(out)
     if out.is_dir():
         raise CorpusError(f"{out} is a folder: give a file name, e.g. {out / 'pairs.csv'}")
     if not out.parent.is_dir():

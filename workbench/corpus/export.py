@@ -18,7 +18,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workbench.corpus.folder import CorpusError, CorpusFolder
+from workbench.corpus.folder import CorpusError, CorpusFolder, refuse_inside_corpus
 from workbench.corpus.gold import ACCEPTED
 from workbench.corpus.pairing import DECISIONS
 from workbench.export import articles as ex
@@ -26,7 +26,7 @@ from workbench.store import alignments as store
 from workbench.store.texts import TextVersion
 from workbench.text.segment import Sentence
 
-__all__ = ["EXTRA", "CorpusExportOptions", "export_corpus", "records"]
+__all__ = ["EXTRA", "CorpusExportOptions", "check_out", "export_corpus", "records"]
 
 EXTRA = {"pair_score": float, "pair_margin": float, "pair_decision": str}
 
@@ -155,6 +155,12 @@ def records(
         )
 
 
+def check_out(folder: CorpusFolder, out: Path) -> None:
+    """CorpusError when ``out`` (a file, or a Moses prefix) lies inside a corpus folder, this one or
+    another: an export there could replace a corpus's tables, its manifest or a person's decisions."""
+    refuse_inside_corpus(out, folder.path)
+
+
 def export_corpus(
     folder: CorpusFolder,
     fmt: str,
@@ -166,6 +172,7 @@ def export_corpus(
     Face layout ``hf-jsonl``/``hf-parquet``), atomically; NothingToExportError when nothing passes."""
     options.check()
     ex.check_format(fmt)
+    check_out(folder, out)
     if folder.stage("align").get("status") != "done":
         raise CorpusError(
             f"corpus {folder.name} is not aligned yet: run `workbench corpus build` (or align) first"

@@ -55,6 +55,7 @@ __all__ = [
     "check_numbers",
     "fingerprint",
     "is_corpus_folder",
+    "refuse_inside_corpus",
     "resolve",
     "validate_name",
 ]
@@ -374,6 +375,28 @@ def is_corpus_folder(path: Path) -> bool:
     path = Path(path)
     names = [MANIFEST, BACKUP, ".work", *(f"{t}.parquet" for t in TABLES)]
     return any((path / n).exists() for n in names)
+
+
+def refuse_inside_corpus(out: Path | str, home: Path | None = None, others: bool = True) -> None:
+    """CorpusError when the output ``out`` lies inside the corpus folder ``home`` or (``others``) any corpus
+    folder: writing there could replace a corpus's tables, its manifest or a person's decisions."""
+    out = Path(out).expanduser().resolve()
+    home = Path(home).expanduser().resolve() if home is not None else None
+    for folder in (out, *out.parents):
+        if folder == home or (others and (folder / MANIFEST).is_file() and _is_manifest(folder / MANIFEST)):
+            raise CorpusError(
+                f"{out} is inside the corpus folder {folder}: writing there could overwrite the corpus's "
+                f"own files (its tables, manifest or a person's decisions). Write it outside, e.g. in "
+                f"{folder.parent}"
+            )
+
+
+def _is_manifest(file: Path) -> bool:
+    try:
+        _read_manifest(file)
+    except CorpusError:
+        return False
+    return True
 
 
 def _holder(note: str) -> tuple[str, str, str]:
