@@ -197,6 +197,19 @@ def test_a_manifest_never_holds_nan(tmp_path):
 # --- the corpus folder (fast) ------------------------------------------------------------------------
 
 
+def test_long_corpus_names_give_every_pair_its_own_article():
+    long = CorpusFolder(Path("x"), {"name": "k" * 98})
+    from workbench.corpus.queue import article_id
+
+    ids = {article_id(long, f"2011-0057{k}", "2011-00001") for k in range(10)}
+    assert len(ids) == 10 and all(len(i) <= 100 for i in ids)
+    from workbench.store.texts import validate_id
+
+    assert all(validate_id(i) for i in ids)
+    short = CorpusFolder(Path("x"), {"name": "mini"})
+    assert article_id(short, "2012-09483", "2012-09448") == "mini-2012-09483-2012-09448"
+
+
 def test_the_column_lists_agree_with_the_writers():
     from workbench.corpus.documents import DOCUMENT_SCHEMA, SENTENCE_SCHEMA
     from workbench.corpus.folder import COLUMNS

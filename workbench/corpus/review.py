@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -24,7 +25,7 @@ from workbench.store import alignments as store
 from workbench.store import texts
 from workbench.text.segment import Sentence, split_sentences
 
-__all__ = ["DECISION_SCHEMA", "decide", "open_pair"]
+__all__ = ["DECISION_SCHEMA", "decide", "open_pair", "story_article_id"]
 
 DECISION_SCHEMA = pa.schema(
     [
@@ -35,6 +36,18 @@ DECISION_SCHEMA = pa.schema(
         ("at", pa.string()),  # ISO 8601 UTC
     ]
 )
+
+
+def story_article_id(folder: CorpusFolder, *story_ids: str) -> str:
+    """The article id of a corpus's stories (``<corpus>-<target>[-<source>]``, slugged). Where the slug
+    would pass the 100 characters of an article id, its end becomes a hash of the whole, so that two
+    pairs never share an article; shorter ids are the plain slug."""
+    text = "-".join((folder.name, *story_ids))
+    slug = texts.slugify(text)
+    if len(slug) < 99:  # slugify cuts at 100 (then trims a "-"): this one was not cut
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return f"{slug[:87].rstrip('-')}-{digest}"
 
 
 def _pair_row(folder: CorpusFolder, tgt_id: str) -> dict:
@@ -129,7 +142,7 @@ def open_pair(
             f"the pair {src_id} -> {tgt_id} has no sentence links yet: "
             f"run `workbench corpus align {folder.name}`"
         )
-    article_id = article_id or texts.slugify(f"{folder.name}-{tgt_id}")
+    article_id = article_id or story_article_id(folder, tgt_id)
     source = folder.manifest.get("source", {})
     where = f"corpus {folder.name} ({folder.path}), archive {source.get('path', '?')}"
     article = texts.create_article(
