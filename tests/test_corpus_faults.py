@@ -464,6 +464,19 @@ def test_a_damaged_or_deleted_manifest_is_mended_by_the_command_the_message_name
 
 
 @pytest.mark.slow
+def test_import_parts_a_kill_left_after_the_stage_was_done_are_removed(root):
+    work = root / "corpora" / "mini" / ".work" / "import"
+    work.mkdir(parents=True)
+    print_ = _manifest(root / "corpora" / "mini")["stages"]["import"]["fingerprint"]
+    (work / "FINGERPRINT").write_text(print_ + "\n")
+    pq.write_table(pa.table({"_key": ["x"]}), work / "part-000000-abcdef.parquet")
+    again = run("corpus", "build", FIXTURE, "--name", "mini", "--root", root)
+    assert again.exit_code == 0 and again.output.count("already done") == 3
+    assert not work.exists()
+    assert not list((root / "corpora" / "mini").glob(".*.lock"))
+
+
+@pytest.mark.slow
 def test_an_archive_without_dates_is_refused_by_the_pair_stage_with_a_way_out(root):
     out = _fails(
         "corpus", "build", FIXTURE, "--name", "undated", "--date-col", "", "--date-from", "", "--root", root

@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -201,6 +202,7 @@ def _import(folder, archive, columns, params, engine, progress, rebuild, stories
     folder.manifest["source"] = source
     folder.manifest.setdefault("params", {})["import"] = {"columns": columns.to_dict(), **params.to_dict()}
     if _done(folder, "import", print_, ("documents", "sentences")):
+        shutil.rmtree(folder.path / ".work" / "import", ignore_errors=True)  # a run killed after "done" left
         folder.save()
         return False
     clock = _Clock()
