@@ -1,7 +1,10 @@
 """The reliability campaign of issue 17, re-run through the real ``workbench`` command (a subprocess each
 time) against any checkout: bad input to ``add``, corrupt alignment files against list, show, export and
 align, markup in user text, backups and corrupt files that hold reviewed beads, a Moses export that fails
-half-way, exports killed with SIGKILL, and two processes saving one alignment at the same instant.
+half-way, exports killed with SIGKILL, and two processes saving one alignment at the same instant. And the
+corpus surfaces of issue 28 (``corpus_cases``): archive input, nonsense settings, corrupt corpus folders,
+exports into a corpus, lost decisions, colliding article ids, two builds, a decision during a build, junk a
+kill leaves, and two ``corpus decide`` at the same instant (``--trials`` times: none may be lost).
 
 Each case ends in one outcome: ``ok``, ``traceback`` (a Python traceback reached the user), ``mojibake``
 (text stored other than the file said, exit 0), ``data loss`` (reviewed work or an old export no longer
@@ -10,7 +13,8 @@ printed other than it is), ``bad input taken`` or ``good input refused``.
 
     python benchmarks/fault_campaign.py                         # this checkout
     python benchmarks/fault_campaign.py --checkout /tmp/old     # another (e.g. `git archive 229cd64`)
-    python benchmarks/fault_campaign.py --trials 200            # the simultaneous saves, 200 times
+    python benchmarks/fault_campaign.py --trials 200            # the simultaneous saves and decisions
+    python benchmarks/fault_campaign.py --only corpus           # only the corpus surfaces
 """
 
 from __future__ import annotations
@@ -25,10 +29,12 @@ import subprocess
 import sys
 import tempfile
 import time
+import warnings
 from collections import Counter
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+CLI = ["-c", "from workbench.cli import app; app()"]  # the ``workbench`` command of the checkout
 SEED = "rodong-2024-08-09-general-offensive"
 KOREAN = (
     "조국해방을 위한 총공격\n1945년에 이르러 파쑈독일이 패망하고 일제는 최후멸망의 운명에 처하게 되였다.\n"  # noqa: E501
@@ -53,7 +59,7 @@ class Campaign:
 
     def run(self, *args: object, timeout: float = 600) -> subprocess.CompletedProcess:
         return subprocess.run(
-            [sys.executable, "-m", "workbench.cli", *map(str, args)],
+            [sys.executable, *CLI, *map(str, args)],
             capture_output=True,
             text=True,
             errors="replace",
@@ -288,7 +294,7 @@ def export_cases(c: Campaign) -> None:
     for fmt, name in (("tmx", "big.tmx"), ("moses", "big"), ("parquet", "big.parquet")):
         target = c.scratch / f"killed-{fmt}"
         target.mkdir()
-        command = [sys.executable, "-m", "workbench.cli", "export", "--all", "-f", fmt, "-o", target / name]
+        command = [sys.executable, *CLI, "export", "--all", "-f", fmt, "-o", target / name]
         for _ in range(3):  # killed while writing: as soon as its temp file is there
             proc = subprocess.Popen(
                 [*map(str, command), "--root", str(synth)],
@@ -355,6 +361,338 @@ def save_cases(c: Campaign, trials: int) -> dict:
     return outcomes
 
 
+# --- the corpus folder (issue 28) -----------------------------------------------------------------------
+
+ARCHIVE = REPO / "tests" / "fixtures" / "kcna-mini" / "stories.parquet"
+
+
+def expect(result: subprocess.CompletedProcess, code: int) -> str:
+    """``ok`` when the command exited with ``code`` without a traceback."""
+    if code == 0:
+        return traceback_or(result, "ok" if result.returncode == 0 else "good input refused")
+    return traceback_or(result, "ok" if result.returncode == code else "bad input taken")
+
+
+class Corpora:
+    """A corpus built once from the fixture, copied for each case."""
+
+    def __init__(self, c: Campaign):
+        self.c = c
+        self.base = c.scratch / "corpus-base"
+        (self.base / "texts").mkdir(parents=True)
+        done = c.run("corpus", "build", ARCHIVE, "--name", "mini", "--workers", "1", "--root", self.base)
+        assert done.returncode == 0, done.stderr
+        self.n = 0
+
+    def copy(self) -> tuple[Path, Path]:
+        """(a workbench folder, its corpus ``mini``), fresh."""
+        self.n += 1
+        root = self.c.scratch / f"corpus-{self.n}"
+        shutil.copytree(self.base, root)
+        return root, root / "corpora" / "mini"
+
+
+def _pandas_file(stories, path: Path, fmt: str) -> None:
+    import pandas as pd
+
+    week = stories[stories["id"].str.startswith("2012")]
+    if fmt == "parquet":
+        week.to_parquet(path)
+    elif fmt == "csv":
+        week.to_csv(path)
+    else:
+        with warnings.catch_warnings():  # pandas says its default (epoch milliseconds) will change
+            warnings.simplefilter("ignore")
+            week.assign(date=pd.to_datetime(week["date"])).to_json(path, orient="records", lines=True)
+
+
+def import_cases(c: Campaign) -> None:
+    import pandas as pd
+
+    stories = pd.read_parquet(ARCHIVE)
+    root = c.scratch / "imports"
+    (root / "texts").mkdir(parents=True)
+    files = c.scratch / "archives"
+    files.mkdir()
+    n = 0
+
+    def build(path: Path, *extra: object) -> subprocess.CompletedProcess:
+        nonlocal n
+        n += 1
+        return c.run(
+            "corpus", "build", path, "--out", root / f"c{n}", "--workers", "1", *extra, "--root", root
+        )
+
+    for fmt in ("parquet", "csv", "jsonl"):
+        path = files / f"pandas.{fmt}"
+        _pandas_file(stories, path, fmt)
+        c.record("import", f"an archive pandas wrote with its index ({fmt})", expect(build(path), 0))
+
+    def dated(name: str, dates: list) -> Path:
+        path = files / f"{name}.parquet"
+        stories.head(len(dates)).assign(date=dates).to_parquet(path)
+        return path
+
+    bad = {
+        "dates day first and month first": dated("dm", ["03/04/2011", "13/04/2011", "04/13/2011"]),
+        "dates that read either way": dated("either", ["03/04/2011", "05/06/2011"]),
+        "year 0001": dated("y1", ["2011-01-26", "0001-01-01"]),
+        "year 9999": dated("y9999", ["2011-01-26", "9999-12-31"]),
+    }
+    for name, path in bad.items():
+        c.record("import", name, expect(build(path), 1))
+    mixed = dated("tz", ["2011-01-26T23:00:00+09:00", "2011-01-26T23:00:00-05:00"])
+    read = c.python(
+        "import sys; from workbench.corpus.archive import read_archive; "
+        "print(sorted({str(d) for d in read_archive(sys.argv[1])['date']}))",
+        mixed,
+    )
+    right = read.returncode == 0 and "['2011-01-26']" in read.stdout
+    c.record("import", "mixed time zone offsets", traceback_or(read, "ok" if right else "silent wrong"))
+    nested = files / "nested.jsonl"
+    nested.write_text(
+        json.dumps({"id": "a", "language": "en", "date": "2011-01-01", "story": {"text": "x"}}) + "\n"
+    )
+    c.record("import", "a JSON object as a story", expect(build(nested, "--date-from", ""), 1))
+    line42 = files / "line42.jsonl"
+    line42.write_text('{"id": "a", "language": "en", "date": "2011-01-01", "story": "x"}\n42\n')
+    c.record("import", "a JSONL line 42", expect(build(line42, "--date-from", ""), 1))
+    footer = files / "footer.parquet"
+    data = bytearray(ARCHIVE.read_bytes())
+    size = int.from_bytes(data[-8:-4], "little")
+    data[-8 - size // 2 : -8] = bytes(size // 2)  # the footer's metadata, half zeros
+    footer.write_bytes(bytes(data))
+    c.record("import", "a Parquet file with a garbage footer", expect(build(footer), 1))
+    c.record("import", "a bad --date-pattern", expect(build(ARCHIVE, "--date-pattern", "(unclosed"), 1))
+    undated = build(ARCHIVE, "--date-col", "", "--date-from", "")
+    manifest = json.loads((root / f"c{n}" / "manifest.json").read_text())
+    running = any(s.get("status") == "running" for s in manifest["stages"].values())
+    outcome = expect(undated, 1)
+    c.record("import", "no date column", "stage left running" if outcome == "ok" and running else outcome)
+
+
+def settings_cases(c: Campaign, corpora: Corpora) -> None:
+    root, folder = corpora.copy()
+    for setting in ("top_k=0", "top_k=-1", "neighbours=-2", "reject=3", "length_ratio=0", "accept=nan"):
+        result = c.run("corpus", "pair", "mini", "--set", setting, "--root", root)
+        c.record("settings", f"--set {setting}", expect(result, 1))
+    c.record(
+        "settings",
+        "--before -3",
+        expect(c.run("corpus", "pair", "mini", "--before", "-3", "--root", root), 1),
+    )
+    text = (folder / "manifest.json").read_text()
+    c.record("settings", "the manifest holds no NaN", "ok" if "NaN" not in text else "silent wrong")
+
+
+def corrupt_corpus_cases(c: Campaign, corpora: Corpora) -> None:
+    import pandas as pd
+
+    root, folder = corpora.copy()
+    good = pd.read_parquet(folder / "pairs.parquet")
+    good.rename(columns={"decision": "verdict"}).to_parquet(folder / "pairs.parquet")
+    for args in (
+        ("pairs", "mini"),
+        ("decide", "mini", "2012-09484", "--none"),
+        ("export", "mini", "-o", c.scratch / "x.tmx"),
+    ):
+        c.record(
+            "corrupt",
+            f"pairs with other columns: {args[0]}",
+            expect(c.run("corpus", *args, "--root", root), 1),
+        )
+    again = c.run("corpus", "pair", "mini", "--root", root)
+    mended = again.returncode == 0 and "already done" not in again.stderr + again.stdout
+    c.record(
+        "corrupt",
+        "pairs with other columns: re-run the stage",
+        traceback_or(again, "ok" if mended else "advice fails"),
+    )
+
+    root, folder = corpora.copy()
+    (folder / "links.parquet").write_bytes(b"PAR1" + os.urandom(300) + b"PAR1")
+    c.record(
+        "corrupt",
+        "garbage links: export",
+        expect(c.run("corpus", "export", "mini", "-o", c.scratch / "y.tmx", "--root", root), 1),
+    )
+    again = c.run("corpus", "align", "mini", "--root", root)
+    c.record("corrupt", "garbage links: re-run align", expect(again, 0))
+
+    for damage in ("stages oops", "unreadable", "deleted"):
+        root, folder = corpora.copy()
+        manifest = folder / "manifest.json"
+        if damage == "stages oops":
+            info = json.loads(manifest.read_text())
+            info["stages"] = "oops"
+            manifest.write_text(json.dumps(info))
+        elif damage == "unreadable":
+            manifest.write_bytes(b"\xff{")
+        else:
+            manifest.unlink()
+        if damage != "deleted":
+            c.record(
+                "corrupt",
+                f"manifest {damage}: status",
+                expect(c.run("corpus", "status", "mini", "--root", root), 1),
+            )
+        rebuilt = c.run(
+            "corpus", "build", ARCHIVE, "--name", "mini", "--rebuild", "--workers", "1", "--root", root
+        )
+        c.record("corrupt", f"manifest {damage}: build --rebuild", expect(rebuilt, 0))
+
+
+def corpus_export_cases(c: Campaign, corpora: Corpora) -> None:
+    root, folder = corpora.copy()
+    assert c.run("corpus", "decide", "mini", "2012-09484", "--accept", "", "--root", root).returncode == 0
+    for name in ("decisions.parquet", "links.parquet", "manifest.json"):
+        before = (folder / name).read_bytes()
+        result = c.run("corpus", "export", "mini", "-o", folder / name, "-f", "parquet", "--root", root)
+        lost = (folder / name).read_bytes() != before
+        c.record(
+            "export",
+            f"corpus export --out C/{name}",
+            traceback_or(result, "data loss" if lost else expect(result, 1)),
+        )
+
+
+def decision_cases(c: Campaign, corpora: Corpora) -> None:
+    import pandas as pd
+
+    root, folder = corpora.copy()
+    assert c.run("corpus", "decide", "mini", "2012-09484", "--accept", "", "--root", root).returncode == 0
+    (folder / "decisions.parquet").unlink()
+    pairs = (folder / "pairs.parquet").read_bytes()
+    result = c.run("corpus", "build", ARCHIVE, "--name", "mini", "--workers", "1", "--root", root)
+    kept = (folder / "pairs.parquet").read_bytes() == pairs or (folder / "decisions.backup.parquet").is_file()
+    c.record(
+        "decisions",
+        "decisions.parquet deleted, then build",
+        traceback_or(result, expect(result, 1) if kept else "data loss"),
+    )
+
+    # a 98-character corpus name: every pair its own article
+    root = c.scratch / "long-name"
+    (root / "texts").mkdir(parents=True)
+    name = "k" * 98
+    assert c.run("corpus", "build", ARCHIVE, "--name", name, "--workers", "1", "--root", root).returncode == 0
+    pairs = pd.read_parquet(root / "corpora" / name / "pairs.parquet")
+    paired = pairs[pairs["src_id"].notna()]["tgt_id"].tolist()[:3]
+    opened = [c.run("corpus", "open", name, t, "--root", root) for t in paired]
+    articles = {p.name for p in (root / "texts").iterdir()}
+    right = all(r.returncode == 0 for r in opened) and len(articles) == len(paired)
+    c.record("decisions", "corpus open with a 98-character corpus name", "ok" if right else "silent wrong")
+
+
+def writer_cases(c: Campaign, corpora: Corpora) -> None:
+    # two builds started at one instant (each redoes the pair and align stages): one runs, one is refused
+    root, folder = corpora.copy()
+    build = [sys.executable, *CLI, "corpus", "build", str(ARCHIVE), "--name", "mini", "--workers", "1"]
+
+    def start(*extra: str) -> subprocess.Popen:
+        command = [*build, *extra, "--root", str(root)]
+        return subprocess.Popen(
+            command, env=c.env, cwd=c.scratch, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        )
+
+    procs = [start("--set", "accept=2.9"), start("--set", "accept=2.9")]
+    errors = [p.communicate()[1] for p in procs]
+    codes = sorted(p.returncode for p in procs)
+    refused = [e for p, e in zip(procs, errors, strict=True) if p.returncode == 1]
+    right = codes == [0, 1] and "being built by process" in " ".join(refused[0].split())
+    outcome = "traceback" if any("Traceback" in e for e in errors) else "ok" if right else "bad input taken"
+    c.record("writers", "two builds at once: one runs, one is refused", outcome)
+
+    # a decision while a build runs: refused with nothing stored, or stored after it; the build finishes
+    root, folder = corpora.copy()
+    proc = start("--set", "accept=2.9")
+    end = time.monotonic() + 60
+    while not (folder / ".corpus.lock").exists() and proc.poll() is None and time.monotonic() < end:
+        time.sleep(0.01)
+    decided = c.run("corpus", "decide", "mini", "2012-09484", "--none", "--root", root)
+    proc.wait()
+    stored = (folder / "decisions.parquet").is_file()
+    honest = (decided.returncode == 0) == stored
+    c.record(
+        "writers", "a decision during a build", traceback_or(decided, "ok" if honest else "silent wrong")
+    )
+    stages = json.loads((folder / "manifest.json").read_text())["stages"]
+    done = proc.returncode == 0 and all(s.get("status") == "done" for s in stages.values())
+    c.record("writers", "the build beside it finished", "ok" if done else "silent wrong")
+
+    # junk: import parts left by a kill just after the stage was marked done
+    root, folder = corpora.copy()
+    work = folder / ".work" / "import"
+    work.mkdir(parents=True)
+    print_ = json.loads((folder / "manifest.json").read_text())["stages"]["import"]["fingerprint"]
+    (work / "FINGERPRINT").write_text(print_ + "\n")
+    (work / "part-000000-abcdef.parquet").write_bytes(b"PAR1")
+    again = c.run("corpus", "build", ARCHIVE, "--name", "mini", "--root", root)
+    left = work.exists() or any(folder.glob(".*.lock"))
+    c.record(
+        "kill -9",
+        "import parts left after import was done, then build",
+        traceback_or(again, "temp left" if left else "ok"),
+    )
+
+
+DECIDES = """
+import json, multiprocessing, sys
+from pathlib import Path
+import pandas as pd
+from workbench.corpus import CorpusFolder
+from workbench.corpus import review
+
+def decide(path, tgt_id, note, barrier):
+    folder = CorpusFolder.open(Path(path))
+    barrier.wait()
+    review.decide(folder, tgt_id, "none", note=note)
+
+path, trials = Path(sys.argv[1]), int(sys.argv[2])
+targets = sorted(pd.read_parquet(path / "pairs.parquet")["tgt_id"])
+ctx = multiprocessing.get_context("fork")
+lost = failed = 0
+for trial in range(trials):
+    pair = targets[(2 * trial) % len(targets)], targets[(2 * trial + 1) % len(targets)]
+    barrier = ctx.Barrier(2)
+    procs = [ctx.Process(target=decide, args=(str(path), t, f"trial {trial}", barrier)) for t in pair]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    failed += sum(p.exitcode != 0 for p in procs)
+    notes = pd.read_parquet(path / "decisions.parquet").set_index("tgt_id")["note"]
+    lost += sum(notes.get(t) != f"trial {trial}" for t in pair)
+print(json.dumps({"lost": lost, "failed": failed}))
+"""
+
+
+def decide_race(c: Campaign, corpora: Corpora, trials: int) -> dict:
+    root, folder = corpora.copy()
+    result = c.python(DECIDES, folder, trials)
+    try:
+        outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        outcome = {"lost": None, "failed": None}
+    c.record(
+        "decides",
+        f"two at once, {trials} trials: decisions lost",
+        f"{outcome['lost']} (failed {outcome['failed']})",
+    )
+    return outcome
+
+
+def corpus_cases(c: Campaign, trials: int) -> dict:
+    import_cases(c)
+    corpora = Corpora(c)
+    settings_cases(c, corpora)
+    corrupt_corpus_cases(c, corpora)
+    corpus_export_cases(c, corpora)
+    decision_cases(c, corpora)
+    writer_cases(c, corpora)
+    return decide_race(c, corpora, trials)
+
+
 def signature(checkout: Path) -> str:
     try:
         commit = subprocess.run(
@@ -376,27 +714,34 @@ def main() -> int:
     ap.add_argument(
         "--checkout", type=Path, default=REPO, help="the workbench checkout to test (default: this one)"
     )
-    ap.add_argument("--trials", type=int, default=200, help="simultaneous-save trials (default 200)")
+    ap.add_argument(
+        "--trials", type=int, default=200, help="simultaneous-save and -decide trials (default 200)"
+    )
+    ap.add_argument("--only", choices=["all", "corpus"], default="all", help="which surfaces (default all)")
     args = ap.parse_args()
     checkout = args.checkout.resolve()
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="workbench-campaign-") as tmp:
         c = Campaign(checkout, Path(tmp))
         print(f"fault campaign on {checkout}")
-        add_cases(c)
-        corrupt_cases(c)
-        markup_cases(c)
-        reviewed_cases(c)
-        export_cases(c)
-        saves = save_cases(c, args.trials)
-    counts = Counter(outcome for group, _, outcome in c.results if group != "saves")
-    print(
-        f"\nsignature: {signature(checkout)}; {len(c.results) - 1} cases; {time.perf_counter() - start:.0f} s"
-    )
+        saves = {}
+        if args.only == "all":
+            add_cases(c)
+            corrupt_cases(c)
+            markup_cases(c)
+            reviewed_cases(c)
+            export_cases(c)
+            saves = save_cases(c, args.trials)
+        decides = corpus_cases(c, args.trials)
+    counts = Counter(outcome for group, _, outcome in c.results if group not in ("saves", "decides"))
+    took = time.perf_counter() - start
+    print(f"\nsignature: {signature(checkout)}; {sum(counts.values())} cases; {took:.0f} s")
     print("| outcome | cases |\n| --- | ---: |")
     for outcome, n in sorted(counts.items(), key=lambda kv: (kv[0] != "ok", kv[0])):
         print(f"| {outcome} | {n} |")
-    print(f"| two simultaneous saves: exactly one succeeded | {saves.get(1, 0)} of {args.trials} |")
+    if args.only == "all":
+        print(f"| two simultaneous saves: exactly one succeeded | {saves.get(1, 0)} of {args.trials} |")
+    print(f"| two simultaneous decisions: decisions lost | {decides['lost']} in {args.trials} trials |")
     return 0
 
 

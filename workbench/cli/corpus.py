@@ -423,6 +423,7 @@ def export_cmd(
 ) -> None:
     """Write the corpus's sentence links as a parallel corpus; every row carries both story ids, the pair's
     score and decision, and the bead's score. A decision a person made passes any --min-pair-score."""
+    from workbench.corpus import card
     from workbench.corpus.export import CorpusExportOptions, export_corpus
     from workbench.export import articles as ex
 
@@ -444,6 +445,7 @@ def export_cmd(
         except ex.NothingToExportError as exc:  # what was skipped, and why, before the error
             common.console.print(export_table(exc.report, "nothing exported"))
             raise
+        card.write_card(folder, fmt, Path(out), options, report)  # the dataset card beside the export
     unit = {"tmx": "translation units", "moses": "line pairs"}.get(fmt, "rows")
     common.console.print(
         export_table(

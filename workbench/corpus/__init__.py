@@ -21,7 +21,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from workbench.corpus.folder import CORPORA, CorpusError, CorpusFolder, resolve, validate_name
+from workbench.corpus.folder import (
+    CORPORA,
+    CorpusError,
+    CorpusFolder,
+    refuse_inside_corpus,
+    resolve,
+    validate_name,
+)
 from workbench.corpus.pairing import DECISIONS
 from workbench.corpus.pipeline import STAGES, build, run_align, run_import, run_pair
 from workbench.settings import apply_settings
@@ -65,14 +72,15 @@ def list_corpora(root: Path) -> list[CorpusFolder]:
 
 
 def create_or_open(root: Path, name: str | None, out: Path | None) -> CorpusFolder:
-    """The corpus ``--name`` (under ``<root>/corpora``) or ``--out`` names, created if new."""
+    """The corpus ``--name`` (under ``<root>/corpora``) or ``--out`` names, created if new. One whose
+    manifest cannot be used comes back with ``damaged`` set: only a build with ``rebuild`` takes it."""
     if (name is None) == (out is None):
         raise CorpusError("give the corpus a --name (a folder under corpora/) or an --out folder")
     path = (
         Path(root) / CORPORA / validate_name(name) if name is not None else Path(out).expanduser().resolve()
     )
-    if (path / "manifest.json").is_file():
-        return CorpusFolder.open(path)
+    if (path / "manifest.json").is_file():  # damaged: refused, but by a build that starts it over
+        return CorpusFolder.damaged_or_new(path, name or path.name)
     return CorpusFolder.create(path, name or path.name)
 
 
@@ -123,6 +131,7 @@ def write_pairs_csv(frame: pd.DataFrame, out: Path) -> None:
     """The pairs as CSV (runners-up space-separated), written atomically."""
     frame = frame.assign(candidates=[" ".join(c) for c in frame["candidates"]])
     out = Path(out)
+    refuse_inside_corpus(out)
     if out.is_dir():
         raise CorpusError(f"{out} is a folder: give a file name, e.g. {out / 'pairs.csv'}")
     if not out.parent.is_dir():
@@ -133,6 +142,16 @@ def write_pairs_csv(frame: pd.DataFrame, out: Path) -> None:
 
 def status(folder: CorpusFolder) -> dict:
     """What a person wants to know of a corpus: its source, stages, stories, pairs and links."""
+    try:
+        return _status(folder)
+    except (AttributeError, KeyError, TypeError):
+        raise CorpusError(
+            f"the manifest of corpus {folder.name} is damaged (its counts cannot be read): start its stages "
+            "over with `workbench corpus build ARCHIVE ... --rebuild` (decisions are kept)"
+        ) from None
+
+
+def _status(folder: CorpusFolder) -> dict:
     m = folder.manifest
     stages = {s: m.get("stages", {}).get(s, {}) for s in STAGES}
     tables: dict[str, list[tuple[str, int]]] = {}

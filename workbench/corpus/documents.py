@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from workbench.corpus.folder import check_numbers
 from workbench.text.language import guess_language
 from workbench.text.segment import split_sentences
 
@@ -94,6 +95,21 @@ class ImportParams:
     max_sentence_chars: int = 2000
     max_sentences: int = 2000
     near_duplicate: float = 0.8
+
+    def __post_init__(self) -> None:
+        many = (1, float("inf"))
+        check_numbers(
+            self,
+            {
+                "relabel_prob": (0, 1),
+                "label_prob": (0, 1),
+                "langid_chars": many,
+                "max_sentence_chars": many,
+                "max_sentences": many,
+                "near_duplicate": (1e-6, 1),
+            },
+            "import",
+        )
 
     def to_dict(self) -> dict:
         return asdict(self)

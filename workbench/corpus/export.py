@@ -15,9 +15,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workbench.corpus.folder import CorpusError, CorpusFolder
+from workbench.corpus.folder import CorpusError, CorpusFolder, refuse_inside_corpus
 from workbench.corpus.gold import ACCEPTED
 from workbench.corpus.pairing import DECISIONS
 from workbench.export import articles as ex
@@ -26,7 +27,7 @@ from workbench.store import alignments as store
 from workbench.store.texts import TextVersion
 from workbench.text.segment import Sentence
 
-__all__ = ["EXTRA", "CorpusExportOptions", "export_corpus", "records"]
+__all__ = ["EXTRA", "CorpusExportOptions", "check_out", "export_corpus", "records"]
 
 EXTRA = {"pair_score": float, "pair_margin": float, "pair_decision": str}
 
@@ -66,8 +67,20 @@ def _version(doc_id: str, language: str, kind: str, origin: str, created: dateti
 
 def _link_groups(folder: CorpusFolder) -> Iterator[pd.DataFrame]:
     """The links table one target story at a time (it is sorted by target id and link), streamed."""
+    folder.check("links")
+    path = folder.table_path("links")
+    try:
+        yield from _groups(pq.ParquetFile(path).iter_batches(batch_size=10_000))
+    except (OSError, pa.ArrowException) as exc:
+        raise CorpusError(
+            f"{path} cannot be read ({str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}): "
+            f"run the align stage again (`workbench corpus align {folder.path}`), which rewrites it"
+        ) from None
+
+
+def _groups(batches) -> Iterator[pd.DataFrame]:
     carry = None
-    for batch in pq.ParquetFile(folder.table_path("links")).iter_batches(batch_size=10_000):
+    for batch in batches:
         frame = batch.to_pandas()
         if carry is not None:
             frame = pd.concat([carry, frame], ignore_index=True)
@@ -143,6 +156,12 @@ def records(
         )
 
 
+def check_out(folder: CorpusFolder, out: Path) -> None:
+    """CorpusError when ``out`` (a file, or a Moses prefix) lies inside a corpus folder, this one or
+    another: an export there could replace a corpus's tables, its manifest or a person's decisions."""
+    refuse_inside_corpus(out, folder.path)
+
+
 def export_corpus(
     folder: CorpusFolder,
     fmt: str,
@@ -154,6 +173,7 @@ def export_corpus(
     Face layout ``hf-jsonl``/``hf-parquet``), atomically; NothingToExportError when nothing passes."""
     options.check()
     check_format(fmt)
+    check_out(folder, out)
     if folder.stage("align").get("status") != "done":
         raise CorpusError(
             f"corpus {folder.name} is not aligned yet: run `workbench corpus build` (or align) first"

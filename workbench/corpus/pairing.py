@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.corpus import evidence, probability
+from workbench.corpus.folder import CorpusError, check_numbers
 
 __all__ = [
     "DECISIONS",
@@ -92,6 +93,28 @@ class PairParams:
     serials: bool = True
 
     def __post_init__(self) -> None:
+        inf = math.inf
+        days, weight = (0, 3650), (0, inf)
+        check_numbers(
+            self,
+            {
+                "before": days, "after": days, "lead_chars": (0, inf), "neighbours": (0, inf),
+                "numbers": weight, "names": weight, "length": weight, "length_ratio": (1e-6, 1e6),
+                "top_k": (1, inf), "rescore": (0, inf), "match_src": weight, "match_tgt": weight,
+                "accept": (-inf, inf), "reject": (-inf, inf), "margin": (0, inf),
+            },
+            "pair",
+        )  # fmt: skip
+        if self.reject > self.accept:
+            raise CorpusError(
+                f"pair setting reject ({self.reject:g}) is above accept ({self.accept:g}): a pair scoring "
+                "between them would be both; give reject <= accept"
+            )
+        for name in ("src", "tgt", "model"):
+            if not isinstance(getattr(self, name), str) or not getattr(self, name):
+                raise CorpusError(f"pair setting {name} must be a name, not {getattr(self, name)!r}")
+        if not isinstance(self.serials, bool):
+            raise CorpusError(f"pair setting serials must be true or false, not {self.serials!r}")
         inert = [
             f"{k}={getattr(self, k):g}" for k in ("accept", "reject", "margin") if getattr(self, k) != _OLD[k]
         ]

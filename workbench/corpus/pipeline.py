@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import os
 import resource
+import shutil
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -76,6 +77,12 @@ class AlignSettings:
 
     preset: str = "fast"
 
+    def __post_init__(self) -> None:
+        from workbench.align.aligner import PRESETS
+
+        if self.preset not in PRESETS:
+            raise CorpusError(f"unknown preset {self.preset!r}: choose one of {', '.join(PRESETS)}")
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -98,8 +105,11 @@ class _Clock:
 
 
 def _done(folder: CorpusFolder, stage: str, print_: str, tables: tuple[str, ...]) -> bool:
+    """True if the stage is done with these inputs and its tables are there, readable and whole."""
     info = folder.stage(stage)
-    return info.get("status") == "done" and info.get("fingerprint") == print_ and all(map(folder.has, tables))
+    return (
+        info.get("status") == "done" and info.get("fingerprint") == print_ and all(map(folder.valid, tables))
+    )
 
 
 def _start(folder: CorpusFolder, stage: str, print_: str) -> None:
@@ -154,6 +164,11 @@ def source_info(archive: Path) -> dict:
     }
 
 
+def _check_damaged(folder: CorpusFolder, rebuild: bool) -> None:
+    if folder.damaged and not rebuild:
+        raise CorpusError(folder.damaged)
+
+
 def run_import(
     folder: CorpusFolder,
     archive: Path,
@@ -165,7 +180,14 @@ def run_import(
     stories: pd.DataFrame | None = None,
 ) -> bool:
     """Read, clean and segment the archive into ``documents`` and ``sentences``. False if it was done.
-    ``stories``: the archive already read (``read_archive``)."""
+    ``stories``: the archive already read (``read_archive``). ``rebuild``: from a changed archive, or
+    over a damaged manifest."""
+    _check_damaged(folder, rebuild)
+    with folder.lock("building"):
+        return _import(folder, archive, columns, params, engine, progress, rebuild, stories)
+
+
+def _import(folder, archive, columns, params, engine, progress, rebuild, stories) -> bool:
     engine = engine or LocalEngine()
     columns, params = columns or Columns(), params or docs_mod.ImportParams()
     source = source_info(archive)
@@ -180,6 +202,7 @@ def run_import(
     folder.manifest["source"] = source
     folder.manifest.setdefault("params", {})["import"] = {"columns": columns.to_dict(), **params.to_dict()}
     if _done(folder, "import", print_, ("documents", "sentences")):
+        shutil.rmtree(folder.path / ".work" / "import", ignore_errors=True)  # a run killed after "done" left
         folder.save()
         return False
     clock = _Clock()
@@ -250,6 +273,20 @@ def _pairable(docs: pd.DataFrame, params: pairing.PairParams) -> tuple[pd.DataFr
     return docs[ok & docs["language"].isin([params.src, params.tgt])], targets
 
 
+def _check_pairable(docs: pd.DataFrame, pairable: pd.DataFrame, params: pairing.PairParams) -> None:
+    """CorpusError when no story of one of the languages can take part in pairing, saying why."""
+    for side, lang in (("--src", params.src), ("--tgt", params.tgt)):
+        if (pairable["language"] == lang).any():
+            continue
+        stories = docs[docs["language"] == lang]
+        undated = int(stories["date"].isna().sum())
+        raise CorpusError(
+            f"no story in {lang!r} ({side}) can be paired: {undated} of {len(stories)} have no date, the "
+            "others are empty or duplicates. Candidates are found by date: rebuild with --date-col (or "
+            "--date-from and --date-pattern) naming where the dates are"
+        )
+
+
 def relations(
     docs: pd.DataFrame, params: pairing.PairParams
 ) -> tuple[pd.DataFrame, dict[str, str], dict[str, str]]:
@@ -274,6 +311,11 @@ def run_pair(
     folder: CorpusFolder, params: pairing.PairParams, engine=None, progress: Progress = _quiet
 ) -> bool:
     """Find each target story's source story: ``candidates`` and ``pairs``. False if it was done."""
+    with folder.lock("building"):
+        return _pair(folder, params, engine, progress)
+
+
+def _pair(folder: CorpusFolder, params: pairing.PairParams, engine, progress: Progress) -> bool:
     engine = engine or LocalEngine()
     upstream = folder.stage("import")
     if upstream.get("status") != "done":
@@ -290,8 +332,9 @@ def run_pair(
     check_languages(params)
     _check_stories(folder, params)
     docs = folder.read("documents").to_pandas()
-    _start(folder, "pair", print_)
     pairable, targets = _pairable(docs, params)
+    _check_pairable(docs, pairable, params)
+    _start(folder, "pair", print_)
     cache = False  # use-m3 composes windows from each story's sentences: a vector cache would only grow
 
     # 1. features: lead vectors, numbers, names (kept across parameter changes that do not touch them)
@@ -368,10 +411,22 @@ def _decide(folder, params, candidates, docs, person) -> pd.DataFrame:
 def redecide(folder: CorpusFolder) -> None:
     """Decide the pairs again from the stored candidates, with the person's decisions as they are now (the
     pair stage's parameters unchanged): what ``review.decide`` calls, in a second, after a decision."""
+    with folder.lock("deciding"):
+        _redecide(folder)
+
+
+def _redecide(folder: CorpusFolder) -> None:
     info = folder.stage("pair")
     if info.get("status") != "done":
         raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")
-    params = pairing.PairParams(**folder.manifest["params"]["pair"])
+    saved = folder.manifest.get("params", {}).get("pair")
+    try:
+        params = pairing.PairParams(**saved)
+    except TypeError:
+        raise CorpusError(
+            f"the pair settings in the manifest of corpus {folder.name} are damaged ({saved!r}): run "
+            f"`workbench corpus pair {folder.path}` again"
+        ) from None
     person = _person_decisions(folder)
     docs = folder.read("documents").to_pandas()
     _decide(folder, params, folder.read("candidates").to_pandas(), docs, person)
@@ -402,7 +457,8 @@ def _with_sentences(folder: CorpusFolder, pairs: pd.DataFrame, ids: bool = True)
 
 
 def _person_decisions(folder: CorpusFolder) -> pd.DataFrame | None:
-    return folder.read("decisions").to_pandas() if folder.has("decisions") else None
+    table = folder.decisions()
+    return None if table is None else table.to_pandas()
 
 
 def _person_print(person: pd.DataFrame | None) -> list:
@@ -534,6 +590,11 @@ def run_align(
     folder: CorpusFolder, settings: AlignSettings = AlignSettings(), engine=None, progress: Progress = _quiet
 ) -> bool:
     """Sentence-align every pair with a source story: ``links``. False if it was done."""
+    with folder.lock("building"):
+        return _align(folder, settings, engine, progress)
+
+
+def _align(folder: CorpusFolder, settings: AlignSettings, engine, progress: Progress) -> bool:
     engine = engine or LocalEngine()
     upstream = folder.stage("pair")
     if upstream.get("status") != "done":
@@ -597,9 +658,19 @@ def build(
     progress: Progress = _quiet,
     rebuild: bool = False,
 ) -> dict[str, bool]:
-    """Run the three stages in turn; returns which ran (False: already done with these settings)."""
+    """Run the three stages in turn; returns which ran (False: already done with these settings). Holds
+    the corpus's lock throughout: a second build of the same corpus is refused at once."""
+    _check_damaged(folder, rebuild)
+    with folder.lock("building"):
+        return _build(
+            folder, archive, columns, import_params, pair_params, align_settings, engine, progress, rebuild
+        )
+
+
+def _build(folder, archive, columns, import_params, pair_params, align_settings, engine, progress, rebuild):
     engine = engine or LocalEngine()
     check_languages(pair_params)
+    _person_decisions(folder)  # refused before anything is written when a person's decisions vanished
     stories = None
     if folder.stage("import").get("status") != "done" or rebuild:  # check the input before writing anything
         stories = read_archive(archive, columns)

@@ -45,6 +45,7 @@ def publish(folder: CorpusFolder, dest: str, engine=None, progress=None) -> dict
     dest = str(dest).rstrip("/")
     if "://" not in dest:
         dest = str(Path(dest).expanduser().resolve())
+        folder_mod.refuse_inside_corpus(dest, folder.path, others=False)  # a published copy is fine
     have = [t for t in TABLES if folder.has(t)]
     if not have:
         raise CorpusError(f"corpus {folder.name} has no tables yet: run `workbench corpus build` first")

@@ -162,7 +162,7 @@ def decide(folder: CorpusFolder, tgt_id: str, action: str, src_id: str | None = 
 
 def article_id(folder: CorpusFolder, tgt_id: str, src_id: str) -> str:
     """The article a pair becomes: one per corpus, target and source story (another source, another one)."""
-    return texts.slugify(f"{folder.name}-{tgt_id}-{src_id}")
+    return corpus_review.story_article_id(folder, tgt_id, src_id)
 
 
 def open_for_review(

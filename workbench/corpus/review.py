@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -24,7 +25,7 @@ from workbench.store import alignments as store
 from workbench.store import texts
 from workbench.text.segment import Sentence, split_sentences
 
-__all__ = ["DECISION_SCHEMA", "decide", "open_pair"]
+__all__ = ["DECISION_SCHEMA", "decide", "open_pair", "story_article_id"]
 
 DECISION_SCHEMA = pa.schema(
     [
@@ -35,6 +36,18 @@ DECISION_SCHEMA = pa.schema(
         ("at", pa.string()),  # ISO 8601 UTC
     ]
 )
+
+
+def story_article_id(folder: CorpusFolder, *story_ids: str) -> str:
+    """The article id of a corpus's stories (``<corpus>-<target>[-<source>]``, slugged). Where the slug
+    would pass the 100 characters of an article id, its end becomes a hash of the whole, so that two
+    pairs never share an article; shorter ids are the plain slug."""
+    text = "-".join((folder.name, *story_ids))
+    slug = texts.slugify(text)
+    if len(slug) < 99:  # slugify cuts at 100 (then trims a "-"): this one was not cut
+        return slug
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+    return f"{slug[:87].rstrip('-')}-{digest}"
 
 
 def _pair_row(folder: CorpusFolder, tgt_id: str) -> dict:
@@ -54,9 +67,20 @@ def decide(
 
     ``decision``: ``accepted`` (``src_id``, default the pair's current or best candidate), ``rejected``
     (the pair's current source story is wrong: the next candidate may take its place, at most as
-    doubtful), ``none`` (no translation in the archive) or ``clear`` (forget the person's decision)."""
+    doubtful), ``none`` (no translation in the archive) or ``clear`` (forget the person's decision).
+
+    Holds the corpus's lock from reading the decisions to re-deciding the pairs, so that two decisions at
+    once are both kept; refused (nothing stored) while the corpus is being built."""
     if decision not in (*PERSON, "clear"):
         raise CorpusError(f"unknown decision {decision!r}: use accepted, rejected, none or clear")
+    with folder.lock("deciding"):
+        return _decide(folder, tgt_id, decision, src_id, note)
+
+
+def _decide(folder: CorpusFolder, tgt_id: str, decision: str, src_id: str | None, note: str) -> dict:
+    if folder.stage("pair").get("status") != "done":
+        raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")
+    known = folder.decisions()  # refused when they vanished: a decision now would hide the loss
     pair = _pair_row(folder, tgt_id)
     current = pair["src_id"] if isinstance(pair["src_id"], str) else pair["best_candidate"]
     if decision in ("accepted", "rejected"):
@@ -74,11 +98,7 @@ def decide(
             )
     else:
         src_id = None
-    old = (
-        folder.read("decisions").to_pandas()
-        if folder.has("decisions")
-        else DECISION_SCHEMA.empty_table().to_pandas()
-    )
+    old = (known if known is not None else DECISION_SCHEMA.empty_table()).to_pandas()
     old = old[old["tgt_id"] != tgt_id]
     if decision != "clear":
         stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -86,8 +106,8 @@ def decide(
             [{"tgt_id": tgt_id, "decision": decision, "src_id": src_id, "note": note, "at": stamp}]
         )
         old = pd.concat([old, new], ignore_index=True) if len(old) else new
-    table = pa.Table.from_pandas(old.sort_values("tgt_id"), schema=DECISION_SCHEMA, preserve_index=False)
-    folder.write("decisions", table)
+    old = old[list(DECISION_SCHEMA.names)].sort_values("tgt_id")
+    folder.save_decisions(pa.Table.from_pandas(old, schema=DECISION_SCHEMA, preserve_index=False))
     pipeline.redecide(folder)
     return _pair_row(folder, tgt_id)
 
@@ -122,7 +142,7 @@ def open_pair(
             f"the pair {src_id} -> {tgt_id} has no sentence links yet: "
             f"run `workbench corpus align {folder.name}`"
         )
-    article_id = article_id or texts.slugify(f"{folder.name}-{tgt_id}")
+    article_id = article_id or story_article_id(folder, tgt_id)
     source = folder.manifest.get("source", {})
     where = f"corpus {folder.name} ({folder.path}), archive {source.get('path', '?')}"
     article = texts.create_article(

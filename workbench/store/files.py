@@ -45,6 +45,7 @@ except ImportError:  # not POSIX: no locks; stale temp files are recognised by t
 __all__ = [
     "TEMP_NAME_RE",
     "AtomicFiles",
+    "LockHeldError",
     "LockTimeoutError",
     "atomic_files",
     "atomic_write_bytes",
@@ -54,7 +55,9 @@ __all__ = [
     "create_exclusive",
     "fsync_dir",
     "keep_copy",
+    "lock_note",
     "locked",
+    "locked_as",
     "remove_stale_temps",
     "temp_beside",
 ]
@@ -69,6 +72,14 @@ _UNLOCKED_AGE = 24 * 3600  # without flock, a temp file this old (seconds) count
 
 class LockTimeoutError(WorkbenchError):
     """Another process held a lock for longer than we waited."""
+
+
+class LockHeldError(LockTimeoutError):
+    """A lock taken with ``locked_as`` is held by another process; ``holder`` is the note it left."""
+
+    def __init__(self, message: str, holder: str):
+        super().__init__(message)
+        self.holder = holder
 
 
 def temp_beside(path: Path) -> Path:
@@ -346,6 +357,54 @@ def locked(path: Path, timeout: float = 30.0) -> Iterator[None]:
             )
         time.sleep(0.005)
     try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            lock.unlink()  # while still holding it: a waiter that opened it sees it is gone and retries
+        os.close(fd)
+
+
+def lock_note(path: Path) -> str:
+    """The note the holder of ``path``'s lock left (``locked_as``); "" when there is none."""
+    path = Path(path)
+    try:
+        return path.with_name(f".{path.name}.lock").read_text("utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+@contextmanager
+def locked_as(
+    path: Path, note: str, timeout: float = 30.0, wait_for: Callable[[str], bool] = lambda holder: True
+) -> Iterator[None]:
+    """:func:`locked`, with ``note`` (who holds it, doing what) written into the lock file for the others
+    to read. A process that finds the lock held waits while ``wait_for(holder's note)`` is true, up to
+    ``timeout`` seconds; then, or at once when ``wait_for`` is false, LockHeldError with that note."""
+    path = Path(path)
+    if fcntl is None:
+        yield
+        return
+    lock = path.with_name(f".{path.name}.lock")
+    end = time.monotonic() + timeout
+    while True:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
+        if _lock_nowait(fd):
+            if _same_file(fd, lock):  # not the file of a holder that removed it on release
+                break
+            os.close(fd)
+            continue
+        os.close(fd)
+        holder = lock_note(path)
+        if (holder and not wait_for(holder)) or time.monotonic() > end:
+            raise LockHeldError(
+                f"{path} is locked by another process ({holder or 'unknown'}); try again when it is done, "
+                f"or remove {lock} if no workbench is running",
+                holder,
+            )
+        time.sleep(0.005)
+    try:
+        os.ftruncate(fd, 0)
+        _write_all(fd, note.encode("utf-8"))
         yield
     finally:
         with contextlib.suppress(OSError):
