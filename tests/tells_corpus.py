@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from workbench.corpus.folder import CorpusFolder
+from workbench.corpus.folder import COLUMNS, CorpusFolder
 from workbench.corpus.pipeline import LINK_SCHEMA
 
 
@@ -39,11 +39,9 @@ def make_corpus(path: Path, links: list[dict], dates: dict[str, str] | None = No
     for tgt_id, src_id in pairs:
         date = dates.get(tgt_id, "2012-01-01")
         docs += [(tgt_id, date, f"title {tgt_id}"), (src_id, date, f"title {src_id}")]
-    folder.write(
-        "documents",
-        pa.table(
-            {"doc_id": [d[0] for d in docs], "date": [d[1] for d in docs], "title": [d[2] for d in docs]}
-        ),
-    )
+    columns = {"doc_id": [d[0] for d in docs], "date": [d[1] for d in docs], "title": [d[2] for d in docs]}
+    for name in COLUMNS["documents"]:  # the columns this test does not need, empty (a table must have them)
+        columns.setdefault(name, pa.nulls(len(docs)))
+    folder.write("documents", pa.table(columns))
     folder.write("links", pa.Table.from_pylist(links, schema=LINK_SCHEMA))
     return folder
