@@ -105,7 +105,7 @@ def _terms(c) -> str:
     t = c.terms
     names = _evidence(c.names) if c.names == c.names else f"– (credit {t['names']:.2f})"
     parts = [
-        f"lead {t['lead']:.2f} (sim {_evidence(c.sim)}, ratio {_evidence(c.ratio)})",
+        f"lead: sim {_evidence(c.sim)} (ratio {_evidence(c.ratio)}) → {t['lead']:.2f}",
         f"names {names}" + (f" → {t['names']:.2f}" if c.names == c.names else ""),
         f"numbers {_evidence(c.numbers)} → {t['numbers']:.2f}",
         f"length {t['length']:.2f}",
@@ -356,10 +356,9 @@ def show(ws: Workspace, title) -> None:
                 paired = view.source is not None and c.story.doc_id == view.source.doc_id
                 cols[0].markdown(
                     f'<span class="wb-conf" style="background:{"#2f9d5a" if paired else "#8a8f98"}">'
-                    f"{c.score:.2f}</span>",
+                    f'{c.score:.2f}</span><span class="wb-ids">{html.escape(_terms(c))}</span>',
                     unsafe_allow_html=True,
                 )
-                cols[1].caption(html.escape(_terms(c)))
                 cols[1].markdown(
                     _story_html(replace(c.story, lead=short(c.story.lead, 260))), unsafe_allow_html=True
                 )
