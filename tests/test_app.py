@@ -942,6 +942,7 @@ def test_pair_queue_decides_pairs_and_opens_one_for_review(ws):
     at.session_state["pair_pick_mini"] = "2011-13813"
     at.run()
     click(at, "pair_choose_2")  # take the second candidate instead
+    click(at, "pair_take_yes")  # (it is another story's source: the app asks first)
     row = pairs_frame(open_corpus(ws, "mini")).set_index("tgt_id").loc["2011-13813"]
     assert row["decision"] == "accepted" and row["src_id"] != "2011-13804"
     at.session_state["pair_pick_mini"] = "2011-13813"

@@ -253,7 +253,8 @@ def test_a_persons_decision_is_kept_by_a_rebuild_and_honoured_by_the_export(root
     assert rebuilt.returncode == 0, rebuilt.stderr
     pairs = _table(root, "pairs").set_index("tgt_id")
     assert pairs.loc[doubtful, "decision"] == "accepted" and pairs.loc[doubtful, "decided_by"] == "person"
-    assert pairs.loc[rejected, "src_id"] != wrong and pairs.loc[rejected, "decision"] != "auto"
+    assert pairs.loc[rejected, ["decision", "decided_by", "src_id"]].tolist() == ["rejected", "person", wrong]
+    assert pairs.loc[doubtful, "score"] == pairs.loc[doubtful, "score"]  # the machine's score is kept
     out = tmp_path / "x.jsonl"
     assert run("corpus", "export", "mini", "--out", out, "--root", root).exit_code == 0
     exported = pd.read_json(out, lines=True, dtype=False)

@@ -221,7 +221,8 @@ def test_the_column_lists_agree_with_the_writers():
     assert set(COLUMNS["decisions"]) == set(corpus_review.DECISION_SCHEMA.names)
     row = {"tgt_id": "a", "src_id": "b", "score": 1.0, "margin": 1.0, "decision": "auto", "reason": ""}
     row |= {"decided_by": "machine", "best_candidate": "b", "candidates": ["b"]}
-    assert set(COLUMNS["pairs"]) == set(_pairs_table(pd.DataFrame([row])).column_names)
+    optional = {"probability"}  # (a corpus paired before issue 29 lacks it; pairs_frame reads it as NaN)
+    assert set(COLUMNS["pairs"]) == set(_pairs_table(pd.DataFrame([row])).column_names) - optional
 
 
 @pytest.mark.parametrize(

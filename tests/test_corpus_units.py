@@ -335,7 +335,7 @@ def test_a_low_margin_is_doubtful_and_a_low_score_is_none():
     pairs = pairing.assign(_targets(["es-1", "es-2", "es-3", "es-4"]), cands, PARAMS, model=MODEL).set_index(
         "tgt_id"
     )
-    assert pairs.loc["es-1", "decision"] == "doubtful" and "p under 0.500" in pairs.loc["es-1", "reason"]
+    assert pairs.loc["es-1", "decision"] == "doubtful" and "under 0.500" in pairs.loc["es-1", "reason"]
     assert pairs.loc["es-2", "decision"] == "none" and pd.isna(pairs.loc["es-2", "src_id"])
     assert pairs.loc["es-2", "best_candidate"] == "en-c"
     assert pairs.loc["es-3", "decision"] == "auto"  # no rival at all: a clear margin
@@ -413,7 +413,22 @@ def test_a_persons_decisions_are_kept_as_they_are_and_their_sources_reserved():
     assert pairs.loc["es-2", "src_id"] == "en-a" and pairs.loc["es-2", "decision"] == "accepted"
     assert pairs.loc["es-2", "decided_by"] == "person"
     assert pairs.loc["es-1", "src_id"] != "en-a"  # reserved for es-2
-    assert pairs.loc["es-3", "decision"] == "none"  # its only candidate was rejected
+    # a rejected pair is listed as such, by the person, with the source rejected and the machine's numbers
+    assert pairs.loc["es-3", ["decision", "decided_by", "src_id"]].tolist() == ["rejected", "person", "en-c"]
+    assert pairs.loc["es-3", "score"] == pairs.loc["es-3", "score"]
+    assert "rejected en-c" in pairs.loc["es-3", "reason"]
+    # an acceptance keeps the machine's score, margin and probability of that pair
+    assert pairs.loc["es-2", "score"] == pytest.approx(1.8)
+    assert pairs.loc["es-2", "margin"] == pytest.approx(0.8)
+    assert 0 <= pairs.loc["es-2", "probability"] <= 1
+    # the story whose source a person took says so
+    assert "its source en-a was taken by es-2 (a person's decision)" in pairs.loc["es-1", "reason"]
+
+
+def test_a_reason_prints_the_digits_its_rule_needs():
+    assert pairing.apart(0.195, 0.2) == ("0.195", "0.200")
+    assert pairing.apart(0.19996, 0.2) == ("0.19996", "0.20000")
+    assert pairing.apart(0.8996, 0.9) == ("0.8996", "0.9000")
 
 
 # --- the corpus folder ------------------------------------------------------------------------------

@@ -356,7 +356,9 @@ def pairs_cmd(
         title=f"{len(frame):,} pairs in {esc(folder.name)}"
         + (f" (first {limit})" if len(frame) > limit else "")
     )
-    for col in ("tgt_id", "tgt_title", "src_id", "src_title", "score", "margin", "decision", "reason"):
+    columns = ("tgt_id", "tgt_title", "src_id", "src_title", "score", "margin", "p", "decision", "by")
+    columns += ("reason",)
+    for col in columns:
         table.add_column(col, overflow="fold")
     for row in frame.head(limit).itertuples(index=False):
         table.add_row(
@@ -366,7 +368,9 @@ def pairs_cmd(
             ),
             _number(row.score),
             _number(row.margin),
+            "" if row.probability != row.probability else f"{row.probability:.3f}",
             cell(row.decision),
+            cell(row.decided_by),
             cell(row.reason),
         )
     common.console.print(table)
@@ -488,7 +492,10 @@ def publish_cmd(
 @corpus_app.command("decide")
 def decide_cmd(
     name: CorpusArg,
-    tgt_id: Annotated[str, typer.Argument(help="The target story (e.g. the Spanish one).")],
+    tgt_id: Annotated[
+        str | None,
+        typer.Argument(help="The target story (e.g. the Spanish one); none with --accept-all-above."),
+    ] = None,
     accept: Annotated[
         str | None,
         typer.Option("--accept", help="Accept this source story as its original ('' = the proposed one)."),
@@ -496,10 +503,22 @@ def decide_cmd(
     reject: Annotated[bool, typer.Option("--reject", help="The proposed source story is wrong.")] = False,
     none: Annotated[bool, typer.Option("--none", help="It has no original in the archive.")] = False,
     clear: Annotated[bool, typer.Option("--clear", help="Forget the decision made before.")] = False,
+    accept_all_above: Annotated[
+        float | None,
+        typer.Option(
+            "--accept-all-above",
+            help="Accept every auto pair whose probability (or --by score) is at least this, as a person.",
+        ),
+    ] = None,
+    by: Annotated[str, typer.Option(help="With --accept-all-above: probability or score.")] = "probability",
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Say what the decision would do; save nothing.")
+    ] = False,
     note: Annotated[str, typer.Option(help="Why (kept with the decision).")] = "",
     root: RootOpt = None,
 ) -> None:
-    """Decide a pair by hand: kept in the corpus, never overridden by a run, honoured by the export."""
+    """Decide a pair by hand: kept in the corpus, never overridden by a run, honoured by the export. Taking
+    a source story another story was paired with says what that does to the other story."""
     from workbench.corpus import review
 
     chosen = [
@@ -509,16 +528,45 @@ def decide_cmd(
             ("rejected", reject),
             ("none", none),
             ("clear", clear),
+            ("all", accept_all_above is not None),
         )
         if on
     ]
     with user_errors():
         if len(chosen) != 1:
-            raise corpus.CorpusError("choose one of --accept [SRC_ID], --reject, --none or --clear")
+            raise corpus.CorpusError(
+                "choose one of --accept [SRC_ID], --reject, --none, --clear or --accept-all-above P"
+            )
+        if (chosen[0] == "all") != (tgt_id is None):
+            raise corpus.CorpusError(
+                "name the target story (TGT_ID) to decide, or give --accept-all-above P without one"
+            )
         folder = corpus.open_corpus(Workspace.find(root).root, name)
+        if chosen[0] == "all":
+            found = review.auto_above(folder, accept_all_above, by)
+            if not dry_run and len(found):
+                found = review.accept_all_above(folder, accept_all_above, by, note)
+            what = "would accept" if dry_run else "accepted"
+            common.console.print(
+                f"{what} {len(found):,} auto pair(s) of {by} >= {accept_all_above:g} in {esc(folder.name)}"
+            )
+            return
+        changes = []
+        if chosen[0] == "accepted":
+            row = review._pair_row(folder, tgt_id)
+            src = accept or (row["src_id"] if isinstance(row["src_id"], str) else row["best_candidate"])
+            if isinstance(src, str):
+                changes = review.effects(folder, tgt_id, src)
+        for change in changes:
+            common.err.print(f"[yellow]this also changes[/] {esc(review.describe_effect(change))}")
+        if dry_run:
+            common.console.print(f"{esc(tgt_id)}: nothing saved (--dry-run)")
+            return
         row = review.decide(folder, tgt_id, chosen[0], accept or None, note)
     src = row["src_id"] if isinstance(row["src_id"], str) else "-"
-    common.console.print(f"{esc(tgt_id)}: {row['decision']} {esc(src)} ({esc(row['reason'])})")
+    common.console.print(
+        f"{esc(tgt_id)}: {row['decision']} {esc(src)} by {row['decided_by']} ({esc(row['reason'])})"
+    )
     if chosen[0] == "accepted":
         common.err.print(
             f"run `workbench corpus align {esc(folder.name)}` to align its sentences if it has no links yet"

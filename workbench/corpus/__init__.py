@@ -113,6 +113,8 @@ def parse_decisions(text: str | None) -> tuple[str, ...] | None:
 def pairs_frame(folder: CorpusFolder, decisions: tuple[str, ...] | None = None) -> pd.DataFrame:
     """The pairs with both stories' titles and dates, doubtful and low-margin first."""
     pairs = folder.read("pairs").to_pandas()
+    if "probability" not in pairs:  # a corpus paired before the probability was kept
+        pairs["probability"] = float("nan")
     if decisions is not None:
         pairs = pairs[pairs["decision"].isin(decisions)]
     docs = folder.read("documents", columns=["doc_id", "title", "date"]).to_pandas().set_index("doc_id")
@@ -122,8 +124,8 @@ def pairs_frame(folder: CorpusFolder, decisions: tuple[str, ...] | None = None) 
         pairs[f"{side}_date"] = ids.map(docs["date"])
     order = {"doubtful": 0, "none": 1, "auto": 2, "accepted": 3, "rejected": 4}
     pairs = pairs.assign(_order=pairs["decision"].map(order)).sort_values(["_order", "margin", "tgt_id"])
-    columns = ["tgt_id", "src_id", "score", "margin", "decision", "reason", "decided_by", "best_candidate"]
-    columns += ["candidates", "tgt_title", "src_title", "tgt_date", "src_date"]
+    columns = ["tgt_id", "src_id", "score", "margin", "probability", "decision", "reason", "decided_by"]
+    columns += ["best_candidate", "candidates", "tgt_title", "src_title", "tgt_date", "src_date"]
     return pairs[columns].reset_index(drop=True)
 
 

@@ -5,10 +5,13 @@ source
 and target versions are the two stories' ids, and every row also carries the pair's score, margin and
 decision (``pair_score``, ``pair_margin``, ``pair_decision``) beside the bead's own score, as OPUS and
 ParaCrawl rows carry alignment scores. Pairs are read in chunks, so memory does not grow with the corpus.
+A pair opened for sentence review (``corpus open``) whose article's alignment holds beads a person
+confirmed or edited goes out with those links, their status and the person's bead boundaries.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,13 +24,17 @@ import pyarrow.parquet as pq
 from workbench.corpus.folder import CorpusError, CorpusFolder, refuse_inside_corpus
 from workbench.corpus.gold import ACCEPTED
 from workbench.corpus.pairing import DECISIONS
+from workbench.corpus.review import story_article_id, story_text
+from workbench.errors import WorkbenchError
 from workbench.export import articles as ex
 from workbench.export.formats import check_format
 from workbench.store import alignments as store
-from workbench.store.texts import TextVersion
+from workbench.store.texts import TextVersion, content_hash
 from workbench.text.segment import Sentence
 
 __all__ = ["EXTRA", "CorpusExportOptions", "check_out", "export_corpus", "records"]
+
+log = logging.getLogger(__name__)
 
 EXTRA = {"pair_score": float, "pair_margin": float, "pair_decision": str}
 
@@ -50,6 +57,8 @@ class CorpusExportOptions:
             )
         if "none" in self.decisions:
             raise CorpusError("a story decided 'none' has no pair to export; choose other decisions")
+        if "rejected" in self.decisions:
+            raise CorpusError("a rejected pair is no translation to export; choose other decisions")
 
 
 def _pairs(folder: CorpusFolder, options: CorpusExportOptions) -> pd.DataFrame:
@@ -101,13 +110,59 @@ def _side(doc: str, lang: str, ids, texts) -> store.AlignedSide:
     return store.AlignedSide(doc, lang, "", sentences)
 
 
+def reviews_of(folder: CorpusFolder) -> Path | None:
+    """The ``alignments/`` folder of the workbench a corpus lies in (``<root>/corpora/<name>``), where a
+    pair opened for sentence review (``corpus open``) keeps its article's alignment; None elsewhere."""
+    return folder.path.parent.parent / "alignments" if folder.path.parent.name == "corpora" else None
+
+
+def _reviewed(folder: CorpusFolder, reviews: Path | None, pair, tgt_id: str, langs) -> store.Alignment | None:
+    """The person's review of a pair's sentence links: the alignment of the article the pair was opened as,
+    where it exists, is of this pair, still has the pair's texts and holds a bead a person confirmed or
+    edited; None otherwise (the machine's links are exported)."""
+    if reviews is None:
+        return None
+    src_id = pair["src_id"]
+    path = store.alignment_path(reviews, story_article_id(folder, tgt_id, src_id), f"{langs[1]}.corpus")
+    if not path.is_file():
+        return None
+    try:
+        record = store.load_alignment(path)
+    except (WorkbenchError, OSError, ValueError) as exc:
+        log.warning(
+            "the review of pair %s -> %s is not read (%s): its machine links are exported",
+            src_id,
+            tgt_id,
+            exc,
+        )
+        return None
+    if record.params.get("src_id") != src_id or record.params.get("tgt_id") != tgt_id:
+        return None
+    if not any(store.is_reviewed(link) for link in record.links):
+        return None
+    docs = pq.read_table(folder.table_path("documents"), filters=[("doc_id", "in", [src_id, tgt_id])])
+    docs = docs.to_pandas().set_index("doc_id")
+    for side, doc in ((record.source, src_id), (record.target, tgt_id)):
+        text = story_text(docs.loc[doc].to_dict()) if doc in docs.index else None
+        if text is None or side.sha256 not in (content_hash(text), content_hash(text + "\n")):  # (stored)
+            log.warning(
+                "the review of pair %s -> %s is of other texts: its machine links are exported",
+                src_id,
+                tgt_id,
+            )
+            return None
+    return record
+
+
 def records(
     folder: CorpusFolder,
     options: CorpusExportOptions,
     report: ex.ExportReport,
     progress: Callable[[int, int, str], None] | None = None,
+    reviews: Path | None = None,
 ) -> Iterator[ex.Record]:
-    """One export record per pair that passes ``options``, in target id order."""
+    """One export record per pair that passes ``options``, in target id order. A pair a person reviewed
+    sentence by sentence (its article's alignment in ``reviews``) goes out with the person's links."""
     pairs = _pairs(folder, options).set_index("tgt_id")
     languages = folder.manifest.get("params", {}).get("pair", {})
     src_lang, tgt_lang = languages.get("src", "src"), languages.get("tgt", "tgt")
@@ -135,6 +190,18 @@ def records(
             created=stamp,
             modified=stamp,
         )
+        reviewed = _reviewed(folder, reviews, pair, tgt_id, (src_lang, tgt_lang))
+        if reviewed is not None:
+            record = store.Alignment(
+                article=record.article,
+                source=store.AlignedSide(pair["src_id"], src_lang, "", reviewed.source.sentences),
+                target=store.AlignedSide(tgt_id, tgt_lang, "", reviewed.target.sentences),
+                links=reviewed.links,
+                model=f"corpus, reviewed in {reviewed.article}",
+                params={},
+                created=stamp,
+                modified=reviewed.modified,
+            )
         score, margin = pair["score"], pair["margin"]
         yield ex.Record(
             record,
@@ -168,9 +235,12 @@ def export_corpus(
     out: Path,
     options: CorpusExportOptions = CorpusExportOptions(),
     progress: Callable[[int, int, str], None] | None = None,
+    reviews: Path | None = None,
 ) -> ex.ExportReport:
     """Write the corpus's links to ``out`` in ``fmt`` (every workbench export format, plus the Hugging
-    Face layout ``hf-jsonl``/``hf-parquet``), atomically; NothingToExportError when nothing passes."""
+    Face layout ``hf-jsonl``/``hf-parquet``), atomically; NothingToExportError when nothing passes. A pair
+    reviewed sentence by sentence goes out with the person's links (``reviews``: the ``alignments/``
+    folder to read them from, by default the one of the corpus's workbench folder)."""
     options.check()
     check_format(fmt)
     check_out(folder, out)
@@ -181,4 +251,5 @@ def export_corpus(
     bead_options = ex.ExportOptions(status="any", min_score=options.min_score, one_to_one=options.one_to_one)
     bead_options.check()
     report = ex.ExportReport(fmt)
-    return ex.write_export(records(folder, options, report, progress), fmt, out, bead_options, report, EXTRA)
+    found = records(folder, options, report, progress, reviews_of(folder) if reviews is None else reviews)
+    return ex.write_export(found, fmt, out, bead_options, report, EXTRA)

@@ -416,6 +416,26 @@ def final_score(candidates: pd.DataFrame, params: PairParams) -> pd.Series:
     return candidates["score"] + missing + bonus
 
 
+def score_terms(candidates: pd.DataFrame, params: PairParams) -> pd.DataFrame:
+    """Every term of each candidate's final score (``final`` must be there): ``lead`` (the ratio margin,
+    or the cosine with ``neighbours`` 0), ``numbers``, ``names`` (weighted; a target without names gets
+    the corpus's typical credit), ``length`` (the penalty, negative), ``match_tgt`` and ``match_src`` (the
+    sentence-alignment rescore, weighted); they add up to ``final``."""
+    lead_ = candidates["ratio"] if params.neighbours and "ratio" in candidates else candidates["sim"]
+    out = pd.DataFrame(
+        {
+            "lead": lead_.astype(float),
+            "numbers": params.numbers * candidates["numbers"].astype(float),
+            "length": -params.length * candidates["length"].astype(float),
+            "match_tgt": params.match_tgt * candidates["match_tgt"].astype(float).fillna(0),
+            "match_src": params.match_src * candidates["match_src"].astype(float).fillna(0),
+        },
+        index=candidates.index,
+    )
+    out.insert(2, "names", candidates["final"] - out.sum(axis=1))  # the weighted share, or the credit
+    return out
+
+
 def assign(
     targets: pd.DataFrame,
     candidates: pd.DataFrame,
@@ -439,21 +459,22 @@ def assign(
     serial = (serial or {}) if params.serials else {}
     cands = candidates.copy()
     cands["final"] = final_score(cands, params)
+    scored = cands  # every candidate, the rejected ones too
     decided: dict[str, dict] = {}
     taken: dict[str, str] = {}  # source story -> the target it went to
+    by_person: set[str] = set()  # sources a person's acceptance took
     rejected: set[tuple[str, str]] = set()
     for p in person.itertuples(index=False) if person is not None else []:
         if p.decision == "rejected":
             rejected.add((p.tgt_id, p.src_id))
-            continue
         decided[p.tgt_id] = {
-            "src_id": p.src_id if p.decision == "accepted" else None,
+            "src_id": p.src_id if p.decision in ("accepted", "rejected") else None,
             "decision": p.decision,
-            "reason": "decided by a person",
             "by": "person",
         }
         if p.decision == "accepted" and p.src_id:
             taken[p.src_id] = p.tgt_id
+            by_person.add(p.src_id)
     if rejected:
         keep = [(t, s) not in rejected for t, s in zip(cands["tgt_id"], cands["src_id"], strict=True)]
         cands = cands[keep]
@@ -480,7 +501,7 @@ def assign(
         info = {"src_id": edge.src_id, "score": edge.final, "margin": edge.final - runner, "by": "machine"}
         info["edge"] = edge
         if first.src_id != edge.src_id and not related(first.src_id, edge.src_id):
-            info["lost"] = f"its best candidate {first.src_id} went to {taken[first.src_id]}"
+            info["lost"] = _lost(first.src_id, taken, by_person)
         decided[edge.tgt_id] = info
         taken[edge.src_id] = edge.tgt_id
     model = model or probability.default_model()
@@ -491,33 +512,69 @@ def assign(
         runners = [] if group is None else group["src_id"].tolist()
         info = decided.get(t.doc_id)
         if info is not None and info.get("by") == "person":
-            rows.append(
-                _row(
-                    t.doc_id, info["src_id"], None, None, info["decision"], info["reason"], "person", runners
-                )
-            )
+            rows.append(_person_row(t.doc_id, info, scored, group, related, model, runners))
             continue
         if isinstance(t.why, str):
             rows.append(_row(t.doc_id, None, None, None, "none", t.why, "machine", runners))
             continue
         if info is None:
-            why = (
-                f"no {params.src} story dated {params.before} days before to {params.after} after it"
-                if group is None
-                else "every candidate went to another story that matches it better"
-            )
+            if group is None:
+                why = f"no {params.src} story dated {params.before} days before to {params.after} after it"
+            elif group.iloc[0].src_id in taken:
+                why = _lost(group.iloc[0].src_id, taken, by_person)
+            else:
+                why = "every candidate went to another story that matches it better"
             rows.append(_row(t.doc_id, None, None, None, "none", why, "machine", runners))
             continue
         score, margin = float(info["score"]), float(info["margin"])
-        refused = {s for t_, s in rejected if t_ == t.doc_id}  # after a rejection: doubtful at most
         low = [info["lost"]] if "lost" in info else []
-        low += [f"a person rejected {', '.join(sorted(refused))}"] if refused else []
         decision, why = _decide(prob[t.doc_id], score, margin, model, info["src_id"], low)
         src = info["src_id"] if decision != "none" else None
         rows.append(
-            _row(t.doc_id, src, score, margin, decision, why, "machine", runners, candidate=info["src_id"])
+            _row(
+                t.doc_id,
+                src,
+                score,
+                margin,
+                decision,
+                why,
+                "machine",
+                runners,
+                candidate=info["src_id"],
+                p=prob[t.doc_id],
+            )
         )
     return pd.DataFrame(rows)
+
+
+def _lost(src: str, taken: dict[str, str], by_person: set[str]) -> str:
+    """Why a target lost its best candidate ``src``: the story that took it, and whether a person did."""
+    if src in by_person:
+        return f"its source {src} was taken by {taken[src]} (a person's decision)"
+    return f"its best candidate {src} went to {taken[src]}"
+
+
+def _person_row(tgt, info, candidates, group, related, model, runners) -> dict:
+    """The row of a target a person decided, with the machine's score, margin and probability of the pair
+    the person accepted or rejected (where it is among the candidates) kept beside the decision."""
+    src, decision = info["src_id"], info["decision"]
+    score = margin = p = None
+    mine = candidates[(candidates["tgt_id"] == tgt)] if src else candidates.iloc[:0]
+    if len(mine) and src in set(mine["src_id"]):  # (``final`` computed over the whole table)
+        edge = mine[mine["src_id"] == src].iloc[0]
+        rivals = mine[[s != src and not related(src, s) for s in mine["src_id"]]]
+        score = float(edge["final"])
+        margin = float(score - rivals["final"].max()) if len(rivals) else 1.0
+        p = float(model.probability(edge.to_frame().T.assign(margin=margin).infer_objects())[0])
+    why = f"a person rejected {src}" if decision == "rejected" else "decided by a person"
+    if score is not None:
+        why += f" (the machine: {_stats(p, score, margin)})"
+    best = src
+    if decision == "rejected":
+        rest = [] if group is None else [s for s in group["src_id"] if s != src]
+        why += f"; the next candidate is {rest[0]}" if rest else ""
+        best = rest[0] if rest else None
+    return _row(tgt, src, score, margin, decision, why, "person", runners, candidate=best, p=p)
 
 
 def _probabilities(decided: dict[str, dict], model: probability.PairModel) -> dict[str, float]:
@@ -534,17 +591,37 @@ def _decide(
     p: float, score: float, margin: float, model: probability.PairModel, src: str, low: list[str]
 ) -> tuple[str, str]:
     """The machine's decision on its pair with ``src``, of probability ``p``, and the reason; ``low``:
-    what else keeps it from ``auto`` (its best candidate went elsewhere, a person rejected one)."""
-    stats = f"p {p:.3f}, score {score:.2f}, margin {margin:.2f}"
+    what else keeps it from ``auto`` (its best candidate went elsewhere). A value a rule compares is
+    printed with the digits that show the comparison (p 0.8996, not 0.900, under 0.9000)."""
+    stats = _stats(p, score, margin)
     if p < model.none_below:
-        return "none", f"best candidate {src} is unlike it ({stats}: p under {model.none_below:.3f})"
+        value, limit = apart(p, model.none_below)
+        why = f"best candidate {src} is unlike it (p {value} under {limit}; {_stats(None, score, margin)})"
+        return "none", "; ".join([why, *low])
     if p >= model.threshold and not low:
         return "auto", stats
-    low = [f"p under {model.threshold:.3f}"] * (p < model.threshold) + low
+    if p < model.threshold:
+        value, limit = apart(p, model.threshold)
+        low = [f"p {value} under {limit}", *low]
     return "doubtful", f"{stats}: {'; '.join(low)}"
 
 
-def _row(tgt, src, score, margin, decision, reason, by, runners, candidate=None) -> dict:
+def _stats(p: float | None, score: float, margin: float) -> str:
+    head = "" if p is None else f"p {p:.3f}, "
+    return f"{head}score {score:.2f}, margin {margin:.2f}"
+
+
+def apart(value: float, limit: float, digits: int = 3) -> tuple[str, str]:
+    """``value`` and ``limit`` printed with the fewest decimals (at least ``digits``) that tell them apart,
+    so that a rule's comparison reads true ("0.1950 under 0.2000", never "0.20 under 0.2")."""
+    for d in range(digits, 12):
+        a, b = f"{value:.{d}f}", f"{limit:.{d}f}"
+        if a != b:
+            return a, b
+    return repr(float(value)), repr(float(limit))
+
+
+def _row(tgt, src, score, margin, decision, reason, by, runners, candidate=None, p=None) -> dict:
     return {
         "tgt_id": tgt,
         "src_id": src,
@@ -555,4 +632,5 @@ def _row(tgt, src, score, margin, decision, reason, by, runners, candidate=None)
         "decided_by": by,
         "best_candidate": candidate if candidate is not None else src,
         "candidates": runners,
+        "probability": p,
     }

@@ -415,18 +415,23 @@ def redecide(folder: CorpusFolder) -> None:
         _redecide(folder)
 
 
-def _redecide(folder: CorpusFolder) -> None:
-    info = folder.stage("pair")
-    if info.get("status") != "done":
-        raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")
+def pair_params(folder: CorpusFolder) -> pairing.PairParams:
+    """The pair stage's settings, as the manifest keeps them."""
     saved = folder.manifest.get("params", {}).get("pair")
     try:
-        params = pairing.PairParams(**saved)
+        return pairing.PairParams(**saved)
     except TypeError:
         raise CorpusError(
             f"the pair settings in the manifest of corpus {folder.name} are damaged ({saved!r}): run "
             f"`workbench corpus pair {folder.path}` again"
         ) from None
+
+
+def _redecide(folder: CorpusFolder) -> None:
+    info = folder.stage("pair")
+    if info.get("status") != "done":
+        raise CorpusError(f"corpus {folder.name} has no pairs yet: run `workbench corpus pair` first")
+    params = pair_params(folder)
     person = _person_decisions(folder)
     docs = folder.read("documents").to_pandas()
     _decide(folder, params, folder.read("candidates").to_pandas(), docs, person)
@@ -479,8 +484,10 @@ def _pairs_table(pairs: pd.DataFrame) -> pa.Table:
             ("decided_by", pa.string()),
             ("best_candidate", pa.string()),
             ("candidates", pa.list_(pa.string())),
+            ("probability", pa.float64()),  # the machine's pair probability, beside a person's decision too
         ]
     )
+    pairs = pairs if "probability" in pairs else pairs.assign(probability=None)
     return pa.Table.from_pandas(pairs[schema.names], schema=schema, preserve_index=False)
 
 

@@ -12,13 +12,14 @@ align stage ran, is here.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from workbench.corpus import CorpusError, CorpusFolder, pairs_frame, run_align
+from workbench.corpus import CorpusError, CorpusFolder, pairing, pairs_frame, pipeline, probability, run_align
 from workbench.corpus import review as corpus_review
 from workbench.corpus.pipeline import AlignSettings
 from workbench.store import texts
@@ -39,6 +40,7 @@ class Story:
     language: str
     lead: str  # its first characters, cut at a word
     sentences: int
+    text: str = ""  # the whole story (the pair's own stories only)
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +54,8 @@ class Candidate:
     numbers: float
     names: float  # NaN: the target has no names
     ratio: float = float("nan")  # the lead similarity's ratio margin (NaN: a corpus paired without it)
+    terms: dict[str, float] = field(default_factory=dict)  # every term of ``score``, by name (they add up)
+    probability: float = float("nan")  # the pair probability, were this candidate the pair
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +69,8 @@ class PairView:
     decision: str
     reason: str
     decided_by: str
-    candidates: list[Candidate]  # by rank, the paired one included
+    candidates: list[Candidate]  # by final score (the rank before rescoring breaks ties), the paired one too
+    probability: float | None = None  # the machine's pair probability (a person's pair too)
 
 
 def queue(folder: CorpusFolder, decisions: tuple[str, ...] | None = None) -> pd.DataFrame:
@@ -106,17 +111,13 @@ def pair_view(folder: CorpusFolder, tgt_id: str, lead: int = 500) -> PairView:
     if pair.empty:
         raise CorpusError(f"{tgt_id!r} is not a target story of corpus {folder.name}")
     row = pair.iloc[0]
-    cands = (
-        _rows(folder, "candidates", "tgt_id", [tgt_id]).sort_values("rank")
-        if folder.has("candidates")
-        else None
-    )
-    cands = cands if cands is not None else pd.DataFrame(columns=["src_id"])
+    cands = _rows(folder, "candidates", "tgt_id", [tgt_id]) if folder.has("candidates") else None
+    cands = _scored(folder, cands) if cands is not None and len(cands) else pd.DataFrame(columns=["src_id"])
     src_id = row["src_id"] if isinstance(row["src_id"], str) else None
     ids = [tgt_id, *([src_id] if src_id else []), *cands["src_id"].tolist()]
     docs = _rows(folder, "documents", "doc_id", ids).set_index("doc_id")
 
-    def story(doc_id: str) -> Story:
+    def story(doc_id: str, whole: bool = False) -> Story:
         d = docs.loc[doc_id]
         return Story(
             doc_id,
@@ -125,6 +126,7 @@ def pair_view(folder: CorpusFolder, tgt_id: str, lead: int = 500) -> PairView:
             _text(d["language"]),
             _lead(_text(d["text"]), lead),
             int(d["n_sentences"]) if "n_sentences" in d and d["n_sentences"] == d["n_sentences"] else 0,
+            _text(d["text"]) if whole else "",
         )
 
     candidates = [
@@ -136,20 +138,46 @@ def pair_view(folder: CorpusFolder, tgt_id: str, lead: int = 500) -> PairView:
             float(c.numbers),
             float(c.names),
             float(getattr(c, "ratio", float("nan"))),
+            {k: float(getattr(c, f"term_{k}")) for k in _TERMS},
+            float(c.probability),
         )
         for c in cands.itertuples()
         if c.src_id in docs.index
     ]
+    p = _number(row["probability"]) if "probability" in row else None
     return PairView(
-        story(tgt_id),
-        story(src_id) if src_id and src_id in docs.index else None,
+        story(tgt_id, whole=True),
+        story(src_id, whole=True) if src_id and src_id in docs.index else None,
         _number(row["score"]),
         _number(row["margin"]),
         str(row["decision"]),
         _text(row["reason"]),
         _text(row["decided_by"]),
         candidates,
+        p,
     )
+
+
+_TERMS = ("lead", "numbers", "names", "length", "match_tgt", "match_src")
+
+
+def _scored(folder: CorpusFolder, cands: pd.DataFrame) -> pd.DataFrame:
+    """A target's candidates by final score, with every term of it (``term_<name>``) and the probability
+    each would have as the pair (its margin over the best other candidate)."""
+    params = pipeline.pair_params(folder)
+    cands = cands.sort_values(["final", "rank"], ascending=[False, True], kind="stable").reset_index(
+        drop=True
+    )
+    terms = pairing.score_terms(cands, params)
+    for k in _TERMS:
+        cands[f"term_{k}"] = terms[k]
+    finals = cands["final"].to_numpy(dtype=float)
+    best_other = [
+        max([f for j, f in enumerate(finals) if j != i], default=finals[i] - 1.0) for i in range(len(finals))
+    ]
+    cands["margin"] = finals - np.array(best_other)
+    cands["probability"] = probability.from_manifest(folder.manifest).probability(cands)
+    return cands
 
 
 def decide(folder: CorpusFolder, tgt_id: str, action: str, src_id: str | None = None, note: str = "") -> dict:

@@ -18,14 +18,14 @@ from datetime import UTC, datetime
 import pandas as pd
 import pyarrow as pa
 
-from workbench.corpus import pipeline
+from workbench.corpus import pairing, pipeline, probability
 from workbench.corpus.folder import CorpusError, CorpusFolder
 from workbench.corpus.pairing import PERSON
 from workbench.store import alignments as store
 from workbench.store import texts
 from workbench.text.segment import Sentence, split_sentences
 
-__all__ = ["DECISION_SCHEMA", "decide", "open_pair", "story_article_id"]
+__all__ = ["DECISION_SCHEMA", "accept_all_above", "decide", "effects", "open_pair", "story_article_id"]
 
 DECISION_SCHEMA = pa.schema(
     [
@@ -66,8 +66,9 @@ def decide(
     """Record a person's decision on ``tgt_id`` and re-decide the pairs; returns the story's new pair row.
 
     ``decision``: ``accepted`` (``src_id``, default the pair's current or best candidate), ``rejected``
-    (the pair's current source story is wrong: the next candidate may take its place, at most as
-    doubtful), ``none`` (no translation in the archive) or ``clear`` (forget the person's decision).
+    (the pair's current source story is wrong: the pair is listed ``rejected`` with it, and that source is
+    free for other stories; the next candidate is the row's ``best_candidate``), ``none`` (no
+    translation in the archive) or ``clear`` (forget the person's decision).
 
     Holds the corpus's lock from reading the decisions to re-deciding the pairs, so that two decisions at
     once are both kept; refused (nothing stored) while the corpus is being built."""
@@ -83,6 +84,8 @@ def _decide(folder: CorpusFolder, tgt_id: str, decision: str, src_id: str | None
     known = folder.decisions()  # refused when they vanished: a decision now would hide the loss
     pair = _pair_row(folder, tgt_id)
     current = pair["src_id"] if isinstance(pair["src_id"], str) else pair["best_candidate"]
+    if decision == "accepted" and pair["decision"] == "rejected" and not src_id:
+        current = pair["best_candidate"]  # after a rejection, accepting takes the next candidate
     if decision in ("accepted", "rejected"):
         src_id = src_id or (current if isinstance(current, str) else None)
         if not src_id:
@@ -112,7 +115,91 @@ def _decide(folder: CorpusFolder, tgt_id: str, decision: str, src_id: str | None
     return _pair_row(folder, tgt_id)
 
 
-def _story_text(doc: dict) -> str:
+def effects(folder: CorpusFolder, tgt_id: str, src_id: str) -> list[dict]:
+    """What accepting ``src_id`` for ``tgt_id`` would do to the other stories, before it is done: one dict
+    per other target whose pair would change (``tgt_id``, ``before``/``after`` source and decision, and
+    ``reason`` after), from deciding the pairs again as if the person had accepted it. Nothing is saved."""
+    params = pipeline.pair_params(folder)
+    docs = folder.read("documents").to_pandas()
+    targets, family, serial = pipeline.relations(docs, params)
+    known = folder.decisions()
+    person = (known if known is not None else DECISION_SCHEMA.empty_table()).to_pandas()
+    person = person[person["tgt_id"] != tgt_id]
+    person = pd.concat(
+        [person, pd.DataFrame([{"tgt_id": tgt_id, "decision": "accepted", "src_id": src_id}])],
+        ignore_index=True,
+    )
+    model = probability.from_manifest(folder.manifest)
+    candidates = folder.read("candidates").to_pandas()
+    after = pairing.assign(targets, candidates, params, family, person, serial, model)
+    before = folder.read("pairs", columns=["tgt_id", "src_id", "decision"]).to_pandas().set_index("tgt_id")
+    out = []
+    for row in after.itertuples(index=False):
+        if row.tgt_id == tgt_id or row.tgt_id not in before.index:
+            continue
+        old = before.loc[row.tgt_id]
+        old_src = old["src_id"] if isinstance(old["src_id"], str) else None
+        new_src = row.src_id if isinstance(row.src_id, str) else None
+        if (old_src, old["decision"]) != (new_src, row.decision):
+            out.append(
+                {
+                    "tgt_id": row.tgt_id,
+                    "before_src": old_src,
+                    "before": old["decision"],
+                    "after_src": new_src,
+                    "after": row.decision,
+                    "reason": row.reason,
+                }
+            )
+    return out
+
+
+def describe_effect(effect: dict) -> str:
+    """One line for a reviewer: what a decision does to another story."""
+    before = f"{effect['before']} with {effect['before_src']}" if effect["before_src"] else effect["before"]
+    after = f"{effect['after']} with {effect['after_src']}" if effect["after_src"] else effect["after"]
+    return f"{effect['tgt_id']}: {before} -> {after} ({effect['reason']})"
+
+
+def auto_above(folder: CorpusFolder, threshold: float, by: str = "probability") -> pd.DataFrame:
+    """The ``auto`` pairs (the machine's) whose ``by`` (``probability`` or ``score``) is at least
+    ``threshold``: what :func:`accept_all_above` would accept."""
+    if by not in ("probability", "score"):
+        raise CorpusError(f"accept auto pairs by probability or score, not {by!r}")
+    pairs = folder.read("pairs").to_pandas()
+    if by not in pairs:
+        raise CorpusError(
+            f"corpus {folder.name}'s pairs have no {by} yet: decide them again (`workbench corpus refit`)"
+        )
+    keep = (pairs["decision"] == "auto") & (pairs["decided_by"] == "machine") & (pairs[by] >= threshold)
+    return pairs[keep & pairs["src_id"].notna()].reset_index(drop=True)
+
+
+def accept_all_above(
+    folder: CorpusFolder, threshold: float, by: str = "probability", note: str = ""
+) -> pd.DataFrame:
+    """Accept, as a person, every ``auto`` pair whose ``by`` is at least ``threshold`` (one decision each,
+    saved at once, then the pairs decided again); returns the pairs accepted."""
+    with folder.lock("deciding"):
+        chosen = auto_above(folder, threshold, by)
+        if chosen.empty:
+            return chosen
+        known = folder.decisions()
+        old = (known if known is not None else DECISION_SCHEMA.empty_table()).to_pandas()
+        old = old[~old["tgt_id"].isin(set(chosen["tgt_id"]))]
+        stamp = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        note = note or f"accepted with every auto pair of {by} >= {threshold:g}"
+        new = pd.DataFrame(
+            {"tgt_id": chosen["tgt_id"], "decision": "accepted", "src_id": chosen["src_id"], "note": note}
+        ).assign(at=stamp)
+        both = pd.concat([old, new], ignore_index=True) if len(old) else new
+        both = both[list(DECISION_SCHEMA.names)].sort_values("tgt_id")
+        folder.save_decisions(pa.Table.from_pandas(both, schema=DECISION_SCHEMA, preserve_index=False))
+        pipeline.redecide(folder)
+    return chosen
+
+
+def story_text(doc: dict) -> str:
     """The story as an article text: the title as the first line, then the story's paragraphs."""
     title, text = (doc["title"] or "").strip(), doc["text"] or ""
     return f"{title}\n{text}" if title else text
@@ -127,7 +214,7 @@ def open_pair(
     (kind human), with origins naming the corpus, the archive and the story ids. The alignment is the
     pair's sentence links from the align stage."""
     pair = _pair_row(folder, tgt_id)
-    src_id = pair["src_id"]
+    src_id = pair["src_id"] if pair["decision"] != "rejected" else None
     if not isinstance(src_id, str):
         raise CorpusError(
             f"{tgt_id} has no source story ({pair['decision']}: {pair['reason']}); accept one first "
@@ -163,7 +250,7 @@ def open_pair(
         ),
     )
     src_lang, tgt_lang = src["language"], tgt["language"]
-    src_text, tgt_text = _story_text(src), _story_text(tgt)
+    src_text, tgt_text = story_text(src), story_text(tgt)
     texts.add_version(
         ws.texts,
         article_id,
