@@ -656,6 +656,9 @@ def test_the_pair_queue_by_keyboard(server, page):
     _idle(page)
     _choose(page, "pair_pick_mini", "2011-13813")
     _press(page, "2")
+    # the candidate is another story's source: the queue says what taking it does, and asks first
+    page.get_by_text(re.compile("changes another story")).first.wait_for()
+    _click(page, "pair_take_yes")
     page.get_by_text(re.compile("as the source of 2011-13813")).wait_for()
     assert pair("2011-13813")["src_id"] != "2011-13804"
     _idle(page)
