@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import tables  # noqa: E402
-from evalsets import git_commit  # noqa: E402
+
 
 QUERIES = [
     ("Supreme People's Assembly", {}),
@@ -54,34 +54,51 @@ REWRITES = [(r, c) for r in (0.3, 0.5, 0.7, 0.9) for c in (0.3, 0.5, 0.7, 1.0)]
 DEV_SETS = ("nk-ko-en-dev", "kcna-en-es-dev")
 
 
-def clean_pairs(folder, year: str, least: int) -> list[list[dict]]:
-    """The pairs of ``year`` (their links in order) whose every link has both sides, at least ``least``."""
+def clean_pairs(folder, aligner, year: str, least: int, want: int, seed: int) -> list[list[dict]]:
+    """``want`` pairs of ``year`` (drawn in a seeded order) whose every link, as ``aligner`` aligns them, has
+    both sides, with at least ``least`` links: their links in order. Read from the pairs and sentences
+    tables (the aligner is deterministic, so these are the links the align stage wrote with that preset)."""
     from workbench.corpus.concordance import link_dates
+    from workbench.corpus.pipeline import ALIGNED
 
     dates = link_dates(folder)
-    columns = ["tgt_id", "src_id", "link", "src_sent_ids", "tgt_sent_ids", "src_sents", "tgt_sents", "score"]
-    groups: dict[str, list[dict]] = {}
-    for row in folder.read("links", columns=columns).to_pylist():
-        groups.setdefault(row["tgt_id"], []).append(row)
+    pairs = [
+        (p["tgt_id"], p["src_id"])
+        for p in folder.read("pairs", columns=["tgt_id", "src_id", "decision"]).to_pylist()
+        if p["decision"] in ALIGNED and p["src_id"] and (dates.get(p["tgt_id"]) or "").startswith(year)
+    ]
+    random.Random(seed).shuffle(pairs)
+    sentences = folder.read("sentences", columns=["doc_id", "idx", "sent_id", "text"]).to_pylist()
+    docs: dict[str, list] = {}
+    for row in sorted(sentences, key=lambda r: (r["doc_id"], r["idx"])):
+        docs.setdefault(row["doc_id"], []).append((row["sent_id"], row["text"]))
     out = []
-    for tgt_id, rows in sorted(groups.items()):
-        if not (dates.get(tgt_id) or "").startswith(year):
+    for tgt_id, src_id in pairs:
+        src, tgt = docs.get(src_id, []), docs.get(tgt_id, [])
+        if len(src) < least or len(tgt) < least:
             continue
-        rows.sort(key=lambda r: r["link"])
+        rows = realign(aligner, src, tgt)
         if len(rows) >= least and all(r["src_sents"] and r["tgt_sents"] for r in rows):
             out.append(rows)
+            if len(out) == want:
+                break
     return out
 
 
-def realign(aligner, rows: list[dict], deleted: set[int] = frozenset(), swap=None) -> list[dict]:
-    """The pair's links aligned again, with the target sentences of links ``deleted`` removed and those
-    of link ``swap[0]`` replaced by ``swap[1]`` (a list of (id, text))."""
+def edited(rows: list[dict], deleted: set[int] = frozenset(), swap=None) -> tuple[list, list]:
+    """The pair's source and target sentences ((id, text) lists), with the target sentences of links
+    ``deleted`` removed and those of link ``swap[0]`` replaced by ``swap[1]``."""
     src = [(i, t) for r in rows for i, t in zip(r["src_sent_ids"], r["src_sents"], strict=True)]
     tgt = []
     for k, r in enumerate(rows):
         if k in deleted:
             continue
         tgt += swap[1] if swap and swap[0] == k else list(zip(r["tgt_sent_ids"], r["tgt_sents"], strict=True))
+    return src, tgt
+
+
+def realign(aligner, src: list[tuple[str, str]], tgt: list[tuple[str, str]]) -> list[dict]:
+    """The links of two (id, text) lists as ``aligner`` aligns them (as the align stage writes them)."""
     beads = aligner.align([t for _, t in src], [t for _, t in tgt])
     return [
         {
@@ -107,14 +124,14 @@ class Cases:
 
     def __init__(self, aligner, pairs: list[list[dict]], lengths: list[int], seed: int):
         rng = random.Random(seed)
-        self.untouched = [realign(aligner, rows) for rows in pairs]
+        self.untouched = pairs  # as the aligner aligned them
         self.deletions: dict[int, list[tuple[list[dict], set[str]]]] = {}
         for length in lengths:
             cases = []
             for rows in pairs:
                 at = rng.randrange(1, len(rows) - length + 1)  # never the headline link
                 gold = {i for k in range(at, at + length) for i in rows[k]["src_sent_ids"]}
-                cases.append((realign(aligner, rows, set(range(at, at + length))), gold))
+                cases.append((realign(aligner, *edited(rows, set(range(at, at + length)))), gold))
             self.deletions[length] = cases
         self.swaps = []
         for n, rows in enumerate(pairs if len(pairs) > 1 else []):
@@ -122,7 +139,8 @@ class Cases:
             other = pairs[(n + 1 + rng.randrange(len(pairs) - 1)) % len(pairs)]
             donor = other[rng.randrange(1, len(other))]
             sents = [(f"swap.{i}", t) for i, t in enumerate(donor["tgt_sents"])]
-            self.swaps.append((realign(aligner, rows, swap=(k, sents)), set(rows[k]["src_sent_ids"])))
+            links = realign(aligner, *edited(rows, swap=(k, sents)))
+            self.swaps.append((links, set(rows[k]["src_sent_ids"])))
 
 
 def _left(aligner, links, gain):
@@ -214,11 +232,9 @@ def omissions(folder, args) -> None:
     from workbench.align.omission import GAIN
     from workbench.corpus.divergence import REWRITE_MAX, REWRITE_RATIO
 
-    pairs = clean_pairs(folder, args.year, least=max(args.lengths) + 4)
-    random.Random(args.seed).shuffle(pairs)
-    pairs = pairs[: args.pairs]
     aligner = make_aligner(*resolve_models(args.preset))
     start = time.perf_counter()
+    pairs = clean_pairs(folder, aligner, args.year, max(args.lengths) + 4, args.pairs, args.seed)
     cases = Cases(aligner, pairs, args.lengths, args.seed)
     what = "development: the grid" if args.choose else "the chosen settings"
     print(
@@ -316,9 +332,9 @@ def main() -> None:
     from workbench.corpus.folder import CorpusFolder
 
     folder = CorpusFolder.open(args.corpus)
-    links = folder.read("links", columns=["tgt_id"]).num_rows
+    links = folder.read("links", columns=["tgt_id"]).num_rows if folder.has("links") else 0
     print(
-        f"signature: commit {git_commit()}, corpus {folder.name} ({links:,} links, align "
+        f"signature: commit {tables.git_commit()}, corpus {folder.name} ({links:,} links, align "
         f"{folder.stage('align').get('fingerprint')}), {args.pairs} pairs of {args.year}, deletions "
         f"{args.lengths}, preset {args.preset}, seed {args.seed}, gain {GAIN:g}, rewritten ratio "
         f"{REWRITE_RATIO:g} ceiling {REWRITE_MAX:g}, terms {args.terms.name if args.terms else 'none'}"
