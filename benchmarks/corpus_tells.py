@@ -41,7 +41,6 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import tables  # noqa: E402
 
-
 QUERIES = [
     ("Supreme People's Assembly", {}),
     ("army", {"word": True}),
