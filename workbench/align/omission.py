@@ -21,7 +21,7 @@ from workbench.align.aligner import _PRIOR_BACKGROUND, Aligner, Bead
 
 __all__ = ["GAIN", "split_unaligned"]
 
-GAIN = 0.0  # chosen on the dev data: docs/methods-divergence.md
+GAIN = -0.015  # chosen on development data only: docs/methods-divergence.md
 
 
 class _Sims:
