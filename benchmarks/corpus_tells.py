@@ -279,13 +279,19 @@ def search_time(folder, runs: int) -> None:
 
 
 def eflomal_time(folder):
-    from workbench.corpus.variants import word_alignments
+    import os
+    import resource
 
-    start = time.perf_counter()
+    from workbench.corpus.variants import SAMPLERS, word_alignments
+
+    start, cpu = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     wa = word_alignments(folder, refresh=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = after.ru_utime + after.ru_stime - cpu.ru_utime - cpu.ru_stime
     print(
-        f"\neflomal: {len(wa):,} links word-aligned in {wa.seconds:.1f} s "
-        f"({time.perf_counter() - start:.1f} s in all; target <= 120 s)"
+        f"\neflomal ({SAMPLERS} samplers): {len(wa):,} links word-aligned in {wa.seconds:.1f} s "
+        f"({time.perf_counter() - start:.1f} s in all; target <= 120 s); eflomal's CPU time {used:.0f} s, "
+        f"that is {used / 2:.0f} s on 2 free cores; load average {os.getloadavg()[0]:.1f} when it ended"
     )
     return wa
 
