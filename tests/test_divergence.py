@@ -96,3 +96,80 @@ def test_divergence_command(corpus, tmp_path):
     assert (tmp_path / "r-months.png").is_file()
     missing = runner.invoke(app, ["divergence", "nope", "--root", root])
     assert missing.exit_code == 1 and "no corpus" in missing.output
+
+
+def _words(texts: list[str]):
+    """A toy encoder: each word hashed to one of 256 dimensions, the sum normalised (a translation is
+    the same words, so similar texts share words)."""
+    import zlib
+
+    import numpy as np
+
+    out = np.zeros((len(texts), 256), dtype=np.float32)
+    for row, text in enumerate(texts):
+        for word in text.lower().split():
+            out[row, zlib.crc32(word.encode()) % 256] += 1
+    return out / np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-9)
+
+
+SRC = [
+    "alpha bravo charlie delta",
+    "echo foxtrot golf hotel",
+    "india juliet kilo lima",
+    "mike november oscar papa",
+    "quebec romeo sierra tango",
+]
+
+
+def test_split_unaligned_splits_a_merged_sentence_without_counterpart():
+    from workbench.align.aligner import Aligner, Bead
+    from workbench.align.omission import split_unaligned
+
+    aligner = Aligner({"toy": _words})
+    tgt = [SRC[0], SRC[1], SRC[3], SRC[4]]  # SRC[2] has no counterpart: the aligner merged it into 1-1
+    beads = [Bead((0,), (0,), 0.9), Bead((1, 2), (1,), 0.6), Bead((3,), (2,), 0.9), Bead((4,), (3,), 0.9)]
+    split = split_unaligned(aligner, SRC, tgt, beads, gain=0.0)
+    assert [(b.src, b.tgt) for b in split] == [
+        ((0,), (0,)),
+        ((1,), (1,)),
+        ((2,), ()),
+        ((3,), (2,)),
+        ((4,), (3,)),
+    ]
+    assert split[1].score == 0.6 and split[2].score == 0.5
+    # a target sentence with no source counterpart, merged into a 1-2 bead: split off as 0-1
+    tgt = [SRC[1], "whiskey xray yankee zulu", SRC[2], SRC[3]]
+    beads = [Bead((0,), (0,), 0.9), Bead((1,), (1, 2), 0.6), Bead((2,), (3,), 0.9)]
+    split = split_unaligned(aligner, SRC[1:4], tgt, beads, gain=0.0)
+    assert [(b.src, b.tgt) for b in split] == [((0,), (0,)), ((), (1,)), ((1,), (2,)), ((2,), (3,))]
+
+
+def test_split_unaligned_keeps_a_true_merge():
+    from workbench.align.aligner import Aligner, Bead
+    from workbench.align.omission import split_unaligned
+
+    aligner = Aligner({"toy": _words})
+    tgt = [SRC[0], SRC[1] + " " + SRC[2], SRC[3], SRC[4]]  # the translator merged SRC[1] and SRC[2]
+    beads = [Bead((0,), (0,), 0.9), Bead((1, 2), (1,), 0.8), Bead((3,), (2,), 0.9), Bead((4,), (3,), 0.9)]
+    assert split_unaligned(aligner, SRC, tgt, beads, gain=0.0) == beads
+    assert split_unaligned(aligner, SRC, tgt, beads[:1]) == beads[:1]  # nothing to test: no embedding
+
+
+def test_split_links_feeds_pair_divergence():
+    from workbench.align.aligner import Aligner
+    from workbench.corpus.divergence import pair_divergence, split_links
+
+    src = [(f"s{i}", t) for i, t in enumerate(SRC)]
+    tgt = [(f"t{i}", t) for i, t in enumerate([SRC[0], SRC[1], SRC[3], SRC[4]])]
+    links = [
+        link("p", 0, src[:1], tgt[:1], 0.9),
+        link("p", 1, src[1:3], tgt[1:2], 0.6),
+        link("p", 2, src[3:4], tgt[2:3], 0.9),
+        link("p", 3, src[4:], tgt[3:], 0.9),
+    ]
+    assert pair_divergence(links).left_out == ()
+    split = split_links(links, Aligner({"toy": _words}), gain=0.0)
+    assert [r["link"] for r in split] == [0, 1, 2, 3, 4]
+    assert split[2]["src_sents"] == [SRC[2]] and split[2]["tgt_sent_ids"] == []
+    pair = pair_divergence(split)
+    assert pair.left_out == ("s2",) and pair.n_src == 5 and pair.n_tgt == 4

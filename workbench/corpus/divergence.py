@@ -2,12 +2,15 @@
 sentences with none (added) and the links far weaker than the pair's typical link (rewritten); over the
 archive, the share of pairs abridged by month, the most abridged stories and the kinds of sentences most
 often left out. Read from the links table: a 1-0 bead is a left-out source sentence, a 0-1 bead an added
-target sentence, as the sentence aligner decided them.
+target sentence. Since the sentence aligner usually merges a sentence without a counterpart into its
+neighbour's bead, each pair's links first go through ``workbench.align.omission.split_unaligned`` (with the
+corpus's own aligner preset), which splits such sentences off the ends of multi-sentence beads.
 
 "Rewritten" is a link with text on both sides whose score (the aligner's confidence) is below
-``REWRITE_RATIO`` times the median score of the pair's links and below ``REWRITE_MAX``, in a pair of at least
-``REWRITE_MIN_LINKS`` such links. The rule is provisional: benchmarks/corpus_tells.py reports how many links
-of untouched pairs it flags.
+``REWRITE_RATIO`` times the median score of the pair's links and below ``REWRITE_MAX`` (scores are at most 1,
+so the ceiling binds only for a ratio above it), in a pair of at least ``REWRITE_MIN_LINKS`` such links. The
+split's gain and the rewritten rule were chosen on development data only and measured on held-out data by
+benchmarks/corpus_tells.py; docs/methods-divergence.md says how far to trust them.
 """
 
 from __future__ import annotations
@@ -20,6 +23,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from workbench.align.omission import GAIN, split_unaligned
+from workbench.align.params import Bead
 from workbench.corpus.folder import CorpusError, CorpusFolder
 from workbench.store.files import atomic_write_bytes, atomic_write_text
 
@@ -31,10 +36,11 @@ __all__ = [
     "divergence",
     "pair_divergence",
     "sentence_kind",
+    "split_links",
     "write_report",
 ]
 
-REWRITE_RATIO = 0.5
+REWRITE_RATIO = 0.3
 REWRITE_MAX = 0.5
 REWRITE_MIN_LINKS = 3
 ABRIDGED = 0.1  # a pair is abridged when at least this share of its source sentences is left out
@@ -70,11 +76,46 @@ class PairDivergence:
         return len(self.added) / self.n_tgt if self.n_tgt else 0.0
 
 
+def split_links(links: list[dict], aligner, gain: float = GAIN) -> list[dict]:
+    """One pair's links (in link order, with ``src_sents`` and ``tgt_sents``) with the sentences that
+    ``split_unaligned`` finds without a counterpart split off into links of their own, numbered again."""
+    src, tgt, beads = [], [], []
+    for row in links:
+        s = list(zip(row["src_sent_ids"] or (), row["src_sents"] or (), strict=True))
+        t = list(zip(row["tgt_sent_ids"] or (), row["tgt_sents"] or (), strict=True))
+        a, b = len(src), len(tgt)
+        beads.append(Bead(tuple(range(a, a + len(s))), tuple(range(b, b + len(t))), row["score"]))
+        src.extend(s)
+        tgt.extend(t)
+    split = split_unaligned(aligner, [x for _, x in src], [x for _, x in tgt], beads, gain)
+    if len(split) == len(beads):
+        return links
+    return [
+        {
+            "link": k,
+            "src_sent_ids": [src[i][0] for i in b.src],
+            "tgt_sent_ids": [tgt[j][0] for j in b.tgt],
+            "src_sents": [src[i][1] for i in b.src],
+            "tgt_sents": [tgt[j][1] for j in b.tgt],
+            "score": b.score,
+        }
+        for k, b in enumerate(split)
+    ]
+
+
 def pair_divergence(
-    links: list[dict], tgt_id: str = "", src_id: str = "", date: str | None = None, title: str = ""
+    links: list[dict],
+    tgt_id: str = "",
+    src_id: str = "",
+    date: str | None = None,
+    title: str = "",
+    ratio: float = REWRITE_RATIO,
+    ceiling: float = REWRITE_MAX,
 ) -> PairDivergence:
     """The divergence of one pair from its links (dicts with ``link``, ``src_sent_ids``, ``tgt_sent_ids``
-    and ``score``, in link order)."""
+    and ``score``, in link order), as they are: ``split_links`` first to find the sentences merged into a
+    neighbour's bead. ``ratio`` and ``ceiling``: other settings of the rewritten rule (the benchmark tries
+    them)."""
     left_out, added, n_src, n_tgt = [], [], 0, 0
     both = []
     for row in links:
@@ -89,7 +130,7 @@ def pair_divergence(
     typical = statistics.median(float(r["score"]) for r in both) if both else None
     rewritten = []
     if typical is not None and len(both) >= REWRITE_MIN_LINKS:
-        limit = min(REWRITE_RATIO * typical, REWRITE_MAX)
+        limit = min(ratio * typical, ceiling)
         rewritten = [r for r in both if float(r["score"]) < limit]
     return PairDivergence(
         tgt_id,
@@ -125,20 +166,37 @@ def _stories(folder: CorpusFolder) -> dict[str, tuple[str | None, str]]:
     return {d["doc_id"]: (None if d["date"] is None else str(d["date"]), d["title"] or "") for d in docs}
 
 
-def _grouped(folder: CorpusFolder) -> list[list[dict]]:
-    columns = ["tgt_id", "src_id", "link", "src_sent_ids", "tgt_sent_ids", "src_sents", "score"]
+def _grouped(folder: CorpusFolder, detect: bool) -> list[list[dict]]:
+    """Every pair's links in order, through ``split_links`` with the corpus's aligner when ``detect``."""
+    columns = ["tgt_id", "src_id", "link", "src_sent_ids", "tgt_sent_ids", "src_sents", "tgt_sents", "score"]
     rows = folder.read("links", columns=columns).to_pylist()
     groups: dict[tuple[str, str], list[dict]] = {}
     for row in rows:
         groups.setdefault((row["tgt_id"], row["src_id"]), []).append(row)
-    return [sorted(g, key=lambda r: r["link"]) for _, g in sorted(groups.items())]
+    aligner = _aligner(folder) if detect else None
+    out = []
+    for (tgt_id, src_id), group in sorted(groups.items()):
+        group.sort(key=lambda r: r["link"])
+        if aligner is not None:
+            group = [{**r, "tgt_id": tgt_id, "src_id": src_id} for r in split_links(group, aligner)]
+        out.append(group)
+    return out
 
 
-def divergence(folder: CorpusFolder) -> list[PairDivergence]:
-    """The divergence of every aligned pair of the corpus, by target id."""
+def _aligner(folder: CorpusFolder):
+    """The aligner of the corpus's align stage (its preset), embeddings cached on disk."""
+    from workbench.align.factory import make_aligner, resolve_models
+
+    preset = folder.manifest.get("params", {}).get("align", {}).get("preset")
+    return make_aligner(*resolve_models(preset))
+
+
+def divergence(folder: CorpusFolder, detect: bool = True) -> list[PairDivergence]:
+    """The divergence of every aligned pair of the corpus, by target id; ``detect=False``: the links as
+    the aligner left them (only its own 1-0 and 0-1 beads count)."""
     stories = _stories(folder)
     out = []
-    for group in _grouped(folder):
+    for group in _grouped(folder, detect):
         tgt_id, src_id = group[0]["tgt_id"], group[0]["src_id"]
         date, _ = stories.get(tgt_id, (None, ""))
         out.append(pair_divergence(group, tgt_id, src_id, date, stories.get(src_id, (None, ""))[1]))
@@ -156,11 +214,11 @@ class ArchiveReport:
     kinds: list[tuple[str, int, int, float]] = field(default_factory=list)
 
 
-def archive_report(folder: CorpusFolder, top: int = 20) -> ArchiveReport:
-    """The divergence of every pair and its summary over the archive."""
+def archive_report(folder: CorpusFolder, top: int = 20, detect: bool = True) -> ArchiveReport:
+    """The divergence of every pair and its summary over the archive (``detect``: as ``divergence``)."""
     stories = _stories(folder)
     pairs, all_kinds, left_kinds = [], Counter(), Counter()
-    for group in _grouped(folder):
+    for group in _grouped(folder, detect):
         tgt_id, src_id = group[0]["tgt_id"], group[0]["src_id"]
         date, title = stories.get(tgt_id, (None, ""))[0], stories.get(src_id, (None, ""))[1]
         pair = pair_divergence(group, tgt_id, src_id, date, title)

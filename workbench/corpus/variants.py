@@ -53,6 +53,7 @@ log = logging.getLogger(__name__)
 
 VERSION = 1  # of the tokeniser and symmetrisation: a change invalidates cached word alignments
 TABLE = "wordalign"
+SAMPLERS = 2  # eflomal's parallel samplers (its default 3 oversubscribes 2 cores: benchmarks/corpus_tells.py)
 MAX_TOKENS = 250  # links with more words on a side are not word-aligned
 GAP = 2  # target words further apart than this start another cluster
 COMMON = 0.45  # a target word in more than this share of the links (an article) is trimmed off a span's edges
@@ -154,7 +155,7 @@ def _run_eflomal(src: list[str], tgt: list[str]) -> list[set[tuple[int, int]]]:
         for name, lines in (("src.txt", src), ("tgt.txt", tgt)):
             (folder / name).write_text("".join(line + "\n" for line in lines), "utf-8")
         with open(folder / "src.txt", encoding="utf-8") as s, open(folder / "tgt.txt", encoding="utf-8") as t:
-            Aligner().align(
+            Aligner(n_samplers=SAMPLERS).align(
                 s,
                 t,
                 links_filename_fwd=str(folder / "fwd"),
