@@ -1,5 +1,6 @@
 """Translation variants and the glossary, with real eflomal on a small synthetic parallel text whose answer
-is known; the TSV and TBX writers; the symmetrisation and the cache."""
+is known, and with hand-made word alignments whose renderings are known exactly; the TSV and TBX writers;
+the symmetrisation and the cache."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from workbench.corpus.folder import CorpusError
 from workbench.corpus.variants import (
     TBX_NS,
     GlossaryEntry,
+    WordAlignments,
     glossary,
     symmetrise,
     tokens,
@@ -95,6 +97,104 @@ def test_symmetrise_grows_from_the_intersection():
     # grown: (1, 2) next to (1, 1), then (2, 3) next to it, then (3, 3); final-and: (5, 6), whose words
     # are both unaligned, but not (5, 1), whose target word is aligned
     assert symmetrise(fwd, rev) == {(0, 0), (1, 1), (1, 2), (2, 3), (3, 3), (5, 6)}
+
+
+# word by word: a source word is aligned to the first unused target word it may translate, or to nothing
+LEXICON = {
+    "the": {"la", "el"},
+    "central": {"central"},
+    "news": {"noticias"},
+    "agency": {"agencia"},
+    "released": {"publicó"},
+    "said": {"dijo"},
+    "a": {"un"},
+    "report": {"informe"},
+    "rodong": {"rodong"},
+    "sinmun": {"sinmun"},
+    "wrote": {"escribió"},
+    "people's": {"popular"},
+    "committee": {"comité", "comite", "junta"},
+    "met": {"se", "reunió"},
+    ".": {"."},
+    ",": {","},
+}
+HAND = [
+    # the term's name ends in two words the aligner leaves out ("Korean" is aligned to nothing)
+    *[
+        (
+            "The Korean Central News Agency released a report.",
+            "La Agencia Central de Noticias de Corea publicó un informe.",
+        )
+    ]
+    * 4,
+    ("The Korean Central News Agency said.", "La Agencia Central de Noticias dijo."),
+    # a neighbour the Spanish adds in a minority of the occurrences is not part of the rendering
+    *[("Rodong Sinmun wrote.", "Rodong Sinmun escribió.")] * 3,
+    *[("Rodong Sinmun wrote.", "El diario Rodong Sinmun escribió.")] * 2,
+    # renderings that differ only by accents (archives flatten them) are one
+    *[("The People's Committee met.", "El Comité Popular se reunió.")] * 2,
+    *[("The People's Committee met.", "El Comite Popular se reunió.")] * 2,
+    *[("The People's Committee met.", "La Junta Popular se reunió.")] * 3,
+]
+
+
+def _hand_aligned(folder_path) -> tuple:
+    links = [link(f"t{k:02d}", 0, [(f"e{k}", en)], [(f"s{k}", es)], 0.9) for k, (en, es) in enumerate(HAND)]
+    folder = make_corpus(folder_path, links)
+    src_tokens = [tokens(en) for en, _ in HAND]
+    tgt_tokens = [tokens(es) for _, es in HAND]
+    src_words = [
+        [en[a:b].casefold() for a, b in toks] for (en, _), toks in zip(HAND, src_tokens, strict=True)
+    ]
+    pairs = []
+    for (_, es), words, toks in zip(HAND, src_words, tgt_tokens, strict=True):
+        used, found = set(), []
+        for i, word in enumerate(words):
+            j = next(
+                (
+                    j
+                    for j, (a, b) in enumerate(toks)
+                    if j not in used and es[a:b].casefold() in LEXICON.get(word, ())
+                ),
+                None,
+            )
+            if j is not None:
+                used.add(j)
+                found.append((i, j))
+        pairs.append(found)
+    wa = WordAlignments(
+        [r["tgt_id"] for r in links],
+        [r["src_id"] for r in links],
+        [0] * len(links),
+        [en for en, _ in HAND],
+        [es for _, es in HAND],
+        src_tokens,
+        tgt_tokens,
+        src_words,
+        pairs,
+    )
+    return folder, wa
+
+
+def test_variants_take_in_the_unaligned_words_of_a_name(tmp_path):
+    folder, wa = _hand_aligned(tmp_path / "corpora" / "hand")
+    kcna = variants(folder, "Korean Central News Agency", wa)
+    assert [(v.rendering, v.count) for v in kcna.variants] == [
+        ("Agencia Central de Noticias de Corea", 4),
+        ("Agencia Central de Noticias", 1),  # nothing follows here: "dijo" renders another word
+    ]
+    example = kcna.variants[0].example
+    assert (
+        example.tgt_text[example.tgt_span[0] : example.tgt_span[1]] == "Agencia Central de Noticias de Corea"
+    )
+    rodong = variants(folder, "Rodong Sinmun", wa)
+    assert [(v.rendering, v.count, v.share) for v in rodong.variants] == [("Rodong Sinmun", 5, 1.0)]
+    committee = variants(folder, "people's committee", wa)
+    assert [(v.rendering, v.count) for v in committee.variants] == [
+        ("Comité Popular", 4),
+        ("Junta Popular", 3),
+    ]
+    assert variants(folder, "people's committee", wa) == committee  # the same answer every time
 
 
 @pytest.mark.slow

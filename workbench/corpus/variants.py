@@ -4,11 +4,18 @@
    hyphens, and punctuation marks), lower-cased and aligned word by word with eflomal (a Bayesian IBM-model
    aligner) in both directions, symmetrised with grow-diag-final-and. The result is cached in the corpus
    folder as ``wordalign.parquet``, keyed by a hash of the links table: a new align run invalidates it.
+   eflomal samples and takes no seed, so two runs differ a little; every later question reuses the cache,
+   so a corpus's variants stay the same until its links change.
 2. **Variants.** Each occurrence of a source term (a sequence of words, case ignored) is rendered by the
    target words aligned to its words: the densest cluster of them (gaps of at most ``GAP`` words), widened
-   to the minimal contiguous span, less punctuation and very common words (articles) at its edges.
-   Renderings are grouped by their case-folded text without edge
-   punctuation and listed with counts, shares, first and last dates, and one example link each.
+   to the minimal contiguous span, and that span widened by up to ``REACH`` words on either side that
+   align to no other source word (the "de Corea" a word aligner leaves out of "Agencia Central de Noticias
+   de Corea"); each span loses punctuation and very common words (articles) at its edges. Of an
+   occurrence's spans, the longest is taken whose support (the occurrences offering it) is at least
+   ``VOTE`` of its best-supported span's. Renderings are grouped by their case-folded text without
+   accents or edge punctuation, shown in their most frequent spelling, and listed with counts, shares,
+   first and last dates, and one example link each. ``REACH`` and ``VOTE`` were chosen on
+   ``benchmarks/data/kcna-terms-tune.tsv`` (``docs/benchmarks/corpus_tells.md``).
 3. **Glossary.** Candidate terms are runs of capitalised source words (names, institutions, titles),
    joined by ``of``/``for`` (``the``) or a possessive, outside headline-like sentences; each frequent one
    gets its top rendering and its consistency (the top rendering's share of the aligned occurrences).
@@ -57,6 +64,8 @@ SAMPLERS = 2  # eflomal's parallel samplers (its default 3 oversubscribes 2 core
 MAX_TOKENS = 250  # links with more words on a side are not word-aligned
 GAP = 2  # target words further apart than this start another cluster
 COMMON = 0.45  # a target word in more than this share of the links (an article) is trimmed off a span's edges
+REACH = 3  # unaligned target words a rendering may take in on either side of its aligned words
+VOTE = 0.5  # a longer rendering wins when its support is at least this share of the best-supported one
 # abbreviations (U.S., EE.UU.), words with inner hyphens or apostrophes, a possessive 's, any other mark
 _TOKEN = re.compile(r"(?:\w{1,3}\.){2,}|['’]s\b|\w+(?:-\w+|['’](?!s\b)\w+)*|[^\w\s]")
 _CONNECTORS = {"of", "for", "'s", "’s", "'", "’"}
@@ -74,8 +83,10 @@ def _norm(word: str) -> str:
 
 
 def _key(text: str) -> str:
-    """A rendering's grouping key: case-folded, whitespace collapsed, punctuation at the edges removed."""
-    text = " ".join(unicodedata.normalize("NFC", text).casefold().replace("’", "'").split())
+    """A rendering's grouping key: case-folded, without accents (archives lose them), whitespace
+    collapsed, punctuation at the edges removed."""
+    text = unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
+    text = " ".join("".join(c for c in text if not unicodedata.combining(c)).split())
     return text.strip(" .,;:!?\"'«»“”‘’()[]-–—")
 
 
@@ -171,9 +182,10 @@ def _run_eflomal(src: list[str], tgt: list[str]) -> list[set[tuple[int, int]]]:
     return [symmetrise(_pharaoh(f), _pharaoh(r)) for f, r in zip(fwd, rev, strict=True)]
 
 
-def word_alignments(folder: CorpusFolder, refresh: bool = False) -> WordAlignments:
+def word_alignments(folder: CorpusFolder, refresh: bool = False, keep: bool = True) -> WordAlignments:
     """The word alignments of the corpus's links: from ``wordalign.parquet`` when it was made from the
-    current links, else learnt now with eflomal and cached."""
+    current links, else learnt now with eflomal and cached (unless not ``keep``: a timing run leaves the
+    cache, and so every term's variants, as they were)."""
     links = folder.read("links", columns=["tgt_id", "src_id", "link", "src_text", "tgt_text"]).to_pylist()
     links = [r for r in links if r["src_text"] and r["tgt_text"]]
     if not links:
@@ -210,7 +222,8 @@ def word_alignments(folder: CorpusFolder, refresh: bool = False) -> WordAlignmen
         pairs = [[] for _ in links]
         for k, links_k in zip(usable, found, strict=True):
             pairs[k] = sorted(links_k)
-        _save(path, links, pairs, print_)
+        if keep:
+            _save(path, links, pairs, print_)
     return WordAlignments(
         [r["tgt_id"] for r in links],
         [r["src_id"] for r in links],
@@ -287,11 +300,17 @@ class Variants:
     variants: list[Variant] = field(default_factory=list)
 
 
-def _render(wa: WordAlignments, k: int, start: int, end: int) -> tuple[int, int] | None:
-    """The target character span rendering source words ``start:end`` of link ``k`` (None: unaligned)."""
+def _spans(wa: WordAlignments, k: int, start: int, end: int) -> list[tuple[int, int]]:
+    """The candidate target token spans (first, last) rendering source words ``start:end`` of link ``k``,
+    the aligned core first; none when those words are aligned to nothing.
+
+    The core is the minimal span covering the densest cluster of the aligned target words (gaps of at most
+    ``GAP`` words). Its extensions reach over up to ``REACH`` words on either side that no source word
+    outside the term is aligned to, short of punctuation: the words of a name a word aligner leaves
+    unaligned ("de la Patria"). Every span loses punctuation and very common words at its edges."""
     targets = sorted({j for i, j in wa.pairs[k] if start <= i < end})
     if not targets:
-        return None
+        return []
     clusters, current = [], [targets[0]]
     for j in targets[1:]:
         if j - current[-1] > GAP + 1:
@@ -300,20 +319,33 @@ def _render(wa: WordAlignments, k: int, start: int, end: int) -> tuple[int, int]
         current.append(j)
     clusters.append(current)
     best = max(clusters, key=len)  # the first of the largest
-    toks = wa.tgt_tokens[k]
-    first, last = best[0], best[-1]
-    text = wa.tgt_text[k]
-    common = wa.common()
+    toks, text, common = wa.tgt_tokens[k], wa.tgt_text[k], wa.common()
+    inside = set(targets)
+    outside = {j for i, j in wa.pairs[k] if not start <= i < end} - inside
+
+    def free(n: int) -> bool:  # a word (not a mark) that belongs to no other source word
+        return 0 <= n < len(toks) and n not in outside and bool(_key(text[toks[n][0] : toks[n][1]]))
 
     def weak(n: int) -> bool:  # punctuation, or a word as common as an article
         word = text[toks[n][0] : toks[n][1]]
         return not _key(word) or _norm(word) in common
 
-    while first < last and weak(first):
-        first += 1
-    while last > first and weak(last):
-        last -= 1
-    return toks[first][0], toks[last][1]
+    lefts, rights = [best[0]], [best[-1]]
+    while len(lefts) <= REACH and free(lefts[-1] - 1):
+        lefts.append(lefts[-1] - 1)
+    while len(rights) <= REACH and free(rights[-1] + 1):
+        rights.append(rights[-1] + 1)
+    spans = []
+    for left in lefts:
+        for right in rights:
+            first, last = left, right
+            while first < last and weak(first):
+                first += 1
+            while last > first and weak(last):
+                last -= 1
+            if (first, last) not in spans:
+                spans.append((first, last))
+    return spans
 
 
 def _occurrences(wa: WordAlignments, words: list[str]) -> list[tuple[int, int, int]]:
@@ -329,19 +361,38 @@ def _occurrences(wa: WordAlignments, words: list[str]) -> list[tuple[int, int, i
 def _variants(
     wa: WordAlignments, term: str, found: list[tuple[int, int, int]], dates: dict[str, str]
 ) -> Variants:
+    """Group the occurrences by their renderings. Each occurrence offers its candidate spans; a span's
+    support is the number of occurrences offering it, and an occurrence is rendered by its longest span
+    whose support is at least ``VOTE`` of its best-supported one (a phrase-consistency vote: an unaligned
+    "de Corea" is taken in where the term's renderings usually have it, not where it is a neighbour)."""
     result = Variants(term, occurrences=len(found))
-    groups: dict[str, list[tuple[int, tuple[int, int], tuple[int, int]]]] = defaultdict(list)
+    offered = []
+    support: Counter = Counter()
     for k, start, end in found:
-        span = _render(wa, k, start, end)
-        if span is None:
+        toks, text = wa.tgt_tokens[k], wa.tgt_text[k]
+        spans: dict[str, tuple[int, int, int]] = {}
+        for first, last in _spans(wa, k, start, end):
+            key = _key(text[toks[first][0] : toks[last][1]])
+            if key not in spans:
+                spans[key] = (toks[first][0], toks[last][1], last - first)
+        if not spans:
             result.unaligned += 1
             continue
-        key = _key(wa.tgt_text[k][span[0] : span[1]])
+        support.update(spans.keys())
+        offered.append((k, start, end, spans))
+    groups: dict[str, list[tuple[int, tuple[int, int], tuple[int, int]]]] = defaultdict(list)
+    for k, start, end, spans in offered:
+        most = max(support[key] for key in spans)
+        key = max(
+            (key for key in spans if support[key] >= VOTE * most), key=lambda c: (spans[c][2], support[c])
+        )
         src_span = (wa.src_tokens[k][start][0], wa.src_tokens[k][end - 1][1])
-        groups[key].append((k, src_span, span))
+        groups[key].append((k, src_span, spans[key][:2]))
     aligned = sum(len(g) for g in groups.values())
     for group in groups.values():
         spellings = Counter(" ".join(wa.tgt_text[k][a:b].split()) for k, _, (a, b) in group)
+        # the most frequent spelling; of equally frequent ones, the one with accents
+        spelling = max(spellings, key=lambda t: (spellings[t], len(unicodedata.normalize("NFKD", t))))
         days = sorted(d for d in (dates.get(wa.tgt_id[k]) for k, _, _ in group) if d)
         k, src_span, tgt_span = group[0]
         example = Example(
@@ -349,7 +400,7 @@ def _variants(
         )
         result.variants.append(
             Variant(
-                spellings.most_common(1)[0][0],
+                spelling,
                 len(group),
                 len(group) / aligned,
                 days[0] if days else None,
