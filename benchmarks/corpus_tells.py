@@ -3,7 +3,7 @@ synthetic edits of its pairs, the concordance's search time, eflomal's time and 
 hand-checked terms.
 
     python benchmarks/corpus_tells.py CORPUS_FOLDER [--year 2011] [--pairs 100] [--lengths 1,2,3]
-        [--choose] [--terms benchmarks/data/kcna-terms-check.tsv] [--terms-grid] [--no-search]
+        [--choose] [--terms benchmarks/data/kcna-terms-check.tsv] [--terms-grid TSV] [--no-search]
         [--no-eflomal] [--no-omissions] [--markdown docs/benchmarks/corpus_tells.md]
 
 1. **Omission detection.** From the pairs of ``--year`` whose links all have text on both sides, copies are
@@ -22,10 +22,11 @@ hand-checked terms.
 3. **Word alignment.** eflomal over every link with text on both sides, timed; what it learns is thrown
    away, so the corpus's cached word alignment, and with it every term's variants, stays as it was.
 4. **Variants.** With ``--terms TSV`` (term, the right renderings separated by `` | ``, a note; repeatable):
-   each term's top variant over the cached word alignment, and whether it is one of the right renderings
-   (case and accents aside). ``benchmarks/data/kcna-terms-tune.tsv`` is the list the rules of
-   ``workbench.corpus.variants`` were chosen on (``--terms-grid`` prints the grid of ``REACH`` and
-   ``VOTE``); ``kcna-terms-check.tsv`` is the list they are reported on, never tuned on.
+   each term's top variant over the cached word alignment, whether it is one of the right renderings (case
+   and accents aside), and how the answers would change over the fresh eflomal run of 3. The rules of
+   ``workbench.corpus.variants`` were chosen on ``benchmarks/data/kcna-terms-tune.tsv`` (``--terms-grid``
+   with it prints the grid of ``REACH`` and ``VOTE``); ``kcna-terms-check.tsv`` is the list they are
+   reported on, never tuned on.
 """
 
 from __future__ import annotations
@@ -282,7 +283,7 @@ def search_time(folder, runs: int) -> None:
     )
 
 
-def eflomal_time(folder) -> None:
+def eflomal_time(folder):
     import os
     import resource
 
@@ -298,6 +299,7 @@ def eflomal_time(folder) -> None:
         f"that is {used / 2:.0f} s on 2 free cores; load average {os.getloadavg()[0]:.1f} when it ended "
         "(not kept: the variants below use the cached word alignment)"
     )
+    return wa
 
 
 def _plain(text: str) -> str:
@@ -315,8 +317,13 @@ def _right(found, row: dict) -> bool:
     return bool(found.variants) and _plain(found.variants[0].rendering) in answers
 
 
-def terms_check(folder, path: Path, wa) -> None:
-    """Each hand-checked term's top variant against its right renderings."""
+def _top(found) -> str:
+    return _plain(found.variants[0].rendering) if found.variants else ""
+
+
+def terms_check(folder, path: Path, wa, fresh=None) -> None:
+    """Each hand-checked term's top variant against its right renderings; with ``fresh`` (another eflomal
+    run's word alignment), how many top variants that run would change."""
     from workbench.corpus.variants import variants
 
     rows = _terms(path)
@@ -336,6 +343,14 @@ def terms_check(folder, path: Path, wa) -> None:
             f"{found.occurrences} | {'yes' if ok else 'no'} |"
         )
     print(f"\nvariants: the top variant is right for {good} of {len(rows)} terms ({path.name})")
+    if fresh is not None:
+        again = {r["term"]: variants(folder, r["term"], fresh) for r in rows}
+        right = sum(_right(again[r["term"]], r) for r in rows)
+        changed = [r["term"] for r in rows if _top(again[r["term"]]) != _top(variants(folder, r["term"], wa))]
+        print(
+            f"\nvariants over the fresh eflomal run (not kept): right for {right} of {len(rows)}; "
+            f"top variant changed for {len(changed)} ({', '.join(changed) or 'none'})"
+        )
 
 
 def terms_grid(folder, path: Path, wa) -> None:
@@ -384,7 +399,7 @@ def main() -> None:
     parser.add_argument(
         "--terms", type=Path, action="append", default=[], help="TSV of terms and their right renderings"
     )
-    parser.add_argument("--terms-grid", action="store_true", help="print the span rules' grid on --terms")
+    parser.add_argument("--terms-grid", type=Path, help="the tuning TSV to print the span rules' grid on")
     parser.add_argument("--no-search", action="store_true")
     parser.add_argument("--no-eflomal", action="store_true", help="skip the word-alignment timing")
     parser.add_argument("--no-omissions", action="store_true")
@@ -408,14 +423,15 @@ def main() -> None:
     )
     if not args.no_search:
         search_time(folder, args.runs)
-    if not args.no_eflomal:
-        eflomal_time(folder)
-    if args.terms:
+    fresh = None if args.no_eflomal else eflomal_time(folder)
+    if args.terms or args.terms_grid:
         from workbench.corpus.variants import word_alignments
 
         wa = word_alignments(folder)
+        if args.terms_grid:
+            terms_grid(folder, args.terms_grid, wa)
         for path in args.terms:
-            (terms_grid if args.terms_grid else terms_check)(folder, path, wa)
+            terms_check(folder, path, wa, fresh)
     if not args.no_omissions:
         omissions(folder, args)
 
