@@ -37,6 +37,7 @@ from evalsets import signature, standard_sets  # noqa: E402
 from workbench.align import evaluate as ev  # noqa: E402
 from workbench.align.aligner import PRESETS, Aligner  # noqa: E402
 from workbench.embed.embedder import get_embedder, span_texts  # noqa: E402
+from workbench.store import evalsets  # noqa: E402
 
 
 class MTView:
@@ -78,10 +79,10 @@ def apertium(lines: list[str], pair: str = "eng-spa") -> list[str]:
     return done
 
 
-def translations(s, doc: ev.Document, mt: str) -> list[str] | None:
+def translations(s, doc: evalsets.Document, mt: str) -> list[str] | None:
     if s.mt:
         path = s.folder / mt / doc.name
-        return ev.read_lines(path) if path.is_file() else None
+        return evalsets.read_lines(path) if path.is_file() else None
     if s.name.startswith("kcna-en-es") and shutil.which("apertium"):
         return apertium(doc.src)
     return None

@@ -57,6 +57,7 @@ import numpy as np
 from workbench.align import evaluate as ev
 from workbench.align.aligner import PRESETS, Aligner, AlignParams
 from workbench.embed.embedder import span_texts
+from workbench.store import evalsets
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -85,8 +86,8 @@ def textberg_book(min_src: int) -> Book | None:
         return None
     docs = [
         (
-            ev.read_lines(DATA / "de" / doc),
-            ev.read_lines(DATA / "fr" / doc),
+            evalsets.read_lines(DATA / "de" / doc),
+            evalsets.read_lines(DATA / "fr" / doc),
             ev.parse_beads((DATA / "gold" / doc).read_text(encoding="utf-8")),
         )
         for doc in DOCS
@@ -371,7 +372,7 @@ def e5_runtimes(docs: tuple[str, ...] = ("test1", "test2")) -> int:
     texts = []
     for doc in docs:
         for side in ("de", "fr"):
-            lines = ev.read_lines(DATA / side / doc)
+            lines = evalsets.read_lines(DATA / side / doc)
             texts += lines + [
                 " ".join(lines[k : k + size]) for size in (2, 3, 4) for k in range(0, len(lines), 9)
             ]

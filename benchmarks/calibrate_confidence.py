@@ -36,6 +36,7 @@ from evalsets import signature, standard_sets  # noqa: E402
 from workbench.align import evaluate as ev  # noqa: E402
 from workbench.align.aligner import CONF_LINK, CONF_SKIP, PRESETS, confidence  # noqa: E402
 from workbench.align.factory import make_aligner  # noqa: E402
+from workbench.store import evalsets  # noqa: E402
 
 # Weight of the mismatched documents' beads in the fit. Lower weights (0.25 - 0.4) calibrate the real
 # documents better still, but links to an unrelated text then read 0.4 - 0.65 (a lone unrelated pair
@@ -63,10 +64,10 @@ class Row:
         return confidence(self.unaligned, self.sim, self.margin, self.extra, link, skip)
 
 
-def mismatched(doc: ev.Document) -> ev.Document:
+def mismatched(doc: evalsets.Document) -> evalsets.Document:
     """The document against its own target reversed: every link wrong, every unaligned sentence right."""
     gold = [((i,), ()) for i in range(len(doc.src))] + [((), (j,)) for j in range(len(doc.tgt))]
-    return ev.Document(doc.name, doc.src, doc.tgt[::-1], gold)
+    return evalsets.Document(doc.name, doc.src, doc.tgt[::-1], gold)
 
 
 def collect(preset: str, sets, cache) -> list[Row]:

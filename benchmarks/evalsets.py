@@ -15,6 +15,7 @@ from pathlib import Path
 
 from workbench.align import evaluate as ev
 from workbench.align.aligner import AlignParams
+from workbench.store import evalsets
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "evaldata"
@@ -44,11 +45,13 @@ class EvalSet:
             return False
         return any(p.name.startswith(self.prefix) for p in (self.folder / "gold").iterdir())
 
-    def documents(self) -> list[ev.Document]:
+    def documents(self) -> list[evalsets.Document]:
         f = self.folder
-        return ev.load_documents(f / "gold", f / self.src, f / self.tgt, self.prefix, lenient=self.lenient)
+        return evalsets.load_documents(
+            f / "gold", f / self.src, f / self.tgt, self.prefix, lenient=self.lenient
+        )
 
-    def describe(self, docs: list[ev.Document] | None = None) -> str:
+    def describe(self, docs: list[evalsets.Document] | None = None) -> str:
         """Name, size and a hash of the files, for signatures."""
         docs = docs if docs is not None else self.documents()
         digest = hashlib.sha256()

@@ -26,6 +26,7 @@ from evalsets import signature, standard_sets  # noqa: E402
 from workbench.align import evaluate as ev  # noqa: E402
 from workbench.align.aligner import PRESETS, Aligner  # noqa: E402
 from workbench.embed.embedder import get_embedder  # noqa: E402
+from workbench.store import evalsets  # noqa: E402
 
 SET = "debian-faq-en-zh-dev"
 SEED = 5
@@ -33,7 +34,7 @@ CHANCE = 0.08  # of a run starting at a bead
 ENDS = ("。", "？", "！")
 
 
-def merged(doc: ev.Document, rng: random.Random) -> ev.Document:
+def merged(doc: evalsets.Document, rng: random.Random) -> evalsets.Document:
     """``doc`` with runs of 3 to 6 consecutive 1-1 beads joined into one target line (a 3-1 to 6-1 bead)."""
     lines: list[str] = []
     gold: list[ev.BeadIds] = []
@@ -55,7 +56,7 @@ def merged(doc: ev.Document, rng: random.Random) -> ev.Document:
         lines += [doc.tgt[j] for j in t]
         gold.append((s, tuple(range(start, len(lines)))))
         k += 1
-    return ev.Document(doc.name, doc.src, lines, gold)
+    return evalsets.Document(doc.name, doc.src, lines, gold)
 
 
 def _large(beads) -> set[ev.BeadIds]:

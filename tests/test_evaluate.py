@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 
 from workbench.align import evaluate as ev
+from workbench.store import evalsets
 
 
 def test_parse_and_format_round_trip():
@@ -56,7 +57,7 @@ def test_counts_add_up_over_documents_before_dividing():
 def test_read_lines_keeps_empty_lines_so_numbering_matches(tmp_path):
     f = tmp_path / "doc"
     f.write_text("one\n\nthree\r\n", encoding="utf-8")
-    assert ev.read_lines(f) == ["one", "", "three"]
+    assert evalsets.read_lines(f) == ["one", "", "three"]
 
 
 def test_eval_documents_need_every_document_on_every_side(tmp_path):
@@ -65,17 +66,17 @@ def test_eval_documents_need_every_document_on_every_side(tmp_path):
     (tmp_path / "g" / "doc1").write_text("[0]:[0]\n")
     (tmp_path / "s" / "doc1").write_text("a\n")
     with pytest.raises(ev.EvalSetError, match=r"missing from the target folder .*t: doc1"):
-        ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t")
+        evalsets.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t")
     (tmp_path / "t" / "doc1").write_text("b\n")
-    assert ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t") == ["doc1"]
+    assert evalsets.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t") == ["doc1"]
     (tmp_path / "s" / "doc2").write_text("a\n")  # a source document without gold or target
     with pytest.raises(ev.EvalSetError, match="missing from the gold folder .*: doc2"):
-        ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t")
-    assert ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t", prefix="doc1") == ["doc1"]
+        evalsets.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t")
+    assert evalsets.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t", prefix="doc1") == ["doc1"]
     with pytest.raises(ev.EvalSetError, match="no document starting with 'x'"):
-        ev.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t", prefix="x")
+        evalsets.eval_documents(tmp_path / "g", tmp_path / "s", tmp_path / "t", prefix="x")
     with pytest.raises(ev.EvalSetError, match="does not exist"):
-        ev.eval_documents(tmp_path / "nope", tmp_path / "s", tmp_path / "t")
+        evalsets.eval_documents(tmp_path / "nope", tmp_path / "s", tmp_path / "t")
 
 
 def _small_set(tmp_path: Path, gold: str = "[0]:[0]\n[1]:[1, 2]\n", src=("a.", "b."), tgt=("x.", "y.", "z.")):
@@ -86,7 +87,7 @@ def _small_set(tmp_path: Path, gold: str = "[0]:[0]\n[1]:[1, 2]\n", src=("a.", "
 
 
 def test_load_documents_reads_both_sides_and_the_gold(tmp_path):
-    (doc,) = ev.load_documents(*_small_set(tmp_path))
+    (doc,) = evalsets.load_documents(*_small_set(tmp_path))
     assert (doc.name, doc.src, doc.tgt) == ("doc", ["a.", "b."], ["x.", "y.", "z."])
     assert doc.gold == [((0,), (0,)), ((1,), (1, 2))]
 
@@ -94,18 +95,18 @@ def test_load_documents_reads_both_sides_and_the_gold(tmp_path):
 def test_gold_naming_a_sentence_past_the_end_names_the_file_and_line(tmp_path, caplog):
     folders = _small_set(tmp_path, gold="[0]:[0]\n\n[1, 2]:[1]\n[]:[2]\n")
     with pytest.raises(ev.GoldFormatError) as info:
-        ev.load_documents(*folders)
+        evalsets.load_documents(*folders)
     message = str(info.value)
     assert f"{tmp_path / 'g' / 'doc'}:3" in message  # the blank line is counted
     assert "source sentence 2 is past the end" in message and "2 lines" in message
     # lenient (ParIce u_1 has such a line): a warning with the same facts, and the bead is scored as it is
     with caplog.at_level("WARNING"):
-        (doc,) = ev.load_documents(*folders, lenient=True)
+        (doc,) = evalsets.load_documents(*folders, lenient=True)
     assert "doc:3: source sentence 2 is past the end" in caplog.text
     assert ((1, 2), (1,)) in doc.gold
     _small_set(tmp_path, gold="[0]:[0]\n[1]:[1, 2, 3]\n")
     with pytest.raises(ev.GoldFormatError, match=r"doc:2: target sentence 3 is past the end"):
-        ev.load_documents(*folders)
+        evalsets.load_documents(*folders)
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n", b"  \n"])
@@ -113,18 +114,18 @@ def test_an_empty_document_is_an_error(tmp_path, content):
     folders = _small_set(tmp_path)
     (folders[2] / "doc").write_bytes(content)
     with pytest.raises(ev.EvalSetError, match=r"t/doc is empty"):
-        ev.load_documents(*folders)
+        evalsets.load_documents(*folders)
 
 
 def test_a_document_that_is_not_utf8_is_an_error(tmp_path):
     folders = _small_set(tmp_path)
     (folders[1] / "doc").write_bytes("caf\u00e9\n".encode("latin-1"))
     with pytest.raises(ev.EvalSetError, match=r"s/doc is not UTF-8 text"):
-        ev.load_documents(*folders)
+        evalsets.load_documents(*folders)
     _small_set(tmp_path)
     (folders[0] / "doc").write_bytes(b"\xff\xfe[\x000\x00]")
     with pytest.raises(ev.GoldFormatError, match=r"g/doc is not UTF-8 text"):
-        ev.load_documents(*folders)
+        evalsets.load_documents(*folders)
 
 
 def test_omissions_count_unaligned_sentences_by_side():
@@ -180,7 +181,7 @@ class _Diagonal:
 
 
 def test_evaluate_aligns_and_scores_each_document(tmp_path):
-    docs = ev.load_documents(*_small_set(tmp_path))
+    docs = evalsets.load_documents(*_small_set(tmp_path))
     (result,) = list(ev.evaluate(_Diagonal(), docs))
     assert result.name == "doc" and result.system == [((0,), (0,)), ((1,), (1,)), ((), (2,))]
     assert result.counts == ev.score(result.system, docs[0].gold)
@@ -226,7 +227,7 @@ def test_dev_sets_gold_covers_every_sentence_once():
     data = Path(__file__).resolve().parents[1] / "benchmarks" / "data"
     for name, sides in (("nk-ko-en-dev", ("en", "ko")), ("kcna-en-es-dev", ("en", "es"))):
         folder = data / name
-        for doc in ev.load_documents(folder / "gold", folder / sides[0], folder / sides[1]):
+        for doc in evalsets.load_documents(folder / "gold", folder / sides[0], folder / sides[1]):
             for k, size in ((0, len(doc.src)), (1, len(doc.tgt))):
                 assert sorted(i for b in doc.gold for i in b[k]) == list(range(size)), (name, doc.name)
 

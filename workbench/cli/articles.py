@@ -28,7 +28,7 @@ from workbench.cli.common import (
     progress_bar,
     user_errors,
 )
-from workbench.store import alignments, texts
+from workbench.store import alignments, evalsets, texts
 from workbench.text import encoding, language
 from workbench.workspace import (
     AlignOutcome,
@@ -321,7 +321,7 @@ def eval_cmd(
 
     # OSError: an unreadable file, an output folder that cannot be written
     with user_errors(OSError):
-        documents = ev.load_documents(gold, src, tgt, docs or "", lenient=lenient)
+        documents = evalsets.load_documents(gold, src, tgt, docs or "", lenient=lenient)
         model_names, params = resolve_models(preset, model, param)
         bar = progress_bar()
         aligner = make_aligner(model_names, params, on_embed=embed_reporter(bar))
