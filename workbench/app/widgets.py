@@ -180,7 +180,8 @@ def badge(link: store.Link) -> str:
     return (
         f'<span class="wb-conf" style="background:{conf_colour(link.score)}" title="confidence">'
         f'{link.score:.2f}</span><span class="wb-status wb-{link.status}">{status}'
-        f' <span class="wb-kind" title="sentences: source-translation">{len(link.src)}-{len(link.tgt)}</span></span>'
+        f' <span class="wb-kind" title="sentences: source-translation">{len(link.src)}-{len(link.tgt)}</span>'
+        "</span>"
     )
 
 
