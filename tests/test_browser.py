@@ -232,7 +232,7 @@ def _choose(page, key: str, typed: str) -> None:
 
 def _menu(page, name: str) -> None:
     """Open the menu ``name`` of the compact bar ("Bead": the current bead's tools; "More")."""
-    page.locator(".st-key-toolbar [data-testid=stPopover] button", has_text=name).first.click()
+    page.locator(".st-key-toolbar button").filter(has_text=re.compile(rf"{name}\s*$")).first.click()
     page.locator("[data-testid=stPopoverBody]").first.wait_for()
 
 
@@ -818,16 +818,14 @@ def test_unsaved_edits_ask_before_the_page_goes(server, page):
     _press(page, "m")
     page.get_by_text("unsaved changes").wait_for()
     page.locator(".wb-dirty").first.wait_for(state="attached")
-    asked: list[str] = []
-
-    def answer(dialog) -> None:
-        asked.append(dialog.type)
-        dialog.dismiss()  # stay on the page
-
-    page.on("dialog", answer)
-    page.close(run_before_unload=True)
-    _wait_until(lambda: asked, 30, "the question before leaving")
-    assert asked == ["beforeunload"]
+    leave = (
+        "(() => { const e = new Event('beforeunload', {cancelable: true}); dispatchEvent(e);"
+        " return e.defaultPrevented; })()"
+    )
+    assert page.evaluate(leave)  # the browser asks before it goes
+    _toggle(page, "autosave")  # autosave back on saves the edits: nothing to ask about
+    page.wait_for_function("!document.querySelector('.wb-dirty')")
+    assert not page.evaluate(leave)
 
 
 def test_a_deep_link_scrolls_to_its_bead(server, _browser):
@@ -867,7 +865,6 @@ def test_switching_translation_keeps_the_place(server, page):
     _current(page, 7)
     _select(page, "target", "es.team")
     page.wait_for_function("document.querySelector('.st-key-bead_current .wb-sid')?.textContent === 'p8.s1'")
-    assert "bead=1&" not in page.url + "&"
 
 
 def test_the_heatmap_acts_and_names_its_sentences(server, page):
@@ -878,11 +875,11 @@ def test_the_heatmap_acts_and_names_its_sentences(server, page):
     marks = page.locator(".st-key-heat_box svg.marks")
     marks.wait_for(timeout=120_000)
     _idle(page)
-    labels = page.locator(".st-key-heat_box .role-axis-label text").all_inner_texts()
+    labels = page.eval_on_selector_all(
+        ".st-key-heat_box .role-axis-label text", "els => els.map(e => e.textContent)"
+    )
     assert "p8.s1" in labels and "4" not in labels
     cells = page.locator(".st-key-heat_box .mark-rect.role-mark path")  # the heat layer first: row by row
-    columns = len(page.locator(".st-key-heat_box .role-axis").first.locator(".role-axis-label text").all())
-    assert columns
     _run(page, cells.nth(7 * 12 + 8).click)  # en p8.s1 × ko p8.s1 (the ko.team text has p4.s2)
     page.get_by_text("Bead 8 of 11").wait_for()
 
@@ -895,7 +892,9 @@ def test_statistics_count_in_whole_numbers(server, page):
     page.locator("[data-testid=stVegaLiteChart] svg.marks").nth(2).wait_for(timeout=60_000)
     _idle(page)
     page.wait_for_function("document.querySelectorAll('.role-axis-label text').length > 10")
-    labels = page.locator("[data-testid=stVegaLiteChart] .role-axis-label text").all_inner_texts()
+    labels = page.eval_on_selector_all(
+        "[data-testid=stVegaLiteChart] .role-axis-label text", "els => els.map(e => e.textContent)"
+    )
     counts = [t for t in labels if re.fullmatch(r"[\d.]+", t) and not t.startswith("0.")]
     assert counts and all("." not in t for t in counts), labels
 

@@ -69,7 +69,7 @@
     e.preventDefault();
     e.returnValue = "";
   });
-  const stop = () => { s.wantView = false; };
+  const stop = () => { s.wantView = false; s.touched = true; };
   d.addEventListener("wheel", stop, {passive: true, capture: true});
   d.addEventListener("touchstart", stop, {passive: true, capture: true});
   const running = () => !d.querySelector('[data-testid=stApp][data-test-script-state=notRunning]');
@@ -91,7 +91,15 @@
     const head = d.querySelector(".st-key-bead_head");  // sticky: a bead under it is hidden
     const top = Math.max(48, head ? head.getBoundingClientRect().bottom : 0), h = window.innerHeight;
     const fits = bottom - box.top < h - top;
-    if (box.top < top || bottom > h) bead.scrollIntoView({block: fits ? "center" : "start"});
+    const show = () => {
+      const b = bead.getBoundingClientRect();
+      if (b.top < top || Math.max(b.bottom, tools ? tools.getBoundingClientRect().bottom : 0) > h)
+        bead.scrollIntoView({block: fits ? "center" : "start"});
+    };
+    show();
+    // The page may still grow above the bead (a fresh load): look again, unless the reviewer scrolled.
+    s.touched = false;
+    for (const ms of [250, 800, 2000]) setTimeout(() => { if (!s.touched && bead.isConnected) show(); }, ms);
   };
   let timer = null;
   new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(settle, 60); })
