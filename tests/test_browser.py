@@ -232,9 +232,8 @@ def _choose(page, key: str, typed: str) -> None:
 
 def _menu(page, name: str) -> None:
     """Open the menu ``name`` of the compact bar ("Bead": the current bead's tools; "More")."""
-    page.locator(".st-key-toolbar button").filter(
-        has_text=re.compile(name)
-    )  # case: not the icons.first.click()
+    button = page.locator(".st-key-toolbar [data-testid=stPopoverButton]").filter(has_text=re.compile(name))
+    button.first.click()  # the name's case tells it from the icons' names (expand_more)
     page.locator("[data-testid=stPopoverBody]").first.wait_for()
 
 
