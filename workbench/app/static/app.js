@@ -78,28 +78,31 @@
     const area = d.querySelector(".st-key-editor textarea");
     if (area && !area.dataset.wbFocused) { area.dataset.wbFocused = "1"; area.focus(); }
     const mark = d.querySelector(".st-key-bead_current .wb-cur");
-    if (!mark || mark.dataset.run === s.lastRun) return;
+    if (!mark || mark.dataset.run === s.lastRun) { keep(); return; }
     s.lastRun = mark.dataset.run;
     const moved = mark.dataset.key !== s.lastKey;
-    if (!moved && !s.wantView) return;
+    if (!moved && !s.wantView) { keep(); return; }
     s.lastKey = mark.dataset.key;
     s.wantView = false;
-    const bead = mark.closest(".st-key-bead_current");
+    s.hold = mark.closest(".st-key-bead_current");
+    s.holdUntil = Date.now() + 6000;
+    s.touched = false;
+    keep();
+    // The page may still grow above the bead (a fresh load): look again, unless the reviewer scrolled.
+    for (const ms of [250, 800, 2000, 5000]) setTimeout(keep, ms);
+  };
+  // Scroll the bead just made current into view if it is out of it, for a few seconds (the page may still
+  // be growing above it), unless the reviewer scrolls the page.
+  const keep = () => {
+    const bead = s.hold;
+    if (!bead || !bead.isConnected || s.touched || Date.now() > s.holdUntil) return;
     const tools = d.querySelector(".st-key-bead_msg");
     const box = bead.getBoundingClientRect();
     const bottom = Math.max(box.bottom, tools ? tools.getBoundingClientRect().bottom : 0);
     const head = d.querySelector(".st-key-bead_head");  // sticky: a bead under it is hidden
     const top = Math.max(48, head ? head.getBoundingClientRect().bottom : 0), h = window.innerHeight;
     const fits = bottom - box.top < h - top;
-    const show = () => {
-      const b = bead.getBoundingClientRect();
-      if (b.top < top || Math.max(b.bottom, tools ? tools.getBoundingClientRect().bottom : 0) > h)
-        bead.scrollIntoView({block: fits ? "center" : "start"});
-    };
-    show();
-    // The page may still grow above the bead (a fresh load): look again, unless the reviewer scrolled.
-    s.touched = false;
-    for (const ms of [250, 800, 2000]) setTimeout(() => { if (!s.touched && bead.isConnected) show(); }, ms);
+    if (box.top < top || bottom > h) bead.scrollIntoView({block: fits ? "center" : "start"});
   };
   let timer = null;
   new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(settle, 60); })
