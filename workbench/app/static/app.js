@@ -82,10 +82,11 @@
     s.lastRun = mark.dataset.run;
     const moved = mark.dataset.key !== s.lastKey;
     if (!moved && !s.wantView) { keep(); return; }
+    const fresh = s.lastKey === undefined;  // the tab's first bead (a link to it): held until a scroll
     s.lastKey = mark.dataset.key;
     s.wantView = false;
     s.hold = mark.closest(".st-key-bead_current");
-    s.holdUntil = Date.now() + 6000;
+    s.holdUntil = fresh ? Infinity : Date.now() + 6000;
     s.touched = false;
     keep();
     // The page may still grow above the bead (a fresh load): look again, unless the reviewer scrolled.
