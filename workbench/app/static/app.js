@@ -72,6 +72,10 @@
   const stop = () => { s.wantView = false; s.touched = true; };
   d.addEventListener("wheel", stop, {passive: true, capture: true});
   d.addEventListener("touchstart", stop, {passive: true, capture: true});
+  d.addEventListener("mousedown", (e) => {  // on a scrollbar: the page itself, not a thing on it
+    const main = d.querySelector('[data-testid="stMain"]');
+    if (e.target === d.documentElement || e.target === main) stop();
+  }, true);
   const running = () => !d.querySelector('[data-testid=stApp][data-test-script-state=notRunning]');
   const settle = () => {
     if (running() || d.querySelector('[data-stale="true"]')) return;  // the page is still being drawn
