@@ -372,21 +372,21 @@ def _review_view(
         marks.setdefault((m.side, m.sentence), []).append((m.start, m.end))
     src_marks = {sid: spans for (which, sid), spans in marks.items() if which == "src"}
     tgt_marks = {sid: spans for (which, sid), spans in marks.items() if which == "tgt"}
-    widths = [0.6, 5, 5, *([4.5] * len(extra)), 1.35]
+    # A row is the bead's number (a button) and one block of HTML, its columns laid out by a CSS grid whose
+    # template the header shares: few elements, so that a redraw is quick.
+    grid_cols = f"grid-template-columns: 1.3fr 1fr{' 1fr' * len(extra)} 6.2rem"
     grid = st.container(key="grid", gap=None)
+    names_ = [a.source.version, a.target.version, *extra, "confidence"]
     with grid.container(key="bead_head"):
-        heads = st.columns(widths, vertical_alignment="bottom")
-        names_ = [a.source.version, a.target.version, *extra, "confidence"]
-        for c, name in zip(heads[1:], names_, strict=True):
-            c.markdown(head(name), unsafe_allow_html=True)
+        cells = "".join(f"<div>{head(name)}</div>" for name in names_)
+        st.markdown(f'<div class="wb-row" style="{grid_cols}">{cells}</div>', unsafe_allow_html=True)
     run = st.session_state.get("_runs", 0)
     shown = False
     for k in rows:
         link = a.links[k]
         current = k == doc.cur
-        with grid.container(key="bead_current" if current else f"bead_{k}"):
-            cols = st.columns(widths)
-            cols[0].button(
+        with grid.container(key="bead_current" if current else f"bead_{k}", horizontal=True, gap="small"):
+            st.button(
                 str(k + 1),
                 key=f"row_{k}",
                 on_click=move,
@@ -399,19 +399,14 @@ def _review_view(
                 if current
                 else ""
             )
-            cols[1].markdown(
+            cells = [
                 sentences_html([src[i] for i in link.src], a.source.language, src_marks),
-                unsafe_allow_html=True,
-            )
-            cols[2].markdown(
                 sentences_html([tgt[i] for i in link.tgt], a.target.language, tgt_marks),
-                unsafe_allow_html=True,
-            )
-            for c, name in zip(cols[3:-1], extra, strict=True):
-                c.markdown(
-                    _extra_html(name, extra[name][k], ids.get(name, [""] * n)[k]), unsafe_allow_html=True
-                )
-            cols[-1].markdown(badge(link) + anchor + note_html(link), unsafe_allow_html=True)
+                *(_extra_html(name, extra[name][k], ids.get(name, [""] * n)[k]) for name in extra),
+                badge(link) + anchor + note_html(link),
+            ]
+            body = "".join(f"<div>{c}</div>" for c in cells)
+            st.markdown(f'<div class="wb-row" style="{grid_cols}">{body}</div>', unsafe_allow_html=True)
         if current:
             shown = True
             with grid.container(key="bead_msg"):  # messages where the reviewer is looking
