@@ -230,6 +230,13 @@ def _choose(page, key: str, typed: str) -> None:
     _idle(page, before)
 
 
+def _menu(page, name: str) -> None:
+    """Open the menu ``name`` of the compact bar ("Bead": the current bead's tools; "More")."""
+    button = page.locator(".st-key-toolbar [data-testid=stPopoverButton]").filter(has_text=re.compile(name))
+    button.first.click()  # the name's case tells it from the icons' names (expand_more)
+    page.locator("[data-testid=stPopoverBody]").first.wait_for()
+
+
 def _focus_page(page) -> None:
     """Click the article's title: the page, no field, has the keyboard focus."""
     page.locator("[data-testid=stHeading]").first.click()
@@ -290,9 +297,10 @@ def test_mark_unaligned_after_switching_article_and_translation_by_keyboard(serv
     assert not page.get_by_text("side must be").count()
     # From Rodong to Kwangbok, with the mouse this time.
     _select(page, "article", KWANGBOK)
+    _menu(page, "Bead")
     chosen = page.locator("[class*=st-key-sentence_] input, [class*=st-key-unaligned_] input").first
     assert chosen.input_value().startswith("EN p1.s1: Kim Jong Il")
-    _click(page, "unaligned")
+    _click(page, "menu_unaligned")
     _wait_until(lambda: _alignment(root, KWANGBOK, "es.kcna").revision > kwangbok.revision, 20, "the save")
     assert _alignment(root, KWANGBOK, "es.kcna").links[0].tgt == []
     assert not page.get_by_text("side must be").count()
@@ -509,6 +517,7 @@ def test_edit_split_and_join_sentences_by_keyboard(server, page):
     _choose(page, "target", "ko.team")
     page.keyboard.press("j")
     _current(page, 1)
+    _menu(page, "Bead")
     page.locator("[class*=st-key-sentence_] input").first.focus()
     page.keyboard.type("KO p2.s1")
     _run(page, lambda: page.keyboard.press("Enter"), surely=False)
@@ -561,6 +570,7 @@ def test_search_go_to_home_and_end(server, page):
     _current(page, 10)
     page.keyboard.press("Home")
     _current(page, 0)
+    _menu(page, "More")
     page.locator(".st-key-goto input").fill("ko:p4.s2")
     page.keyboard.press("Enter")
     _current(page, 3)
@@ -697,7 +707,7 @@ def test_screenshots(server, page, tmp_path):
     _idle(page)
     shots = {"app-review.png": None}
     page.screenshot(path=str(out / "app-review.png"))
-    _click(page, "edit_text")
+    _press(page, "e")
     page.locator(".st-key-editor textarea").wait_for()
     _idle(page)
     page.locator(".st-key-editor").scroll_into_view_if_needed()
@@ -728,3 +738,210 @@ def test_screenshots(server, page, tmp_path):
         data = (out / name).read_bytes()
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and len(data) > 20_000
     assert not page.get_by_text("Traceback").count()
+
+
+# --- the grid and the defects found in use (issue 30) -------------------------------------------------
+
+IN_VIEW = (
+    "[...document.querySelectorAll('[class*=st-key-bead_]:not(.st-key-bead_head):not(.st-key-bead_msg)')]"
+    ".filter(e => { const r = e.getBoundingClientRect();"
+    " return r.height > 0 && r.top >= 0 && r.bottom <= innerHeight; }).length"
+)
+
+
+def _rodong(page, url: str, target: str = "ko.team", bead: int | None = None) -> None:
+    _open(page, url, f"?article={RODONG}&target={target}" + (f"&bead={bead}" if bead else ""))
+
+
+def test_ten_beads_at_a_glance_under_sticky_headers(server, _browser):
+    """The grid: at 1400×900 with the defaults, ten beads of the Rodong article on the first screen; the
+    column headers stay on top when the page scrolls; an extra column shows its sentence ids; every key of
+    the help still has its button."""
+    url, _ = server
+    page = _new_page(_browser, 1400, 900)
+    _rodong(page, url)
+    assert page.evaluate(IN_VIEW) >= 10
+    bar = page.locator(".st-key-toolbar").bounding_box()
+    assert bar["height"] < 60, bar  # one compact bar
+    page.locator(".st-key-extra").click()
+    page.get_by_role("option", name="es.team").click()
+    _run(page, lambda: page.keyboard.press("Escape"), surely=False)
+    assert page.locator(".st-key-bead_3 .wb-sid", has_text="p4.s1").count() == 3  # en, ko and es.team
+    page.mouse.move(700, 500)
+    page.mouse.wheel(0, 500)
+    page.wait_for_function("document.querySelector('.st-key-bead_head').getBoundingClientRect().top < 80")
+    head = page.locator(".st-key-bead_head").bounding_box()
+    assert 0 <= head["y"] < 80 and page.locator(".st-key-bead_head").get_by_text("es.team").is_visible()
+    page.close()
+
+
+def test_the_current_bead_stays_in_view_and_messages_show_there(server, _browser):
+    """Defect 4: L with no bead below the threshold said so far above the view. The message shows by the
+    current bead."""
+    url, _ = server
+    page = _new_page(_browser, 1400, 900)
+    _rodong(page, url, "es.apertium")  # no bead below 0.50
+    _focus_page(page)
+    _press(page, "End")
+    _current(page, 10)
+    page.wait_for_function(
+        "document.querySelector('.st-key-bead_current').getBoundingClientRect().bottom <= innerHeight"
+    )
+    _press(page, "l")
+    message = page.get_by_text("No unconfirmed bead has a confidence below")
+    message.wait_for()
+    page.wait_for_function(
+        "(() => { const m = [...document.querySelectorAll('.st-key-bead_msg [data-testid=stAlert]')][0];"
+        " if (!m) return false; const r = m.getBoundingClientRect();"
+        " return r.top >= 0 && r.bottom <= innerHeight; })()",
+        timeout=30_000,
+    )
+    page.close()
+
+
+def test_nothing_leaves_127_0_0_1(server, page):
+    """Defect 2: the page icon was fetched from fonts.gstatic.com on every load."""
+    url, _ = server
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    _rodong(page, url)
+    _view(page, "Statistics")
+    page.locator("[data-testid=stVegaLiteChart] svg.marks").nth(2).wait_for(timeout=60_000)
+    _idle(page)
+    assert requests and all(r.startswith("http://127.0.0.1:") for r in requests), [
+        r for r in requests if not r.startswith("http://127.0.0.1:")
+    ]
+
+
+def test_unsaved_edits_ask_before_the_page_goes(server, page):
+    """Defect 1: with autosave off, a reload or a closed tab dropped the edits without a word."""
+    url, _ = server
+    _open(page, url)
+    _toggle(page, "autosave")
+    _focus_page(page)
+    _press(page, "m")
+    page.get_by_text("unsaved changes").wait_for()
+    page.locator(".wb-dirty").first.wait_for(state="attached")
+    leave = (
+        "(() => { const e = new Event('beforeunload', {cancelable: true}); dispatchEvent(e);"
+        " return e.defaultPrevented; })()"
+    )
+    assert page.evaluate(leave)  # the browser asks before it goes
+    _toggle(page, "autosave")  # autosave back on saves the edits: nothing to ask about
+    page.wait_for_function("!document.querySelector('.wb-dirty')")
+    assert not page.evaluate(leave)
+
+
+def test_a_deep_link_scrolls_to_its_bead(server, _browser):
+    """Defect 3: a link selected its bead, but the page mostly stayed at the top (5 fresh loads of 5)."""
+    url, _ = server
+    for _ in range(5):
+        page = _new_page(_browser, 1400, 700)
+        _rodong(page, url, "es.team", bead=11)
+        _current(page, 10)
+        page.wait_for_function(
+            "(() => { const b = document.querySelector('.st-key-bead_current').getBoundingClientRect();"
+            " return b.top >= 0 && b.bottom <= innerHeight; })()",
+            timeout=30_000,
+        )
+        page.close()
+
+
+def test_a_bad_regex_is_said_once(server, page):
+    """Defect 7: an invalid regex showed a banner and a caption."""
+    url, _ = server
+    _rodong(page, url)
+    _menu(page, "More")
+    _select(page, "find_mode", "regex")
+    page.keyboard.press("Escape")
+    page.locator(".st-key-find_q input").fill("Juche (")
+    _press(page, "Enter")
+    errors = page.get_by_text(re.compile("missing \\)|unterminated|regex", re.I))
+    errors.first.wait_for()
+    assert page.locator("[data-testid=stAlert]").count() == 0
+    assert page.locator(".st-key-toolbar [data-testid=stCaptionContainer]").count() == 1
+
+
+def test_switching_translation_keeps_the_place(server, page):
+    """The reviewer at p8.s1 in ko.team switches to es.team: still at p8.s1, not at bead 1."""
+    url, _ = server
+    _rodong(page, url, bead=8)
+    _current(page, 7)
+    _select(page, "target", "es.team")
+    page.wait_for_function("document.querySelector('.st-key-bead_current .wb-sid')?.textContent === 'p8.s1'")
+
+
+def test_the_heatmap_acts_and_names_its_sentences(server, page):
+    """A click on a cell goes to its bead; the axes carry sentence ids."""
+    url, _ = server
+    _rodong(page, url)
+    _view(page, "Similarity matrix")
+    marks = page.locator(".st-key-heat_box svg.marks")
+    marks.wait_for(timeout=120_000)
+    _idle(page)
+    labels = page.eval_on_selector_all(
+        ".st-key-heat_box .role-axis-label text", "els => els.map(e => e.textContent)"
+    )
+    assert "p8.s1" in labels and "4" not in labels
+    cells = page.locator(".st-key-heat_box .mark-rect.role-mark path")  # the heat layer first: row by row
+    _run(page, cells.nth(7 * 12 + 8).click)  # en p8.s1 × ko p8.s1 (the ko.team text has p4.s2)
+    page.get_by_text("Bead 8 of 11").wait_for()
+
+
+def test_statistics_count_in_whole_numbers(server, page):
+    """Defect 8: fractional ticks (0.5, 1.5) on counts."""
+    url, _ = server
+    _rodong(page, url)
+    _view(page, "Statistics")
+    page.locator("[data-testid=stVegaLiteChart] svg.marks").nth(2).wait_for(timeout=60_000)
+    _idle(page)
+    page.wait_for_function("document.querySelectorAll('.role-axis-label text').length > 10")
+    counts = page.eval_on_selector_all(
+        "[data-testid=stVegaLiteChart] .role-axis[aria-label*=\"titled 'beads'\"] .role-axis-label text",
+        "els => els.map(e => e.textContent)",
+    )
+    assert counts and all(re.fullmatch(r"\d+", t) for t in counts), counts
+
+
+def test_machine_vs_human_at_1400_px(server, _browser):
+    """Defect 6: the es.apertium header wrapped under chrF, the machine sentence ran under its row."""
+    url, _ = server
+    page = _new_page(_browser, 1400, 900)
+    _rodong(page, url, "es.team")
+    _view(page, "Machine vs human")
+    page.get_by_text("chrF, whole article").first.wait_for(timeout=120_000)
+    _idle(page)
+    tops = page.eval_on_selector_all(
+        ".st-key-cmp_head .wb-head", "els => els.map(e => Math.round(e.getBoundingClientRect().top))"
+    )
+    assert len(tops) == 4 and max(tops) - min(tops) <= 2, tops
+    assert _rects(page, ".st-key-cmp_head .wb-head") == [1] * 4
+    row = page.locator(".st-key-cmp_rows [data-testid=stHorizontalBlock]").first
+    cells = row.locator(".wb-lab").all()
+    assert [c.inner_text() for c in cells][-1] == "es.apertium"
+    tops = [round(c.bounding_box()["y"]) for c in cells]
+    assert max(tops) - min(tops) <= 2, tops
+    page.close()
+
+
+def test_a_phone_scrolls_the_heatmap_and_labels_its_buttons(server, _browser):
+    """Defect 9: at 390×844 the heatmap was cut off with no legend; buttons were bare icons."""
+    url, _ = server
+    phone = _new_page(_browser, 390, 844)
+    _rodong(phone, url)
+    bare = phone.eval_on_selector_all(
+        ".st-key-toolbar button",
+        "els => els.filter(b => !b.innerText.trim() && !b.closest('[data-testid=stTooltipHoverTarget]')"
+        " && !b.getAttribute('title') && !b.getAttribute('aria-label')).length",
+    )
+    assert bare == 0
+    _view(phone, "Similarity matrix")
+    phone.locator(".st-key-heat_box svg.marks").wait_for(timeout=120_000)
+    _idle(phone)
+    assert phone.locator(".st-key-heat_box .role-legend").count() == 1
+    box = phone.locator(".st-key-heat_box")
+    fits = box.evaluate("b => b.scrollWidth <= b.clientWidth + 1")
+    scrolls = box.evaluate("b => getComputedStyle(b).overflowX === 'auto'")
+    right = box.evaluate("b => b.getBoundingClientRect().right")
+    assert (fits or scrolls) and right <= 391
+    phone.close()

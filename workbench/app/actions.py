@@ -104,9 +104,8 @@ def find_changed(doc: Doc) -> None:
     """A new search: go to the first bead with a match, from the current one on."""
     try:
         found = find(doc.history.present)
-    except search.SearchError as exc:
-        session().say("warning", str(exc))
-        return
+    except search.SearchError:
+        return  # the search bar says why, once
     session().first_match(doc, found)
 
 
@@ -116,10 +115,28 @@ def goto(doc: Doc) -> None:
     session().goto(doc, where)
 
 
+def set_note(doc: Doc, note: str, flag: str) -> None:
+    """Give the current bead the note and flag of the widgets ``note`` and ``flag``, as one edit."""
+    state, k = st.session_state, doc.cur
+    text, flagged = state.get(note, ""), bool(state.get(flag, False))
+    session().edit(doc, lambda a: review.set_note(a, k, text, flagged), k)
+
+
 def nav_buttons(doc: Doc, row) -> None:
-    """Previous, next, next unconfirmed, next low confidence."""
+    """Previous, next, next unconfirmed, next low confidence: small buttons, their names in the tooltip."""
     n = doc.size
-    btn(row, "Previous", "prev", move, doc, "prev", icon="arrow_upward", disabled=doc.cur == 0)
-    btn(row, "Next", "next", move, doc, "next", icon="arrow_downward", disabled=doc.cur >= n - 1)
-    btn(row, "Next unconfirmed", "next_unconfirmed", move, doc, "unconfirmed", icon="radio_button_unchecked")
-    btn(row, "Next low confidence", "next_low", move, doc, "low", icon="priority_high")
+    btn(row, "", "prev", move, doc, "prev", icon="arrow_upward", disabled=doc.cur == 0, help="Previous bead")
+    btn(
+        row, "", "next", move, doc, "next", icon="arrow_downward", disabled=doc.cur >= n - 1, help="Next bead"
+    )
+    btn(
+        row,
+        "",
+        "next_unconfirmed",
+        move,
+        doc,
+        "unconfirmed",
+        icon="radio_button_unchecked",
+        help="Next unconfirmed bead",
+    )
+    btn(row, "", "next_low", move, doc, "low", icon="priority_high", help="Next low-confidence bead")

@@ -99,8 +99,12 @@ def _compare_view(ws: Workspace, article: texts.Article) -> None:
                     f'<span class="wb-ids">{html.escape(" ".join(r.source_ids))}</span>',
                     unsafe_allow_html=True,
                 )
-                for col, text, code in zip(c[1:], (r.source, r.human, r.machine), langs[1:], strict=True):
+                names = (result.source, human, machine)
+                for col, text, code, name in zip(
+                    c[1:], (r.source, r.human, r.machine), langs[1:], names, strict=True
+                ):
                     col.markdown(
+                        f'<span class="wb-lab">{html.escape(name)}</span>'
                         f'<p class="wb-sent" lang="{html.escape(code)}">{html.escape(text)}</p>',
                         unsafe_allow_html=True,
                     )

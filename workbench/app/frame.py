@@ -94,9 +94,10 @@ def no_translation(chosen: Chosen) -> bool:
     return True
 
 
-def alignment(chosen: Chosen) -> store.Alignment | None:
-    """The open alignment, with its progress, messages, banners and downloads drawn above the view; None
-    where the page shows instead that there is no translation, no alignment yet, or a broken file."""
+def alignment(chosen: Chosen, messages: bool = True) -> store.Alignment | None:
+    """The open alignment, with its progress, messages (unless the view shows them itself: ``messages``
+    False), banners and downloads drawn above the view; None where the page shows instead that there is no
+    translation, no alignment yet, or a broken file."""
     if no_translation(chosen):
         return None
     ws, article, target, doc = chosen.ws, chosen.article, chosen.target, chosen.doc
@@ -109,13 +110,26 @@ def alignment(chosen: Chosen) -> store.Alignment | None:
         return None
     a = doc.history.present
     doc.go(doc.cur)
+    _keep_place(doc, a)
     _progress_line(doc, a)
-    show_flash()
+    if messages:
+        show_flash()
     if doc.conflict:
         _conflict_banner(doc)
     _stale_banner(doc, article, a)
     sidebar.download(article, a)
     return a
+
+
+def _keep_place(doc: Doc, a: store.Alignment) -> None:
+    """Another translation of the same article opens on the English sentence the reviewer was at."""
+    place = st.session_state.get("_place")
+    if place and place[0] == doc.article and place[1] != doc.target:
+        k = next((k for k, link in enumerate(a.links) if place[2] in link.src), None)
+        if k is not None:
+            doc.go(k)
+    here = next((s for link in a.links[doc.cur :: -1] for s in link.src), None)  # a 0-1 bead: the one above
+    st.session_state["_place"] = (doc.article, doc.target, here)
 
 
 def _progress_line(doc: Doc, a: store.Alignment) -> None:
@@ -128,6 +142,8 @@ def _progress_line(doc: Doc, a: store.Alignment) -> None:
         text=f"**{reviewed} of {total} beads reviewed** · {a.source.version} → {a.target.version} · "
         f"revision {doc.revision} · {state}",
     )
+    if doc.dirty and not session().autosave:  # the page asks before it is closed or reloaded (app.js)
+        st.html('<span class="wb-dirty" hidden></span>')
 
 
 # --- no alignment yet, or one that cannot be read ------------------------------------------------------

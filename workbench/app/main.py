@@ -52,9 +52,9 @@ VIEWS = {
 
 
 def main() -> None:
-    st.set_page_config(page_title="workbench · review", page_icon=":material/translate:", layout="wide")
+    st.set_page_config(page_title="workbench · review", page_icon="🈂️", layout="wide")
     st.session_state["_runs"] = st.session_state.get("_runs", 0) + 1
-    st.html(page_head(), unsafe_allow_javascript=True)
+    st.sidebar.html(page_head(), unsafe_allow_javascript=True)  # not in the page: it would take a row
     ws = Workspace.find()
     st.sidebar.markdown("## workbench")
     st.sidebar.caption(f"folder: **{ws.root.name or ws.root}**", help=str(ws.root))

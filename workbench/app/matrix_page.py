@@ -4,6 +4,7 @@ of the alignment drawn over them, and the current bead beside it."""
 from __future__ import annotations
 
 import html
+import json
 
 import streamlit as st
 
@@ -29,6 +30,26 @@ def _centre(mid: int, span: int, total: int) -> tuple[int, int]:
     return lo, min(total, lo + span)
 
 
+def _ids_expr(sentences) -> str:
+    """A Vega expression that labels the tick of sentence k (1-based) with its id (``p8.s1``)."""
+    return f"{json.dumps([s.id for s in sentences])}[datum.value - 1] || ''"
+
+
+def _clicked(doc: Doc, boxes) -> None:
+    """A click on a cell of the heatmap (the run it starts): go to the bead of that sentence pair, or else
+    to the bead of its English sentence."""
+    event = st.session_state.get("heatmap")
+    picked = ((event or {}).get("selection") or {}).get("cell") or []
+    if not picked or picked == st.session_state.get("_heat_done"):
+        return
+    st.session_state["_heat_done"] = picked
+    i, j = int(picked[0]["i"]), int(picked[0]["j"])
+    both = [k for k, (r0, r1, c0, c1) in enumerate(boxes) if r0 <= i < r1 and c0 <= j < c1]
+    rows = [k for k, (r0, r1, _, _) in enumerate(boxes) if r0 <= i < r1]
+    if both or rows:
+        doc.go((both or rows)[0])
+
+
 def _similarity_view(doc: Doc, a: store.Alignment) -> None:
     """The similarity of every sentence pair around the current bead, with the beads drawn over it."""
     import altair as alt
@@ -43,6 +64,7 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
         st.error(f"Cannot compute the similarities: {exc}")
         return
     boxes = review.bead_boxes(a)
+    _clicked(doc, boxes)
     span = st.session_state.get("heat_span", 40)
     r0, r1, c0, c1 = boxes[doc.cur]
     rows, cols = _centre((r0 + r1) // 2, span, len(src)), _centre((c0 + c1) // 2, span, len(tgt))
@@ -51,6 +73,8 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
     # Sentence k (1-based) is drawn from k - 0.5 to k + 0.5, so that the axis ticks sit on the cells.
     data = pd.DataFrame(
         {
+            "i": [i for i, _ in cells],
+            "j": [j for _, j in cells],
             "en": [i + 0.5 for i, _ in cells],
             "tr": [j + 0.5 for _, j in cells],
             "similarity": [round(float(sims[i - rows[0], j - cols[0]]), 3) for i, j in cells],
@@ -79,14 +103,15 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
         "tr:Q",
         title=f"{a.target.version} sentence",
         scale=alt.Scale(domain=x_dom, nice=False),
-        axis=alt.Axis(orient="top", **axis),
+        axis=alt.Axis(orient="top", labelAngle=-45, labelExpr=_ids_expr(tgt), **axis),
     )
     y = alt.Y(
         "en:Q",
         title=f"{a.source.version} sentence",
-        axis=alt.Axis(**axis),
+        axis=alt.Axis(labelExpr=_ids_expr(src), **axis),
         scale=alt.Scale(domain=y_dom, nice=False, reverse=True),
     )
+    pick = alt.selection_point(name="cell", fields=["i", "j"], on="click")
     heat = (
         alt.Chart(data)
         .mark_rect()
@@ -95,9 +120,14 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
             x2="tr2:Q",
             y=y,
             y2="en2:Q",
-            color=alt.Color("similarity:Q", scale=alt.Scale(scheme="blues", domain=[-0.05, 0.6], clamp=True)),
+            color=alt.Color(
+                "similarity:Q",
+                scale=alt.Scale(scheme="blues", domain=[-0.05, 0.6], clamp=True),
+                legend=alt.Legend(orient="bottom", title="similarity", gradientLength=160),
+            ),
             tooltip=["source:N", "target:N", "similarity:Q"],
         )
+        .add_params(pick)
     )
     path = (
         alt.Chart(beads)
@@ -116,12 +146,14 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
     chart = (heat + path).properties(width=cell * (cols[1] - cols[0]), height=cell * (rows[1] - rows[0]))
     left, right = st.columns([3, 2], gap="large")
     with left:
-        st.altair_chart(chart, width="content", key="heatmap")
+        with st.container(key="heat_box"):  # wider than a phone: it scrolls
+            st.altair_chart(chart, width="content", key="heatmap", on_select="rerun", selection_mode="cell")
         st.caption(
             "Each cell is the similarity of an English sentence (row) and a translated sentence (column): "
             "the darker, the more alike. Black boxes are the beads of the alignment, the orange box is the "
-            f"current bead. Sentences {rows[0] + 1}–{rows[1]} × {cols[0] + 1}–{cols[1]} of "
-            f"{len(src)} × {len(tgt)}."
+            "current bead; a click on a cell goes to its bead. "
+            f"Sentences {src[rows[0]].id}–{src[rows[1] - 1].id} × {tgt[cols[0]].id}–{tgt[cols[1] - 1].id} "
+            f"of {len(src)} × {len(tgt)}."
         )
     with right:
         link = a.links[doc.cur]

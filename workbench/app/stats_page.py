@@ -25,6 +25,7 @@ def _stats_view(a: store.Alignment) -> None:
     import altair as alt
     import pandas as pd
 
+    counts = alt.Axis(tickMinStep=1, format="d")  # counts: whole ticks only
     stats = review.statistics(a)
     cols = st.columns(4)
     cols[0].metric("beads", stats.total)
@@ -51,7 +52,7 @@ def _stats_view(a: store.Alignment) -> None:
             .mark_bar()
             .encode(
                 x=alt.X("shape:N", sort=list(stats.shapes), title=None, axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("beads:Q", title="beads"),
+                y=alt.Y("beads:Q", title="beads", axis=counts),
                 color=alt.Color("kind:N", scale=colours, legend=alt.Legend(orient="bottom", title=None)),
                 tooltip=["shape:N", "beads:Q"],
             )
@@ -73,7 +74,7 @@ def _stats_view(a: store.Alignment) -> None:
             .encode(
                 x=alt.X("from:Q", bin="binned", scale=alt.Scale(domain=[0, 1]), title="confidence"),
                 x2="to:Q",
-                y=alt.Y("beads:Q", title="beads"),
+                y=alt.Y("beads:Q", title="beads", axis=counts),
                 color=alt.Color("level:N", scale=levels, legend=alt.Legend(orient="bottom", title=None)),
                 tooltip=["from:Q", "to:Q", "beads:Q"],
             )
@@ -90,7 +91,11 @@ def _stats_view(a: store.Alignment) -> None:
         .mark_bar(size=34)
         .encode(
             x=alt.X(
-                "sum(beads):Q", stack="zero", title="beads", scale=alt.Scale(domain=[0, max(stats.total, 1)])
+                "sum(beads):Q",
+                stack="zero",
+                title="beads",
+                scale=alt.Scale(domain=[0, max(stats.total, 1)]),
+                axis=counts,
             ),
             color=alt.Color(
                 "status:N",

@@ -179,9 +179,19 @@ def badge(link: store.Link) -> str:
     status = {"confirmed": "✔ confirmed", "edited": "✎ edited", "auto": "auto"}[link.status]
     return (
         f'<span class="wb-conf" style="background:{conf_colour(link.score)}" title="confidence">'
-        f'{link.score:.2f}</span><span class="wb-status wb-{link.status}">{status}</span>'
-        f'<span class="wb-kind">{len(link.src)}-{len(link.tgt)} bead</span>'
+        f'{link.score:.2f}</span><span class="wb-status wb-{link.status}">{status}'
+        f' <span class="wb-kind" title="sentences: source-translation">{len(link.src)}-{len(link.tgt)}</span>'
+        "</span>"
     )
+
+
+def note_html(link: store.Link) -> str:
+    """The bead's flag and note (a reviewer's), if it has them."""
+    note, flag = getattr(link, "note", ""), getattr(link, "flag", False)
+    if not note and not flag:
+        return ""
+    icon = "🚩" if flag else "📝"
+    return f'<span class="wb-note" title="{html.escape(note or "flagged")}">{icon} {html.escape(note)}</span>'
 
 
 def head(name: str) -> str:

@@ -1,4 +1,5 @@
-// Keeps the current bead in view, turns shortcuts back on after a pick in the sidebar (a focused select or
+// Keeps the current bead in view (also on a fresh load of a link to a bead), asks before a page with
+// unsaved edits is closed or reloaded, turns shortcuts back on after a pick in the sidebar (a focused select or
 // toggle swallows them), says when they are off (the cursor is in a field), and shows the keyboard help.
 // Read by workbench/app/widgets.py, which puts it on every page (it installs itself once per browser tab).
 (() => {
@@ -63,30 +64,54 @@
     const box = t && t.tagName === "INPUT" && (t.type === "checkbox" || t.type === "radio");
     if (box) blurLater((a) => a === t);
   }, true);
-  const stop = () => { s.wantView = false; };
+  window.addEventListener("beforeunload", (e) => {
+    if (!d.querySelector(".wb-dirty")) return;  // drawn while there are unsaved edits and autosave is off
+    e.preventDefault();
+    e.returnValue = "";
+  });
+  const stop = () => { s.wantView = false; s.touched = true; };
   d.addEventListener("wheel", stop, {passive: true, capture: true});
   d.addEventListener("touchstart", stop, {passive: true, capture: true});
+  d.addEventListener("mousedown", (e) => {  // on a scrollbar: the page itself, not a thing on it
+    const main = d.querySelector('[data-testid="stMain"]');
+    if (e.target === d.documentElement || e.target === main) stop();
+  }, true);
+  const running = () => !d.querySelector('[data-testid=stApp][data-test-script-state=notRunning]');
   const settle = () => {
-    if (d.querySelector('[data-stale="true"]')) return;
+    if (running() || d.querySelector('[data-stale="true"]')) return;  // the page is still being drawn
     const area = d.querySelector(".st-key-editor textarea");
     if (area && !area.dataset.wbFocused) { area.dataset.wbFocused = "1"; area.focus(); }
     const mark = d.querySelector(".st-key-bead_current .wb-cur");
-    if (!mark || mark.dataset.run === s.lastRun) return;
+    if (!mark || mark.dataset.run === s.lastRun) { keep(); return; }
     s.lastRun = mark.dataset.run;
     const moved = mark.dataset.key !== s.lastKey;
-    if (!moved && !s.wantView) return;
+    if (!moved && !s.wantView) { keep(); return; }
+    const fresh = s.lastKey === undefined;  // the tab's first bead (a link to it): held until a scroll
     s.lastKey = mark.dataset.key;
     s.wantView = false;
-    const bead = mark.closest(".st-key-bead_current");
-    const tools = d.querySelector(".st-key-bead_tools");
+    s.hold = mark.closest(".st-key-bead_current");
+    s.holdUntil = fresh ? Infinity : Date.now() + 6000;
+    s.touched = false;
+    keep();
+    // The page may still grow above the bead (a fresh load): look again, unless the reviewer scrolled.
+    for (const ms of [250, 800, 2000, 5000]) setTimeout(keep, ms);
+  };
+  // Scroll the bead just made current into view if it is out of it, for a few seconds (the page may still
+  // be growing above it), unless the reviewer scrolls the page.
+  const keep = () => {
+    const bead = s.hold;
+    if (!bead || !bead.isConnected || s.touched || Date.now() > s.holdUntil) return;
+    const tools = d.querySelector(".st-key-bead_msg");
     const box = bead.getBoundingClientRect();
     const bottom = Math.max(box.bottom, tools ? tools.getBoundingClientRect().bottom : 0);
-    const top = 64, h = window.innerHeight;
+    const head = d.querySelector(".st-key-bead_head");  // sticky: a bead under it is hidden
+    const top = Math.max(48, head ? head.getBoundingClientRect().bottom : 0), h = window.innerHeight;
     const fits = bottom - box.top < h - top;
     if (box.top < top || bottom > h) bead.scrollIntoView({block: fits ? "center" : "start"});
   };
   let timer = null;
   new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(settle, 60); })
-    .observe(d.body, {subtree: true, childList: true, attributes: true, attributeFilter: ["data-stale"]});
+    .observe(d.body, {subtree: true, childList: true, attributes: true,
+              attributeFilter: ["data-stale", "data-test-script-state"]});
   hint();
 })();
