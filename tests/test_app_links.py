@@ -3,6 +3,7 @@ Markdown. Each gets a message in plain text, never a traceback or a request to a
 
 from __future__ import annotations
 
+import re
 import shutil
 from pathlib import Path
 
@@ -31,3 +32,19 @@ def test_a_bead_that_is_no_number_gets_a_message(ws, bead):
     assert not at.exception, at.exception
     assert any("The link names bead" in w.value for w in at.warning)
     assert at.session_state["docs"] and all(d.cur == 0 for d in at.session_state["docs"].values())
+
+
+@pytest.mark.parametrize(
+    "article", ["![x](http://198.51.100.7/p.png)", "<img src=http://198.51.100.7/p.png>", "[a](javascript:x)"]
+)
+def test_a_link_parameter_is_shown_as_plain_text(ws, article):
+    """A crafted ``?article=`` is named in the warning as typed, never rendered: no image, no link."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    at.query_params.update({"article": article})
+    at.run()
+    assert not at.exception, at.exception
+    shown = [w.value for w in at.warning if "The link names" in w.value]
+    assert shown, [w.value for w in at.warning]
+    for body in shown:
+        assert not re.search(r"(?<!\\)[<>\[\]()!]", body), body  # every Markdown/HTML mark escaped
+        assert "javascript" in body or "198" in body  # what the link said is still shown, escaped

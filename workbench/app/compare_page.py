@@ -11,6 +11,7 @@ import streamlit as st
 from workbench.align.aligner import PRESETS
 from workbench.app import frame, models
 from workbench.app.editing import FAILURES
+from workbench.app.plain import plain
 from workbench.app.widgets import head, show_flash
 from workbench.store import alignments as store
 from workbench.store import texts
@@ -74,7 +75,7 @@ def _compare_view(ws: Workspace, article: texts.Article) -> None:
         stamp = tuple(store.file_mtime(f) for f in files)
         result = _comparison(str(ws.root), article.id, human, machine, stamp)
     except FAILURES as exc:
-        st.error(f"Cannot compare: {exc}")
+        st.error(f"Cannot compare: {plain(exc)}")
         return
     left, right = st.columns([1, 3])
     left.metric(

@@ -9,13 +9,13 @@ Markdown."""
 from __future__ import annotations
 
 import html
-import re
 from pathlib import Path
 
 import pandas as pd
 import streamlit as st
 
 from workbench.app.editing import FAILURES
+from workbench.app.plain import plain
 from workbench.app.widgets import failed, marked, show_flash
 from workbench.store import alignments as store
 from workbench.workspace import Workspace
@@ -38,11 +38,6 @@ STYLE = """<style>
 </style>"""
 
 
-def plain(text: str) -> str:
-    """``text`` for a Markdown element (st.error, st.info) as it is: every Markdown mark escaped."""
-    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~$:])", r"\\\1", text)
-
-
 def style() -> None:
     st.html(STYLE)
 
@@ -55,7 +50,7 @@ def pick_corpus(ws: Workspace, what: str):
     try:
         corpora = corpus.list_corpora(ws.root)
     except FAILURES as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return None
     if not corpora:
         st.info(

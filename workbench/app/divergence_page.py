@@ -14,6 +14,7 @@ import streamlit as st
 
 from workbench.app.concordance_page import open_in_review, pick_corpus, style
 from workbench.app.editing import FAILURES
+from workbench.app.plain import plain
 from workbench.app.widgets import short, show_flash
 from workbench.store import alignments as store
 from workbench.workspace import Workspace
@@ -149,7 +150,7 @@ def show(ws: Workspace, title) -> None:
     try:
         report = _report(str(folder.path), _stamp(folder))
     except FAILURES as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     if not report.pairs:
         st.info(f"Corpus {folder.name} has no aligned pair.")
@@ -181,7 +182,7 @@ def show(ws: Workspace, title) -> None:
     try:
         links = pair_links(folder, div.tgt_id)
     except (OSError, ValueError) as exc:
-        st.error(f"The links of {div.tgt_id} cannot be read ({exc}).")
+        st.error(f"The links of {plain(div.tgt_id)} cannot be read ({plain(exc)}).")
         return
     with st.container(key="div_pair_view", height=520):
         st.html(pair_html(links, div, (pair.get("src", ""), pair.get("tgt", ""))))

@@ -12,6 +12,7 @@ import streamlit as st
 from workbench.align.aligner import PRESETS
 from workbench.app import actions, models, sidebar
 from workbench.app.editing import FAILURES, Doc
+from workbench.app.plain import plain
 from workbench.app.widgets import failed, flash, session, show_flash
 from workbench.review import beads as review
 from workbench.store import alignments as store
@@ -50,7 +51,7 @@ def choose(ws: Workspace, title) -> Chosen | None:
     try:
         article.source()
     except texts.TextsError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return None
     target, extra = sidebar.pick_target(article)
     doc = problem = None
@@ -181,7 +182,7 @@ def _corrupt(ws: Workspace, article: texts.Article, target: str, path: Path, exc
         except FAILURES as why:
             kept = f"No copy could be kept ({why})."
         kept += f" Fix the file by hand and reload, or start again: align {target} from scratch."
-    st.error(f"**The alignment file cannot be read.** {exc}\n\n{kept}")
+    st.error(f"**The alignment file cannot be read.** {plain(exc)}\n\n{kept}")
     if _offer_anyway(ws, article, target):
         return
     row = st.container(horizontal=True)
@@ -240,7 +241,7 @@ def _stale_banner(doc: Doc, article: texts.Article, a: store.Alignment) -> None:
     try:
         changed = changed_texts(article, a)
     except texts.TextsError as exc:
-        st.warning(f"Cannot check the texts: {exc}")
+        st.warning(f"Cannot check the texts: {plain(exc)}")
         return
     if not changed:
         return

@@ -10,6 +10,7 @@ import streamlit as st
 
 from workbench.app import actions, frame, models
 from workbench.app.editing import FAILURES, Doc
+from workbench.app.plain import plain
 from workbench.app.widgets import badge, sentences_html, short
 from workbench.review import beads as review
 from workbench.store import alignments as store
@@ -61,7 +62,7 @@ def _similarity_view(doc: Doc, a: store.Alignment) -> None:
         texts = tuple(s.text for s in src), tuple(s.text for s in tgt)
         every = models.similarities(*texts, tuple(names), params)
     except FAILURES as exc:
-        st.error(f"Cannot compute the similarities: {exc}")
+        st.error(f"Cannot compute the similarities: {plain(exc)}")
         return
     boxes = review.bead_boxes(a)
     _clicked(doc, boxes)

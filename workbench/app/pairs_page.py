@@ -11,6 +11,7 @@ from pathlib import Path
 import streamlit as st
 
 from workbench.app.editing import FAILURES, pair_order, pair_step
+from workbench.app.plain import plain
 from workbench.app.widgets import btn, failed, flash, head, short, show_flash
 from workbench.store import alignments as store
 from workbench.workspace import Workspace
@@ -145,7 +146,7 @@ def show(ws: Workspace, title) -> None:
     try:
         corpora = corpus.list_corpora(ws.root)
     except FAILURES as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     if not corpora:
         st.info(
@@ -169,7 +170,7 @@ def show(ws: Workspace, title) -> None:
     try:
         frame = _queue(str(folder.path), _pair_stamp(folder))
     except FAILURES as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     if frame.empty:
         st.info(f"Corpus {name} has no pairs: its archive holds no target stories to pair.")
@@ -259,7 +260,7 @@ def show(ws: Workspace, title) -> None:
     try:
         view = pairqueue.pair_view(folder, tgt)
     except FAILURES as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     colour = {"auto": "#2f9d5a", "accepted": "#2f9d5a", "doubtful": "#d99400", "none": "#8a8f98"}
     rejected = view.decision == "rejected"

@@ -12,6 +12,7 @@ import streamlit as st
 
 from workbench.app.concordance_page import pick_corpus, style
 from workbench.app.editing import FAILURES
+from workbench.app.plain import plain
 from workbench.app.widgets import flash, show_flash
 from workbench.workspace import Workspace
 
@@ -60,7 +61,7 @@ def _draw_form(folder, again: bool) -> None:
             try:
                 sample = qa.draw(folder, int(size), None if seed is None else int(seed), int(pairs))
             except FAILURES as exc:
-                st.error(str(exc))
+                st.error(plain(exc))
                 return
             flash("success", f"Drew a sample of {len(sample)} items from corpus {folder.name}.")
             st.session_state.pop(f"qa_item_{folder.name}", None)
@@ -181,7 +182,7 @@ def _report(folder) -> None:
     try:
         result = qa.report(folder)
     except FAILURES as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return
     o = result.overall
     with st.container(horizontal=True, vertical_alignment="center", key="qa_report_head"):
@@ -265,7 +266,7 @@ def _marking(folder) -> bool:
     try:
         frame = qa.items(folder)
     except FAILURES as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return True
     if frame.empty:
         st.info("The sample is empty.")

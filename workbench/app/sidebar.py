@@ -12,6 +12,7 @@ import streamlit as st
 from workbench.align.aligner import PRESETS
 from workbench.app import actions
 from workbench.app.editing import PAGE_SIZES, Doc
+from workbench.app.plain import plain
 from workbench.app.widgets import btn, flash, short
 from workbench.review import beads as review
 from workbench.store import alignments as store
@@ -97,7 +98,7 @@ def pick_article(ws: Workspace) -> texts.Article | None:
     try:
         arts = ws.articles()
     except texts.TextsError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))
         return None
     if not arts:
         st.info(

@@ -7,6 +7,7 @@ import streamlit as st
 
 from workbench.app import frame
 from workbench.app.editing import FAILURES
+from workbench.app.plain import plain
 from workbench.app.widgets import failed, flash, session, show_flash
 from workbench.store import texts
 from workbench.workspace import Workspace
@@ -29,7 +30,7 @@ def _translate_view(ws: Workspace, article: texts.Article) -> None:
     try:
         packages = installed_packages()
     except FAILURES as exc:
-        st.warning(f"Cannot list the Argos models: {exc}")
+        st.warning(f"Cannot list the Argos models: {plain(exc)}")
         packages = []
     pairs = [p for p in served_pairs(packages) if p.from_code == argos_code(source.language)]
     modes = apertium_modes()

@@ -10,6 +10,7 @@ from pathlib import Path
 import streamlit as st
 
 from workbench.app.editing import Session
+from workbench.app.plain import plain
 from workbench.store import alignments as store
 
 STATIC = Path(__file__).parent / "static"
@@ -120,14 +121,16 @@ def flash(kind: str, text: str) -> None:
 
 
 def show_flash() -> None:
+    """The messages, as plain text: they quote what the user typed or linked, which must not render as
+    Markdown (an image in a link parameter would make the browser fetch it)."""
     for kind, text in st.session_state.pop("flash", []):
-        getattr(st, kind)(text)
+        getattr(st, kind)(plain(text))
 
 
 def failed(box, label: str, exc: Exception) -> None:
     """A job failed: the status says so, and the reason is shown beside it, where it cannot be folded away."""
     box.update(label=label, state="error", expanded=True)
-    st.error(f"**{label}.** {exc}")
+    st.error(f"**{plain(label)}.** {plain(exc)}")
 
 
 def btn(where, label: str, key: str, on_click, *args, icon: str | None = None, **options) -> bool:
