@@ -3,6 +3,7 @@ AppTest, and the QA view's keyboard marking in chromium."""
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -269,4 +270,7 @@ def test_qa_marking_by_keyboard_in_chromium(qa_server):
         press("Backspace")
         assert marks(root)[4] is None
         assert page.get_by_text("3 of 20 marked").first.is_visible()
+        # the QA view as docs/guide-corpus.md shows it (written there with WORKBENCH_SCREENSHOTS=1)
+        shots = REPO / "docs" if os.environ.get("WORKBENCH_SCREENSHOTS") == "1" else root
+        page.screenshot(path=str(shots / "app-qa.png"))
         chromium.close()
