@@ -8,9 +8,12 @@ import re
 
 __all__ = ["plain"]
 
-_MARKUP = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:&])")
+# What can make Markdown fetch, link or run something: the brackets of images and links, the "<" of HTML and
+# autolinks, the "$" of LaTeX (and the backslash itself). Emphasis, code spans and punctuation stay as they
+# are, so a message reads as written.
+_MARKUP = re.compile(r"([\\\[\]<$])")
 
 
 def plain(text: object) -> str:
-    """``text`` with every Markdown and HTML special character escaped, so it renders as typed."""
+    """``text`` with the characters that make images, links, HTML or LaTeX escaped: it renders as typed."""
     return _MARKUP.sub(r"\\\1", str(text))
