@@ -631,7 +631,7 @@ def test_statistics_are_drawn(server, page):
     page.locator("[data-testid=stVegaLiteChart] svg.marks").nth(2).wait_for(timeout=60_000)
     _idle(page)
     assert page.locator("[data-testid=stVegaLiteChart]").count() == 3
-    assert page.get_by_text("3 of 14", exact=True).is_visible()
+    assert page.get_by_text("3 of 15", exact=True).is_visible()  # Kwangbok has 15 beads
 
 
 def test_the_pair_queue_by_keyboard(server, page):
