@@ -3,10 +3,22 @@ odd story ids and text, regexes and pastes that must not hang, bead numbers that
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import io
+import time
 import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
 
 from workbench.export.formats import Row, WriteReport, open_writer
+from workbench.review import search
+from workbench.review.search import SearchError
+from workbench.store.alignments import load_alignment
+
+REPO = Path(__file__).resolve().parents[1]
+RODONG = "rodong-2024-08-09-general-offensive"
 
 ODD = "Odd \u200fmark <b>x</b> ]]> a\tb\x00c\x01d."
 
@@ -46,3 +58,42 @@ def test_a_control_character_in_a_story_id_makes_well_formed_tmx():
     assert tu.get("tuid") == "mini/2012-09445\ufffd<]]>\u200f:s1"
     assert [s.text for s in root.iter("seg")] == [ODD.replace("\x00", "\ufffd").replace("\x01", "\ufffd")] * 2
     assert report.replaced_chars > 0
+
+
+# --- search: no regex or query hangs (item 5) -------------------------------------------------------------
+
+
+@pytest.fixture
+def alignment():
+    return load_alignment(REPO / "alignments" / RODONG / "ko.team.json")
+
+
+def _with_first_source(alignment, text: str):
+    first = dataclasses.replace(alignment.source.sentences[0], text=text)
+    alignment.source = dataclasses.replace(
+        alignment.source, sentences=[first, *alignment.source.sentences[1:]]
+    )
+    return alignment
+
+
+@pytest.mark.parametrize(
+    ("pattern", "text"),
+    [
+        ("(a|aa)+c", "a" * 5000),
+        ("(x+x+)+y", "x" * 10_000),
+        ("(a+)+$", "a" * 30 + "b"),
+        ("(.*a){20}", "ab" * 2500),
+    ],
+)
+def test_a_catastrophic_regex_is_stopped_well_within_2_s(alignment, pattern, text):
+    started = time.monotonic()
+    with contextlib.suppress(SearchError):
+        search.find(_with_first_source(alignment, text), pattern, "regex")
+    assert time.monotonic() - started < 2.0
+
+
+def test_a_huge_query_is_refused_at_once(alignment):
+    started = time.monotonic()
+    with pytest.raises(SearchError, match="at most 1,000"):
+        search.find(alignment, "a " * 500_000, "text")
+    assert time.monotonic() - started < 2.0
