@@ -11,6 +11,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from cli_run import run
+from corpus_mini import mini_corpus
 
 from workbench.export.formats import Row, WriteReport, open_writer
 from workbench.review import search
@@ -97,3 +99,18 @@ def test_a_huge_query_is_refused_at_once(alignment):
     with pytest.raises(SearchError, match="at most 1,000"):
         search.find(alignment, "a " * 500_000, "text")
     assert time.monotonic() - started < 2.0
+
+
+# --- a corrupt corpus folder ------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("damage", [b"PAR1" + bytes(300) + b"PAR1", b""])
+def test_corpus_status_names_unreadable_decisions_and_their_copy(tmp_path, damage):
+    mini_corpus(tmp_path)
+    (tmp_path / "texts").mkdir()
+    assert run("corpus", "decide", "mini", "2012-09484", "--accept", "", "--root", tmp_path).exit_code == 0
+    (tmp_path / "corpora" / "mini" / "decisions.parquet").write_bytes(damage)
+    result = run("corpus", "status", "mini", "--root", tmp_path)
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit), result.exception
+    assert "decisions.backup.parquet" in " ".join(result.output.split())
