@@ -632,7 +632,9 @@ def corrupt_table_cases(c: Campaign, corpora: Corpora, quick: bool) -> None:
                 c.record("corrupt corpus folder", name, traceback_or(result, "ok" if kept else "data loss"))
                 continue
             if result.returncode != 0:
-                outcome = traceback_or(result, "advice fails")
+                # a folder where a table belongs is named ("Is a directory ... fix the folder"): clear
+                named = damage == "a folder" and "Is a directory" in result.stdout + result.stderr
+                outcome = traceback_or(result, "ok" if named else "advice fails")
                 c.record("corrupt corpus folder", name + " (did not mend it)", outcome)
                 continue
             mended = path.is_file() and pd.read_parquet(path).equals(before)
