@@ -635,7 +635,7 @@ def corrupt_table_cases(c: Campaign, corpora: Corpora, quick: bool) -> None:
                 # a folder where a table belongs is named ("Is a directory ... fix the folder"): clear
                 named = damage == "a folder" and "Is a directory" in result.stdout + result.stderr
                 outcome = traceback_or(result, "ok" if named else "advice fails")
-                c.record("corrupt corpus folder", name + " (did not mend it)", outcome)
+                c.record("corrupt corpus folder", name + " (refused)", outcome)
                 continue
             mended = path.is_file() and pd.read_parquet(path).equals(before)
             c.record("corrupt corpus folder", name, "ok" if mended else "silent wrong")
@@ -773,6 +773,58 @@ print(json.dumps({"lost": lost, "failed": failed, "lost_trials": lost_trials}))
 """
 
 
+MARKS = """
+import json, multiprocessing, sys
+from pathlib import Path
+import pandas as pd
+from workbench.corpus import CorpusFolder
+from workbench.corpus import qa
+
+def mark(path, item, barrier):
+    folder = CorpusFolder.open(Path(path))
+    barrier.wait()
+    qa.mark(folder, item, "right")
+
+path, trials = Path(sys.argv[1]), int(sys.argv[2])
+folder = CorpusFolder.open(path)
+ids = sorted(qa.draw(folder, 20, seed=1, pairs=5)["id"])
+ctx = multiprocessing.get_context("fork")
+lost_trials = failed = 0
+for trial in range(trials):
+    pair = ids[(2 * trial) % len(ids)], ids[(2 * trial + 1) % len(ids)]
+    for item in pair:
+        qa.mark(folder, item, "clear")
+    barrier = ctx.Barrier(2)
+    procs = [ctx.Process(target=mark, args=(str(path), item, barrier)) for item in pair]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join()
+    failed += any(p.exitcode != 0 for p in procs)
+    marks = pd.read_parquet(path / "qa_marks.parquet").set_index("id")["mark"]
+    lost_trials += any(marks.get(item) != "right" for item in pair)
+print(json.dumps({"lost_trials": lost_trials, "failed": failed}))
+"""
+
+
+def marks_race(c: Campaign, corpora: Corpora, trials: int) -> None:
+    """Two QA marks at the same instant, ``trials`` times: both must be kept."""
+    root, folder = corpora.copy()
+    result = c.python(MARKS, folder, trials)
+    try:
+        outcome = json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        outcome = {"lost_trials": trials, "failed": trials}
+        print(result.stderr[-2000:], file=sys.stderr)
+    name = f"two QA marks at once ({trials} trials)"
+    bad = max(outcome["lost_trials"], outcome["failed"])
+    c.record("two writers", name, "ok", trials - bad)
+    if outcome["lost_trials"]:
+        c.record("two writers", name, "data loss", outcome["lost_trials"])
+    if bad > outcome["lost_trials"]:
+        c.record("two writers", name + ": a mark failed", "traceback", bad - outcome["lost_trials"])
+
+
 def decide_race(c: Campaign, corpora: Corpora, trials: int) -> dict:
     root, folder = corpora.copy()
     result = c.python(DECIDES, folder, trials)
@@ -801,6 +853,7 @@ def corpus_cases(c: Campaign, trials: int, quick: bool) -> dict:
     decision_cases(c, corpora)
     writer_cases(c, corpora)
     outcome = decide_race(c, corpora, trials)
+    marks_race(c, corpora, max(trials // 4, 5))
     edit_cases(c, quick)
     link_cases(c, quick)
     corpus_export_cases(c, corpora, quick)
