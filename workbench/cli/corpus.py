@@ -293,7 +293,8 @@ def status_cmd(name: CorpusArg, root: RootOpt = None) -> None:
     with user_errors():
         folder = corpus.open_corpus(Workspace.find(root).root, name)
     _print_status(folder)
-    pairprob.print_agreement(folder)  # how far the machine agrees with the person's decisions
+    with user_errors():  # decisions that cannot be read are named, with the way to restore them
+        pairprob.print_agreement(folder)  # how far the machine agrees with the person's decisions
 
 
 def _number(value) -> str:

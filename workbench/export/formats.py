@@ -318,12 +318,18 @@ class TmxWriter:
         self.report.replaced_chars += n
         return _xml_text(text)
 
+    def _attr(self, text: str) -> str:
+        """An attribute's value, cleaned as text is (a control character in a story id is no XML)."""
+        text, n = _XML_FORBIDDEN.subn("\ufffd", text)
+        self.report.replaced_chars += n
+        return _xml_attr(text)
+
     def _start(self, srclang: str) -> None:
         self.started = True
         self.out.write(
             '<?xml version="1.0" encoding="UTF-8"?>\n<tmx version="1.4">\n'
             f'  <header creationtool="workbench" creationtoolversion="{_xml_attr(__version__)}" '
-            f'segtype="sentence" o-tmf="{store.FORMAT}" adminlang="en" srclang="{_xml_attr(srclang)}" '
+            f'segtype="sentence" o-tmf="{store.FORMAT}" adminlang="en" srclang="{self._attr(srclang)}" '
             'datatype="plaintext"/>\n  <body>\n'.encode()
         )
 
@@ -364,9 +370,10 @@ class TmxWriter:
             n += 1
             tuid = f"{base}#{n}"
         used.add(tuid)
-        lines = [f'    <tu tuid="{_xml_attr(tuid)}">', *self._props([("x-article", first.article)], "      ")]
+        lines = [f'    <tu tuid="{self._attr(tuid)}">']
+        lines += self._props([("x-article", first.article)], "      ")
         lines += [f"      <note>{self._text(r.note)}</note>" for r in tu if r.note]
-        lines.append(f'      <tuv xml:lang="{_xml_attr(first.source_lang)}">')
+        lines.append(f'      <tuv xml:lang="{self._attr(first.source_lang)}">')
         lines += self._props(
             [
                 ("x-version", first.source_version),
@@ -380,7 +387,7 @@ class TmxWriter:
         for r in tu:
             date = _tmx_date(r.modified)
             changed = f' changedate="{date}"' if date else ""
-            lines.append(f'      <tuv xml:lang="{_xml_attr(r.target_lang)}"{changed}>')
+            lines.append(f'      <tuv xml:lang="{self._attr(r.target_lang)}"{changed}>')
             lines += self._props(
                 [
                     ("x-version", r.target_version),

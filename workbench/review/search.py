@@ -16,7 +16,10 @@ __all__ = ["MODES", "SIDES", "Match", "SearchError", "compile_query", "find", "l
 
 MODES = ("text", "words", "regex")  # as typed (any run of spaces matches any); whole words only; a regex
 SIDES = ("both", "src", "tgt")
-TIME_LIMIT = 1.0  # seconds one search may take, all sentences together
+# Seconds one search may take, all sentences together. The regex module overshoots its timeout (by up to
+# half again, more on a busy machine), so the limit is well under the 2 s a person waits at most.
+TIME_LIMIT = 0.5
+MAX_QUERY = 1_000  # characters: compiling a huge query is not bounded by the timeout
 
 
 class SearchError(WorkbenchError):
@@ -42,6 +45,11 @@ def compile_query(query: str, mode: str = "text", case: bool = False) -> re.Patt
     query = query.strip()
     if not query:
         return None
+    if len(query) > MAX_QUERY:
+        raise SearchError(
+            f"the query is {len(query):,} characters long: search for at most {MAX_QUERY:,} (a shorter, "
+            "distinctive part of the passage finds it too)"
+        )
     flags = 0 if case else re.IGNORECASE
     if mode == "regex":
         try:

@@ -46,8 +46,13 @@ MAX_EDIT_CHARS = 100_000  # what one edit may insert (a paste of a whole article
 MAX_EDIT_SENTENCES = 1_000
 
 
+# Control characters a paste may carry (NUL, ESC, C1): an edit drops them (a text that holds them reads as
+# a binary file, and no later edit could open it)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
 def _tidy(part: str) -> str:
-    found = split_paragraphs(part.replace("\ufeff", ""))
+    found = split_paragraphs(_CONTROLS.sub("", part.replace("\ufeff", "")))
     return " ".join(found)
 
 
