@@ -216,7 +216,6 @@ def test_a_crafted_link_gets_a_message_and_fetches_nothing(ws, monkeypatch, para
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(reason="issue 28 item 9: the lead wires workbench.app.plain into the app's messages")
 @pytest.mark.parametrize("params", [{"article": IMG}, {"article": RODONG, "target": IMG}])
 def test_a_markdown_image_in_a_link_is_shown_as_text(ws, monkeypatch, params):
     at = _open(ws, monkeypatch, params)
