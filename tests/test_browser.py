@@ -145,7 +145,7 @@ def _idle(page, after: int | None = None) -> None:
     to start one cannot be missed before the app has even started it), the app saying it is not running,
     and no stale elements left."""
     if after is not None:
-        page.wait_for_function(f"{RUN_NO} > {after}", timeout=60_000)
+        page.wait_for_function(f"{RUN_NO} > {after}", timeout=120_000)
     page.wait_for_timeout(300)
     page.wait_for_function(
         "!!document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')"
@@ -226,6 +226,8 @@ def _choose(page, key: str, typed: str) -> None:
     before = None if typed.lower() in _shown(page, key).lower() else _run_no(page)
     page.locator(f".st-key-{key} input").first.focus()
     page.keyboard.type(typed)
+    if before is not None:  # on a busy machine the list may not be filtered yet: Enter would pick nothing
+        page.get_by_role("option").filter(has_text=re.compile(re.escape(typed), re.I)).first.wait_for()
     page.keyboard.press("Enter")
     _idle(page, before)
 
