@@ -341,27 +341,41 @@ def locked(path: Path, timeout: float = 30.0) -> Iterator[None]:
         yield
         return
     lock = path.with_name(f".{path.name}.lock")
+
+    def busy(expired: bool) -> None:
+        if expired:
+            raise LockTimeoutError(
+                f"{path} is being written by another process (its lock {lock.name} was held for "
+                f"{timeout:.0f} s); try again, or remove {lock} if no workbench is running"
+            )
+
+    fd = _acquire(lock, timeout, busy)
+    try:
+        yield
+    finally:
+        _release(fd, lock)
+
+
+def _acquire(lock: Path, timeout: float, busy: Callable[[bool], None]) -> int:
+    """The descriptor of ``lock``, held; while another process holds it, ``busy(expired)`` is asked every
+    few milliseconds (it raises to give up; ``expired``: ``timeout`` seconds have gone by)."""
     end = time.monotonic() + timeout
     while True:
         fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
         if _lock_nowait(fd):
             if _same_file(fd, lock):  # not the file of a holder that removed it on release
-                break
+                return fd
             os.close(fd)
             continue
         os.close(fd)
-        if time.monotonic() > end:
-            raise LockTimeoutError(
-                f"{path} is being written by another process (its lock {lock.name} was held for "
-                f"{timeout:.0f} s); try again, or remove {lock} if no workbench is running"
-            )
+        busy(time.monotonic() > end)
         time.sleep(0.005)
-    try:
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            lock.unlink()  # while still holding it: a waiter that opened it sees it is gone and retries
-        os.close(fd)
+
+
+def _release(fd: int, lock: Path) -> None:
+    with contextlib.suppress(OSError):
+        lock.unlink()  # while still holding it: a waiter that opened it sees it is gone and retries
+    os.close(fd)
 
 
 def lock_note(path: Path) -> str:
@@ -385,31 +399,23 @@ def locked_as(
         yield
         return
     lock = path.with_name(f".{path.name}.lock")
-    end = time.monotonic() + timeout
-    while True:
-        fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o666)
-        if _lock_nowait(fd):
-            if _same_file(fd, lock):  # not the file of a holder that removed it on release
-                break
-            os.close(fd)
-            continue
-        os.close(fd)
+
+    def busy(expired: bool) -> None:
         holder = lock_note(path)
-        if (holder and not wait_for(holder)) or time.monotonic() > end:
+        if (holder and not wait_for(holder)) or expired:
             raise LockHeldError(
                 f"{path} is locked by another process ({holder or 'unknown'}); try again when it is done, "
                 f"or remove {lock} if no workbench is running",
                 holder,
             )
-        time.sleep(0.005)
+
+    fd = _acquire(lock, timeout, busy)
     try:
         os.ftruncate(fd, 0)
         _write_all(fd, note.encode("utf-8"))
         yield
     finally:
-        with contextlib.suppress(OSError):
-            lock.unlink()  # while still holding it: a waiter that opened it sees it is gone and retries
-        os.close(fd)
+        _release(fd, lock)
 
 
 # --- sets of files -------------------------------------------------------------------------------------
