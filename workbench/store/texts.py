@@ -544,25 +544,7 @@ def _plain(value: object) -> object:
     return value.unwrap() if hasattr(value, "unwrap") else value
 
 
-_WRITTEN_KEYS = {
-    "id",
-    "title",
-    "date",
-    "publisher",
-    "source_url",
-    "notes",
-    "file",
-    "language",
-    "kind",
-    "origin",
-    "official",
-    "created",
-    "engine",
-    "model",
-    "model_version",
-    "edited",
-    "edited_by",
-}
+_WRITTEN_KEYS = {"title", "date", "publisher", "source_url", "notes"} | _VERSION_KEYS  # what is written
 
 
 def create_article(
