@@ -103,18 +103,9 @@ def edited(rows: list[dict], deleted: set[int] = frozenset(), swap=None) -> tupl
 
 def realign(aligner, src: list[tuple[str, str]], tgt: list[tuple[str, str]]) -> list[dict]:
     """The links of two (id, text) lists as ``aligner`` aligns them (as the align stage writes them)."""
-    beads = aligner.align([t for _, t in src], [t for _, t in tgt])
-    return [
-        {
-            "link": k,
-            "src_sent_ids": [src[i][0] for i in b.src],
-            "tgt_sent_ids": [tgt[j][0] for j in b.tgt],
-            "src_sents": [src[i][1] for i in b.src],
-            "tgt_sents": [tgt[j][1] for j in b.tgt],
-            "score": b.score,
-        }
-        for k, b in enumerate(beads)
-    ]
+    from workbench.corpus.divergence import beads_to_links
+
+    return beads_to_links(aligner.align([t for _, t in src], [t for _, t in tgt]), src, tgt)
 
 
 def _pr(right: int, found: int, gold: int) -> str:

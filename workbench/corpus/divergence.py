@@ -36,6 +36,7 @@ __all__ = [
     "divergence",
     "pair_divergence",
     "sentence_kind",
+    "beads_to_links",
     "split_links",
     "write_report",
 ]
@@ -90,6 +91,11 @@ def split_links(links: list[dict], aligner, gain: float = GAIN) -> list[dict]:
     split = split_unaligned(aligner, [x for _, x in src], [x for _, x in tgt], beads, gain)
     if len(split) == len(beads):
         return links
+    return beads_to_links(split, src, tgt)
+
+
+def beads_to_links(beads, src: list[tuple[str, str]], tgt: list[tuple[str, str]]) -> list[dict]:
+    """Beads over two (id, text) lists as the links table's rows hold them (as the align stage writes)."""
     return [
         {
             "link": k,
@@ -99,7 +105,7 @@ def split_links(links: list[dict], aligner, gain: float = GAIN) -> list[dict]:
             "tgt_sents": [tgt[j][1] for j in b.tgt],
             "score": b.score,
         }
-        for k, b in enumerate(split)
+        for k, b in enumerate(beads)
     ]
 
 
