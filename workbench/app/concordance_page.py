@@ -216,19 +216,25 @@ def _variants(folder) -> None:
     )
 
 
+def aligned_corpus(ws: Workspace, what: str):
+    """The corpus picked in the sidebar, if it has sentence links (else None, and the page says how)."""
+    folder = pick_corpus(ws, what)
+    if folder is not None and not folder.has("links"):
+        st.info(
+            f"Corpus {folder.name} has no sentence links yet: run `workbench corpus align {folder.name}`."
+        )
+        return None
+    return folder
+
+
 def show(ws: Workspace, title) -> None:
     """A parallel concordance of a corpus: search, hits with their counterparts, a jump to a hit's pair;
     the renderings of a term."""
     title.subheader("Concordance")
     style()
     show_flash()
-    folder = pick_corpus(ws, "its aligned sentences are searched")
+    folder = aligned_corpus(ws, "its aligned sentences are searched")
     if folder is None:
-        return
-    if not folder.has("links"):
-        st.info(
-            f"Corpus {folder.name} has no sentence links yet: run `workbench corpus align {folder.name}`."
-        )
         return
     _search(ws, folder)
     st.divider()

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import streamlit as st
 
-from workbench.app.concordance_page import open_in_review, pick_corpus, style
+from workbench.app.concordance_page import aligned_corpus, open_in_review, style
 from workbench.app.editing import FAILURES
 from workbench.app.plain import plain
 from workbench.app.widgets import short, show_flash
@@ -139,13 +139,8 @@ def show(ws: Workspace, title) -> None:
     title.subheader("Divergence")
     style()
     show_flash()
-    folder = pick_corpus(ws, "what its translations leave out is shown")
+    folder = aligned_corpus(ws, "what its translations leave out is shown")
     if folder is None:
-        return
-    if not folder.has("links"):
-        st.info(
-            f"Corpus {folder.name} has no sentence links yet: run `workbench corpus align {folder.name}`."
-        )
         return
     try:
         report = _report(str(folder.path), _stamp(folder))
