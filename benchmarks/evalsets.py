@@ -9,9 +9,10 @@ set: Text+Berg ``test0..6``, reported and never used to choose anything. Sets re
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from dataclasses import dataclass, fields
 from pathlib import Path
+
+import tables
 
 from workbench.align import evaluate as ev
 from workbench.align.aligner import AlignParams
@@ -97,27 +98,7 @@ def folder_set(path: Path, sides: tuple[str, str] | None = None) -> EvalSet:
 
 def git_commit() -> str:
     """The checkout's commit, marked when the code that aligns differs from it."""
-    try:
-        sha = subprocess.run(
-            ["git", "rev-parse", "--short=10", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
-        changed = subprocess.run(
-            [
-                "git",
-                "status",
-                "--porcelain",
-                "--",
-                "workbench/align",
-                "workbench/embed",
-            ],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "unknown (not a git checkout)"
-    return f"{sha}{' + uncommitted changes to the aligner' if changed else ''}"
+    return tables.git_commit(("workbench/align", "workbench/embed"), " + uncommitted changes to the aligner")
 
 
 def param_changes(params: AlignParams) -> str:

@@ -140,13 +140,16 @@ def as_markdown(printed: str) -> str:
     return "\n".join(out)
 
 
-def git_commit() -> str:
+def git_commit(
+    paths: tuple[str, ...] = ("workbench", "benchmarks"), mark: str = " (+ uncommitted changes)"
+) -> str:
+    """The checkout's commit, with ``mark`` when files under ``paths`` differ from it."""
     try:
         sha = subprocess.run(
             ["git", "rev-parse", "--short=10", "HEAD"], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout.strip()
         dirty = subprocess.run(
-            ["git", "status", "--porcelain", "--", "workbench", "benchmarks"],
+            ["git", "status", "--porcelain", "--", *paths],
             cwd=ROOT,
             capture_output=True,
             text=True,
@@ -154,7 +157,7 @@ def git_commit() -> str:
         ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
-    return sha + (" (+ uncommitted changes)" if dirty else "")
+    return sha + (mark if dirty else "")
 
 
 def _relative(path: Path) -> str:
