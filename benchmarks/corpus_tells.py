@@ -344,37 +344,50 @@ def terms_check(folder, path: Path, wa, fresh=None) -> None:
         )
 
 
-def terms_grid(folder, path: Path, wa) -> None:
-    """How many top variants are right, and the mean share of the right renderings, for each ``REACH``
-    and ``VOTE`` of ``workbench.corpus.variants`` (choose on the tuning list only)."""
+def terms_grid(folder, paths: list[Path], wa) -> None:
+    """How many top variants are right on each tuning list, and the mean share of the right renderings
+    over them all, for each ``REACH``, ``VOTE`` and ``COLLOCATE`` of ``workbench.corpus.variants``
+    (choose on the tuning lists only)."""
     from workbench.corpus import variants as v
 
-    rows = _terms(path)
+    lists = {path.name: _terms(path) for path in paths}
     dates = v.link_dates(folder)
     found = {}
-    for row in rows:
-        words = [v._norm(row["term"][a:b]) for a, b in v.tokens(row["term"])]
-        found[row["term"]] = v._occurrences(wa, words)
-    chosen = (v.REACH, v.VOTE)
+    for rows in lists.values():
+        for row in rows:
+            words = [v._norm(row["term"][a:b]) for a, b in v.tokens(row["term"])]
+            found[row["term"]] = v._occurrences(wa, words)
+    chosen = (v.REACH, v.VOTE, v.COLLOCATE)
     print(
-        f"\nvariants: the grid the span rules were chosen from ({path.name}; chosen: reach {chosen[0]}, "
-        f"vote {chosen[1]:g})"
+        f"\nvariants: the grid the span rules were chosen from ({', '.join(lists)}; chosen: reach "
+        f"{chosen[0]}, vote {chosen[1]:g}, collocate {chosen[2]:g}; collocate off: no widening over "
+        "collocations)"
     )
-    print("| reach | vote | right | mean share of the right renderings |")
-    print("| ---: | ---: | ---: | ---: |")
+    print(f"| reach | vote | collocate | {' | '.join(lists)} | all | mean share of the right renderings |")
+    print(f"| ---: | ---: | ---: | {' | '.join('---:' for _ in lists)} | ---: | ---: |")
+    total = sum(len(rows) for rows in lists.values())
     try:
-        for reach in (0, 1, 2, 3, 4):
-            for vote in (0.3, 0.5, 0.7, 0.9):
-                v.REACH, v.VOTE = reach, vote
-                good, share = 0, 0.0
-                for row in rows:
-                    result = v._variants(wa, row["term"], found[row["term"]], dates)
-                    good += _right(result, row)
-                    answers = {_plain(a.strip()) for a in row["right"].split("|")}
-                    share += sum(x.share for x in result.variants if _plain(x.rendering) in answers)
-                print(f"| {reach} | {vote:g} | {good}/{len(rows)} | {share / len(rows):.3f} |")
+        for reach in (2, 3, 4):
+            for vote in (0.3, 0.5, 0.7):
+                for collocate in (float("inf"), 0.5, 0.7, 0.9):
+                    v.REACH, v.VOTE, v.COLLOCATE = reach, vote, collocate
+                    goods, share = [], 0.0
+                    for rows in lists.values():
+                        good = 0
+                        for row in rows:
+                            result = v._variants(wa, row["term"], found[row["term"]], dates)
+                            good += _right(result, row)
+                            answers = {_plain(a.strip()) for a in row["right"].split("|")}
+                            share += sum(x.share for x in result.variants if _plain(x.rendering) in answers)
+                        goods.append(f"{good}/{len(rows)}")
+                    right = sum(int(g.split("/")[0]) for g in goods)
+                    shown = "off" if collocate == float("inf") else f"{collocate:g}"
+                    print(
+                        f"| {reach} | {vote:g} | {shown} | {' | '.join(goods)} | {right}/{total} | "
+                        f"{share / total:.3f} |"
+                    )
     finally:
-        v.REACH, v.VOTE = chosen
+        v.REACH, v.VOTE, v.COLLOCATE = chosen
 
 
 def main() -> None:
@@ -390,7 +403,13 @@ def main() -> None:
     parser.add_argument(
         "--terms", type=Path, action="append", default=[], help="TSV of terms and their right renderings"
     )
-    parser.add_argument("--terms-grid", type=Path, help="the tuning TSV to print the span rules' grid on")
+    parser.add_argument(
+        "--terms-grid",
+        type=Path,
+        action="append",
+        default=[],
+        help="a tuning TSV to print the span rules' grid on (repeatable)",
+    )
     parser.add_argument("--no-search", action="store_true")
     parser.add_argument("--no-eflomal", action="store_true", help="skip the word-alignment timing")
     parser.add_argument("--no-omissions", action="store_true")
@@ -403,6 +422,7 @@ def main() -> None:
     from workbench.align.omission import GAIN
     from workbench.corpus.divergence import REWRITE_MAX, REWRITE_RATIO
     from workbench.corpus.folder import CorpusFolder
+    from workbench.corpus.variants import COLLOCATE, REACH, VOTE
 
     folder = CorpusFolder.open(args.corpus)
     links = folder.read("links", columns=["tgt_id"]).num_rows if folder.has("links") else 0
@@ -411,6 +431,7 @@ def main() -> None:
         f"{folder.stage('align').get('fingerprint')}), {args.pairs} pairs of {args.year}, deletions "
         f"{args.lengths}, preset {args.preset}, seed {args.seed}, gain {GAIN:g}, rewritten ratio "
         f"{REWRITE_RATIO:g} ceiling {REWRITE_MAX:g}, terms {', '.join(p.name for p in args.terms) or 'none'}"
+        f", span rules reach {REACH} vote {VOTE:g} collocate {COLLOCATE:g}"
     )
     if not args.no_search:
         search_time(folder, args.runs)

@@ -138,23 +138,23 @@ HAND = [
 ]
 
 
-def _hand_aligned(folder_path) -> tuple:
-    links = [link(f"t{k:02d}", 0, [(f"e{k}", en)], [(f"s{k}", es)], 0.9) for k, (en, es) in enumerate(HAND)]
+def _hand_aligned(folder_path, hand=HAND, lexicon=LEXICON) -> tuple:
+    links = [link(f"t{k:02d}", 0, [(f"e{k}", en)], [(f"s{k}", es)], 0.9) for k, (en, es) in enumerate(hand)]
     folder = make_corpus(folder_path, links)
-    src_tokens = [tokens(en) for en, _ in HAND]
-    tgt_tokens = [tokens(es) for _, es in HAND]
+    src_tokens = [tokens(en) for en, _ in hand]
+    tgt_tokens = [tokens(es) for _, es in hand]
     src_words = [
-        [en[a:b].casefold() for a, b in toks] for (en, _), toks in zip(HAND, src_tokens, strict=True)
+        [en[a:b].casefold() for a, b in toks] for (en, _), toks in zip(hand, src_tokens, strict=True)
     ]
     pairs = []
-    for (_, es), words, toks in zip(HAND, src_words, tgt_tokens, strict=True):
+    for (_, es), words, toks in zip(hand, src_words, tgt_tokens, strict=True):
         used, found = set(), []
         for i, word in enumerate(words):
             j = next(
                 (
                     j
                     for j, (a, b) in enumerate(toks)
-                    if j not in used and es[a:b].casefold() in LEXICON.get(word, ())
+                    if j not in used and es[a:b].casefold() in lexicon.get(word, ())
                 ),
                 None,
             )
@@ -166,8 +166,8 @@ def _hand_aligned(folder_path) -> tuple:
         [r["tgt_id"] for r in links],
         [r["src_id"] for r in links],
         [0] * len(links),
-        [en for en, _ in HAND],
-        [es for _, es in HAND],
+        [en for en, _ in hand],
+        [es for _, es in hand],
         src_tokens,
         tgt_tokens,
         src_words,
@@ -195,6 +195,27 @@ def test_variants_take_in_the_unaligned_words_of_a_name(tmp_path):
         ("Junta Popular", 3),
     ]
     assert variants(folder, "people's committee", wa) == committee  # the same answer every time
+
+
+def test_variants_take_in_the_head_noun_the_aligner_gave_a_neighbour(tmp_path):
+    """The aligner links the head of the name, "Comité", to *chairman* beside it (as eflomal does in
+    KCNA's "Chairman of the National Defence Commission"), so the aligned span stops short at "Defensa",
+    which also renders *defence* alone; "Comité de" stands before it every time, and "Comité de Defensa"
+    goes with the term more closely: the rendering takes it in, but not "presidente del" (4 of 6)."""
+    hand = [
+        *[("The chairman of the Defence Commission spoke.", "El presidente del Comité de Defensa habló.")]
+        * 4,
+        *[("The Defence Commission met.", "El Comité de Defensa se reunió.")] * 2,
+        *[("They spoke of defence.", "Hablaron de la defensa.")] * 3,
+        *[("The city grew.", "El crecimiento de la ciudad.")] * 12,  # "el" and "de" as common as articles
+    ]
+    lexicon = {"the": {"el"}, "defence": {"defensa"}, "chairman": {"comité"}, "spoke": {"habló", "hablaron"}}
+    lexicon |= {"met": {"se", "reunió"}, ".": {"."}}
+    folder, wa = _hand_aligned(tmp_path / "corpora" / "hand", hand, lexicon)
+    found = variants(folder, "Defence Commission", wa)
+    assert [(v.rendering, v.count) for v in found.variants] == [("Comité de Defensa", 6)]
+    example = found.variants[0].example
+    assert example.tgt_text[example.tgt_span[0] : example.tgt_span[1]] == "Comité de Defensa"
 
 
 @pytest.mark.slow

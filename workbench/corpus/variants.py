@@ -12,10 +12,14 @@
    align to no other source word (the "de Corea" a word aligner leaves out of "Agencia Central de Noticias
    de Corea"); each span loses punctuation and very common words (articles) at its edges. Of an
    occurrence's spans, the longest is taken whose support (the occurrences offering it) is at least
-   ``VOTE`` of its best-supported span's. Renderings are grouped by their case-folded text without
-   accents or edge punctuation, shown in their most frequent spelling, and listed with counts, shares,
-   first and last dates, and one example link each. ``REACH`` and ``VOTE`` were chosen on
-   ``benchmarks/data/kcna-terms-tune.tsv`` (``docs/benchmarks/corpus_tells.md``).
+   ``VOTE`` of its best-supported span's. A rendering then takes in the words next to it (up to the
+   nearest word rarer than an article, at most ``REACH``) where they stand beside it in at least
+   ``COLLOCATE`` of its occurrences and the widened phrase goes with the term more closely (Dice over
+   the links): the head noun the aligner gave a neighbour ("Comité de" before "Defensa Nacional").
+   Renderings are grouped by their case-folded text without accents or edge punctuation, shown in their
+   most frequent spelling, and listed with counts, shares, first and last dates, and one example link
+   each. ``REACH``, ``VOTE`` and ``COLLOCATE`` were chosen on ``benchmarks/data/kcna-terms-tune.tsv`` and
+   ``kcna-terms-tune2.tsv`` (``docs/benchmarks/corpus_tells.md``).
 3. **Glossary.** Candidate terms are runs of capitalised source words (names, institutions, titles),
    joined by ``of``/``for`` (``the``) or a possessive, outside headline-like sentences; each frequent one
    gets its top rendering and its consistency (the top rendering's share of the aligned occurrences).
@@ -66,6 +70,7 @@ GAP = 2  # target words further apart than this start another cluster
 COMMON = 0.45  # a target word in more than this share of the links (an article) is trimmed off a span's edges
 REACH = 3  # unaligned target words a rendering may take in on either side of its aligned words
 VOTE = 0.5  # a longer rendering wins when its support is at least this share of the best-supported one
+COLLOCATE = 0.7  # a rendering takes in the words next to it in at least this share of its occurrences
 # abbreviations (U.S., EE.UU.), words with inner hyphens or apostrophes, a possessive 's, any other mark
 _TOKEN = re.compile(r"(?:\w{1,3}\.){2,}|['’]s\b|\w+(?:-\w+|['’](?!s\b)\w+)*|[^\w\s]")
 _CONNECTORS = {"of", "for", "'s", "’s", "'", "’"}
@@ -105,6 +110,9 @@ class WordAlignments:
     pairs: list[list[tuple[int, int]]]
     seconds: float = 0.0  # eflomal's time when it ran now, 0 when read from the cache
     _common: set[str] | None = None
+    _keys: list[list[str]] | None = None
+    _postings: dict[str, list[int]] | None = None
+    _phrases: dict[tuple[str, ...], int] = field(default_factory=dict)
 
     def common(self) -> set[str]:
         """The target words (lower-cased) in more than ``COMMON`` of the links: articles and the like."""
@@ -114,6 +122,33 @@ class WordAlignments:
                 seen.update({_norm(text[a:b]) for a, b in toks})
             self._common = {w for w, n in seen.items() if n > COMMON * len(self.tgt_text)}
         return self._common
+
+    def tgt_keys(self, k: int) -> list[str]:
+        """The words of link ``k``'s target, case-folded and without accents (marks kept)."""
+        if self._keys is None:
+            self._keys = [
+                [_key(text[a:b]) or text[a:b] for a, b in toks]
+                for text, toks in zip(self.tgt_text, self.tgt_tokens, strict=True)
+            ]
+        return self._keys[k]
+
+    def links_with(self, phrase: tuple[str, ...]) -> int:
+        """How many links' targets contain ``phrase`` (words as ``tgt_keys`` gives them)."""
+        if phrase not in self._phrases:
+            if self._postings is None:
+                postings = defaultdict(list)
+                for k in range(len(self.tgt_text)):
+                    for word in set(self.tgt_keys(k)):
+                        postings[word].append(k)
+                self._postings = dict(postings)
+            lists = sorted((self._postings.get(w, []) for w in set(phrase)), key=len)
+            found = set(lists[0]).intersection(*lists[1:]) if len(phrase) > 1 else set(lists[0])
+            n = len(phrase)
+            self._phrases[phrase] = sum(
+                any(tuple(keys[i : i + n]) == phrase for i in range(len(keys) - n + 1))
+                for keys in (self.tgt_keys(k) for k in found)
+            )
+        return self._phrases[phrase]
 
     def __len__(self) -> int:
         return len(self.tgt_id)
@@ -348,6 +383,80 @@ def _spans(wa: WordAlignments, k: int, start: int, end: int) -> list[tuple[int, 
     return spans
 
 
+def _collocate(wa: WordAlignments, groups: dict, term_links: set[int]) -> dict:
+    """Widen renderings over their collocations: the words that stand next to a rendering in at least
+    ``COLLOCATE`` of its occurrences (up to the nearest word that is not as common as an article, at most
+    ``REACH`` words, never over punctuation) are taken in when the widened phrase goes with the term more
+    closely than the rendering does: a higher Dice coefficient between the links with the term and the
+    links with the phrase (Smadja et al. 1996). The word aligner links the head of a name to a neighbour
+    ("Comité" to *chairman* in "presidente del Comité de Defensa Nacional"), so the aligned span stops
+    short ("Defensa Nacional"); "Comité de" stands before that span nearly always, and "Comité de Defensa
+    Nacional" goes with the term more closely than "Defensa Nacional", which also renders *national
+    defence*. A neighbour's translation ("presidente del") is seldom as constant, nor does it raise the
+    Dice coefficient: the longer phrase occurs with the term less often."""
+    common = wa.common()
+
+    scores: dict[tuple[str, ...], float] = {}
+
+    def dice(k: int, first: int, last: int) -> float:
+        phrase = tuple(wa.tgt_keys(k)[first : last + 1])
+        if phrase not in scores:
+            together = sum(1 for m in term_links if _has(wa.tgt_keys(m), phrase))
+            scores[phrase] = 2 * together / (len(term_links) + wa.links_with(phrase))
+        return scores[phrase]
+
+    def widen(k: int, first: int, last: int, step: int) -> tuple[int, int] | None:
+        toks, text = wa.tgt_tokens[k], wa.tgt_text[k]
+        n = first if step < 0 else last
+        for _ in range(REACH):
+            n += step
+            if not 0 <= n < len(toks):
+                return None
+            word = text[toks[n][0] : toks[n][1]]
+            if not _key(word):
+                return None
+            if _norm(word) not in common:
+                return (n, last) if step < 0 else (first, n)
+        return None
+
+    groups = {key: list(group) for key, group in groups.items()}
+    for _ in range(2 * REACH):
+        moved = False
+        for key in sorted(groups, key=lambda c: -len(groups[c])):
+            group = groups.get(key)
+            if not group or len(group) < 2:
+                continue
+            for step in (-1, 1):
+                wide = {}
+                for n, (k, _, (first, last)) in enumerate(group):
+                    span = widen(k, first, last, step)
+                    if span:
+                        text, toks = wa.tgt_text[k], wa.tgt_tokens[k]
+                        wide[n] = (_key(text[toks[span[0]][0] : toks[span[1]][1]]), span)
+                if not wide:
+                    continue
+                best, count = Counter(c for c, _ in wide.values()).most_common(1)[0]
+                n0 = next(n for n, (c, _) in wide.items() if c == best)
+                k0, _, (f0, l0) = group[n0]
+                if count < COLLOCATE * len(group) or dice(k0, *wide[n0][1]) <= dice(k0, f0, l0):
+                    continue
+                chosen = {n for n, (c, _) in wide.items() if c == best}
+                keep = [m for n, m in enumerate(group) if n not in chosen]
+                taken = [(k, src, wide[n][1]) for n, (k, src, _) in enumerate(group) if n in chosen]
+                groups[best] = groups.get(best, []) + taken
+                groups[key] = keep
+                moved = True
+                break
+        if not moved:
+            break
+    return {key: group for key, group in groups.items() if group}
+
+
+def _has(keys: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(keys[i : i + n]) == phrase for i in range(len(keys) - n + 1))
+
+
 def _occurrences(wa: WordAlignments, words: list[str]) -> list[tuple[int, int, int]]:
     n, head = len(words), words[0]
     found = []
@@ -364,17 +473,19 @@ def _variants(
     """Group the occurrences by their renderings. Each occurrence offers its candidate spans; a span's
     support is the number of occurrences offering it, and an occurrence is rendered by its longest span
     whose support is at least ``VOTE`` of its best-supported one (a phrase-consistency vote: an unaligned
-    "de Corea" is taken in where the term's renderings usually have it, not where it is a neighbour)."""
+    "de Corea" is taken in where the term's renderings usually have it, not where it is a neighbour).
+    The renderings are then widened over the words next to them where those words are a collocation of
+    the rendering (``_collocate``)."""
     result = Variants(term, occurrences=len(found))
     offered = []
     support: Counter = Counter()
     for k, start, end in found:
         toks, text = wa.tgt_tokens[k], wa.tgt_text[k]
-        spans: dict[str, tuple[int, int, int]] = {}
+        spans: dict[str, tuple[int, int]] = {}
         for first, last in _spans(wa, k, start, end):
             key = _key(text[toks[first][0] : toks[last][1]])
             if key not in spans:
-                spans[key] = (toks[first][0], toks[last][1], last - first)
+                spans[key] = (first, last)
         if not spans:
             result.unaligned += 1
             continue
@@ -384,10 +495,16 @@ def _variants(
     for k, start, end, spans in offered:
         most = max(support[key] for key in spans)
         key = max(
-            (key for key in spans if support[key] >= VOTE * most), key=lambda c: (spans[c][2], support[c])
+            (key for key in spans if support[key] >= VOTE * most),
+            key=lambda c: (spans[c][1] - spans[c][0], support[c]),
         )
         src_span = (wa.src_tokens[k][start][0], wa.src_tokens[k][end - 1][1])
-        groups[key].append((k, src_span, spans[key][:2]))
+        groups[key].append((k, src_span, spans[key]))
+    groups = _collocate(wa, groups, {k for k, _, _ in found})
+    groups = {
+        key: [(k, src, (wa.tgt_tokens[k][a][0], wa.tgt_tokens[k][b][1])) for k, src, (a, b) in group]
+        for key, group in groups.items()
+    }
     aligned = sum(len(g) for g in groups.values())
     for group in groups.values():
         spellings = Counter(" ".join(wa.tgt_text[k][a:b].split()) for k, _, (a, b) in group)
