@@ -24,9 +24,9 @@ hand-checked terms.
 4. **Variants.** With ``--terms TSV`` (term, the right renderings separated by `` | ``, a note; repeatable):
    each term's top variant over the cached word alignment, whether it is one of the right renderings (case
    and accents aside), and how the answers would change over the fresh eflomal run of 3. The rules of
-   ``workbench.corpus.variants`` were chosen on ``benchmarks/data/kcna-terms-tune.tsv`` (``--terms-grid``
-   with it prints the grid of ``REACH`` and ``VOTE``); ``kcna-terms-check.tsv`` is the list they are
-   reported on, never tuned on.
+   ``workbench.corpus.variants`` were chosen on ``benchmarks/data/kcna-terms-tune.tsv`` and
+   ``kcna-terms-tune2.tsv`` (``--terms-grid`` with each prints the grid of ``REACH``, ``VOTE`` and
+   ``COLLOCATE``); ``kcna-terms-check.tsv`` is the list they are reported on, never tuned on.
 """
 
 from __future__ import annotations
