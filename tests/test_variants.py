@@ -218,6 +218,21 @@ def test_variants_take_in_the_head_noun_the_aligner_gave_a_neighbour(tmp_path):
     assert example.tgt_text[example.tgt_span[0] : example.tgt_span[1]] == "Comité de Defensa"
 
 
+def test_variants_do_not_take_in_a_name_the_source_has_beside_the_term(tmp_path):
+    """ "Dirigente" renders *general secretary*, and "Kim Jong Il" follows it every time, but the source has
+    that name too, outside the term: the rendering does not take it in (it did, "Dirigente Kim Jong Il")."""
+    hand = [
+        *[("General Secretary Kim Jong Il visited.", "El Dirigente Kim Jong Il visitó.")] * 6,
+        *[("The leader spoke.", "El Dirigente habló.")] * 6,
+        *[("The city grew.", "El crecimiento de la ciudad.")] * 12,
+    ]
+    lexicon = {"general": {"dirigente"}, "secretary": {"dirigente"}, "leader": {"dirigente"}, "the": {"el"}}
+    lexicon |= {"kim": {"kim"}, "jong": {"jong"}, "il": {"il"}, "visited": {"visitó"}, ".": {"."}}
+    folder, wa = _hand_aligned(tmp_path / "corpora" / "hand", hand, lexicon)
+    found = variants(folder, "General Secretary", wa)
+    assert [(v.rendering, v.count) for v in found.variants] == [("Dirigente", 6)]
+
+
 @pytest.mark.slow
 def test_variants_of_a_term_with_a_known_answer(corpus):
     folder, wa = corpus

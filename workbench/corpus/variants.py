@@ -393,7 +393,9 @@ def _collocate(wa: WordAlignments, groups: dict, term_links: set[int]) -> dict:
     short ("Defensa Nacional"); "Comité de" stands before that span nearly always, and "Comité de Defensa
     Nacional" goes with the term more closely than "Defensa Nacional", which also renders *national
     defence*. A neighbour's translation ("presidente del") is seldom as constant, nor does it raise the
-    Dice coefficient: the longer phrase occurs with the term less often."""
+    Dice coefficient: the longer phrase occurs with the term less often. A word the source sentence has
+    outside the term (a name it copies: "Dirigente Kim Jong Il" for *General Secretary Kim Jong Il*) is
+    never taken in."""
     common = wa.common()
 
     scores: dict[tuple[str, ...], float] = {}
@@ -405,16 +407,18 @@ def _collocate(wa: WordAlignments, groups: dict, term_links: set[int]) -> dict:
             scores[phrase] = 2 * together / (len(term_links) + wa.links_with(phrase))
         return scores[phrase]
 
-    def widen(k: int, first: int, last: int, step: int) -> tuple[int, int] | None:
+    def widen(k: int, src: tuple[int, int], first: int, last: int, step: int) -> tuple[int, int] | None:
         toks, text = wa.tgt_tokens[k], wa.tgt_text[k]
+        words = zip(wa.src_words[k], wa.src_tokens[k], strict=True)
+        copied = {w for w, (a, b) in words if b <= src[0] or a >= src[1]}
         n = first if step < 0 else last
         for _ in range(REACH):
             n += step
             if not 0 <= n < len(toks):
                 return None
             word = text[toks[n][0] : toks[n][1]]
-            if not _key(word):
-                return None
+            if not _key(word) or _norm(word) in copied - common:
+                return None  # punctuation, or a word the source has outside the term (a name it copies)
             if _norm(word) not in common:
                 return (n, last) if step < 0 else (first, n)
         return None
@@ -428,8 +432,8 @@ def _collocate(wa: WordAlignments, groups: dict, term_links: set[int]) -> dict:
                 continue
             for step in (-1, 1):
                 wide = {}
-                for n, (k, _, (first, last)) in enumerate(group):
-                    span = widen(k, first, last, step)
+                for n, (k, src, (first, last)) in enumerate(group):
+                    span = widen(k, src, first, last, step)
                     if span:
                         text, toks = wa.tgt_text[k], wa.tgt_tokens[k]
                         wide[n] = (_key(text[toks[span[0]][0] : toks[span[1]][1]]), span)
