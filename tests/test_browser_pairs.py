@@ -17,7 +17,7 @@ import pytest
 import test_browser as tb
 from corpus_mini import mini_corpus
 
-from workbench.corpus import open_corpus, pairs_frame, probability
+from workbench.corpus import open_corpus, pairs_frame, probability, review
 from workbench.corpus import queue as pairqueue
 
 pytestmark = pytest.mark.slow  # a Streamlit server and a browser
@@ -203,7 +203,10 @@ def test_taking_another_storys_source_asks_first_and_names_the_cause(server, pag
     ask.wait_for()
     said = ask.inner_text()
     assert "Taking 2011-13816 for 2011-13813 changes another story" in said, said
-    assert "2011-13827" in said and "2011-13816" in said, said
+    effects = review.effects(open_corpus(root, "mini"), "2011-13813", "2011-13816")
+    assert [e["tgt_id"] for e in effects] == ["2011-13827"]
+    assert "2011-13827: auto with 2011-13816 → " in said, said  # (Markdown draws "->" as an arrow)
+    assert all(review.describe_effect(e).replace("->", "→") in said for e in effects), said
     assert _pairs(root).equals(before)  # nothing is saved before the answer
     tb._click(page, "pair_take_no")  # Cancel: nothing changes, the question goes
     assert page.locator(".st-key-pair_take_confirm").count() == 0
@@ -221,6 +224,7 @@ def test_taking_another_storys_source_asks_first_and_names_the_cause(server, pag
     cause = "its source 2011-13816 was taken by 2011-13813 (a person's decision)"
     assert cause in after.loc["2011-13827", "reason"]
     assert after.loc["2011-13827", "src_id"] != "2011-13816"
+    assert after.loc["2011-13827", "decision"] == effects[0]["after"]  # it did what it said it would
     _pick(page, "2011-13827")
     assert cause in _badge(page), _badge(page)
 
