@@ -12,6 +12,7 @@ With ``WORKBENCH_SCREENSHOTS=1`` the screenshot test also writes the README's sc
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -685,6 +686,18 @@ def test_the_pair_queue_by_keyboard(server, page):
     assert "mini-2011-13813-2011-13804" in page.locator("[data-testid=stSidebar]").inner_text()
     page.keyboard.press("Enter")
     _current(page, 1)
+
+    # issue 29, defect 6: the bead confirmed in the app leaves the corpus export as reviewed
+    from workbench.corpus.export import export_corpus
+
+    def exported() -> list[str]:
+        out = root.parent / "mini-export.jsonl"
+        export_corpus(open_corpus(root, "mini"), "jsonl", out)
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        return [r["status"] for r in rows if r["target_version"] == "2011-13813"]
+
+    _wait_until(lambda: exported()[:1] == ["confirmed"], timeout=60, what="the confirmed bead in the export")
+    assert set(exported()[1:]) == {"auto"}
 
 
 def test_screenshots(server, page, tmp_path):
