@@ -173,3 +173,60 @@ def test_split_links_feeds_pair_divergence():
     assert split[2]["src_sents"] == [SRC[2]] and split[2]["tgt_sent_ids"] == []
     pair = pair_divergence(split)
     assert pair.left_out == ("s2",) and pair.n_src == 5 and pair.n_tgt == 4
+
+
+def test_detection_pass_aligns_again_with_its_own_skip_and_leaves_the_aligner_as_it_was():
+    from workbench.align.aligner import Aligner
+    from workbench.align.omission import realigned
+
+    aligner = Aligner({"toy": _words})
+    before = aligner.params
+    tgt = [SRC[0], SRC[1], SRC[3], SRC[4]]  # SRC[2] has no counterpart
+    beads = realigned(aligner, SRC, tgt, skip=0.0)  # leaving a sentence out costs nothing
+    assert ((2,), ()) in [(b.src, b.tgt) for b in beads]
+    assert aligner.params is before and aligner.params.skip == before.skip
+
+
+def test_rejoin_keeps_what_the_split_test_supports_and_joins_back_a_merge():
+    from workbench.align.aligner import Aligner, Bead
+    from workbench.align.omission import _rejoin
+
+    aligner = Aligner({"toy": _words})
+    passed = [Bead((0,), (0,), 0.9), Bead((1,), (1,), 0.9), Bead((2,), (), 0.9), Bead((3,), (2,), 0.9)]
+    nothing = (set(), set())
+    tgt = [SRC[0], SRC[1], SRC[3], SRC[4]]  # SRC[2] has no counterpart: it stays out
+    assert _rejoin(aligner, SRC, tgt, passed, 0.0, nothing, nothing) == passed
+    # the split already tested it in the aligner's bead and kept it there: joined back (to either side)
+    joined = [(b.src, b.tgt) for b in _rejoin(aligner, SRC, tgt, passed, 0.0, nothing, ({2}, set()))]
+    assert joined in (
+        [((0,), (0,)), ((1, 2), (1,)), ((3,), (2,))],
+        [((0,), (0,)), ((1,), (1,)), ((2, 3), (2,))],
+    )
+    # the translator merged SRC[1] and SRC[2]: joining SRC[2] back makes the bead more alike
+    tgt = [SRC[0], SRC[1] + " " + SRC[2], SRC[3], SRC[4]]
+    joined = _rejoin(aligner, SRC, tgt, passed, 0.0, nothing, nothing)
+    assert [(b.src, b.tgt) for b in joined] == [((0,), (0,)), ((1, 2), (1,)), ((3,), (2,))]
+
+
+def test_peel_never_splits_off_a_kept_sentence():
+    from workbench.align.aligner import Aligner, Bead
+    from workbench.align.omission import _peel, _Sims
+
+    aligner = Aligner({"toy": _words})
+    tgt = [SRC[0], SRC[1], SRC[3], SRC[4]]
+    bead = Bead((1, 2), (1,), 0.6)
+    sims = _Sims(aligner, SRC, tgt, _Sims.inside([bead]))
+    assert _peel(sims, 0, [1, 2], (1, 2), 0.0) == ([], [2])
+    assert _peel(sims, 0, [1, 2], (1, 2), 0.0, keep={2}) == ([], [])
+
+
+def test_split_unaligned_with_a_pass_finds_a_sentence_the_aligner_shifted_onto_a_neighbour():
+    from workbench.align.aligner import Aligner, Bead
+    from workbench.align.omission import split_unaligned
+
+    aligner = Aligner({"toy": _words})
+    tgt = [SRC[0], SRC[1], SRC[3], SRC[4]]  # SRC[2] has no counterpart
+    # a shifted alignment: SRC[2] linked 1-1 to SRC[3]'s translation, SRC[3] merged with SRC[4]
+    beads = [Bead((0,), (0,), 0.9), Bead((1,), (1,), 0.9), Bead((2,), (2,), 0.2), Bead((3, 4), (3,), 0.4)]
+    found = split_unaligned(aligner, SRC, tgt, beads, gain=0.0, skip=-0.02)
+    assert ((2,), ()) in [(b.src, b.tgt) for b in found]
