@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import functools
-import math
 import random
 import statistics
 import sys
@@ -56,8 +54,6 @@ QUERIES = [
     ("ejército", {"side": "tgt"}),
 ]
 GAINS = (-0.04, -0.02, -0.015, -0.01, 0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
-SKIPS = (-0.06, -0.04, -0.03, -0.02, -0.01)  # the detection pass's skip gains (docs/methods-divergence.md)
-PASS_GAINS = (0.03, 0.0, -0.01, -0.015, -0.02)  # the gains with a pass (its rejoin test and the split)
 REWRITES = [(r, c) for r in (0.3, 0.5, 0.7, 0.9) for c in (0.3, 0.5, 0.7, 1.0)]
 DEV_SETS = ("nk-ko-en-dev", "kcna-en-es-dev")
 
@@ -142,43 +138,15 @@ class Cases:
             self.swaps.append((links, set(rows[k]["src_sent_ids"])))
 
 
-def _rules(choose: bool) -> list:
-    """The rules to measure, as (gain, skip) or None (the aligner's own 1-0 beads): with ``choose`` the
-    grid (the split alone at every gain, then every detection pass's skip with a few gains), else the
-    chosen setting."""
-    from workbench.align.omission import GAIN, SKIP
-
-    if not choose:
-        return [None, (GAIN, SKIP)]
-    return [None, *((g, None) for g in GAINS), *((g, s) for s in SKIPS for g in PASS_GAINS)]
-
-
-def _memo_realigned() -> None:
-    """Let the grid align each text with each detection skip once (the pass is deterministic): the
-    module's ``realigned`` replaced by a cached one, for this benchmark only."""
-    from workbench.align import omission
-
-    if hasattr(omission.realigned, "cache_info"):
-        return
-    plain = omission.realigned
-
-    @functools.cache
-    def cached(aligner, src: tuple, tgt: tuple, skip: float):
-        return plain(aligner, src, tgt, skip)
-
-    omission.realigned = lambda aligner, src, tgt, skip: cached(aligner, tuple(src), tuple(tgt), skip)
-    omission.realigned.cache_info = cached.cache_info
-
-
-def _left(aligner, links, rule):
+def _left(aligner, links, gain):
     from workbench.corpus.divergence import pair_divergence, split_links
 
-    return set(pair_divergence(links if rule is None else split_links(links, aligner, *rule)).left_out)
+    return set(pair_divergence(links if gain is None else split_links(links, aligner, gain)).left_out)
 
 
-def deletion_table(aligner, cases: Cases, rules: list) -> None:
+def deletion_table(aligner, cases: Cases, gains: list) -> None:
     """Precision and recall of left-out sentences by deletion length, and the untouched pairs' sentences
-    called left out, for each rule (``_rules``). *All*: every sentence called left
+    called left out, for each gain (None: the aligner's own 1-0 beads). *All*: every sentence called left
     out in the copy counts. *New*: the sentences already called left out in the same pair untouched are set
     aside on both sides (they are real omissions of KCNA's Spanish or false alarms, the same with or
     without the deletion), so the figure measures the answer to the deletion itself."""
@@ -190,14 +158,14 @@ def deletion_table(aligner, cases: Cases, rules: list) -> None:
     print(
         "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     )
-    for rule in rules:
-        base = [_left(aligner, links, rule) for links in cases.untouched]
+    for gain in gains:
+        base = [_left(aligner, links, gain) for links in cases.untouched]
         false = sum(len(b) for b in base)
         sents = sum(len(r["src_sent_ids"]) for links in cases.untouched for r in links)
         for length, items in cases.deletions.items():
             all_, new = [0, 0, 0], [0, 0, 0]
             for (links, g), b in zip(items, base, strict=True):
-                f = _left(aligner, links, rule)
+                f = _left(aligner, links, gain)
                 for counts, gold, found in ((all_, g, f), (new, g - b, f - b)):
                     counts[0], counts[1], counts[2] = (
                         counts[0] + len(gold),
@@ -205,20 +173,20 @@ def deletion_table(aligner, cases: Cases, rules: list) -> None:
                         counts[2] + len(found & gold),
                     )
             print(
-                f"| {_label(rule)} | {false}/{sents} ({false / max(sents, 1):.1%}) | {length} | "
+                f"| {_label(gain)} | {false}/{sents} ({false / max(sents, 1):.1%}) | {length} | "
                 f"{len(items)} | "
                 f"{all_[0]} | {all_[1]} | {all_[2]} | {_pr(all_[2], all_[1], all_[0])} | "
                 f"{new[0]} | {new[1]} | {new[2]} | {_pr(new[2], new[1], new[0])} |"
             )
 
 
-def rewrite_table(aligner, cases: Cases, rule: tuple, rules: list) -> None:
+def rewrite_table(aligner, cases: Cases, gain: float, rules: list) -> None:
     """The rewritten rule's settings: how many swapped links it flags (and how many it calls left out),
-    and how many links of untouched pairs it flags, after the left-out ``rule`` (gain, skip)."""
+    and how many links of untouched pairs it flags."""
     from workbench.corpus.divergence import pair_divergence, split_links
 
-    untouched = [split_links(links, aligner, *rule) for links in cases.untouched]
-    swaps = [(split_links(links, aligner, *rule), gold) for links, gold in cases.swaps]
+    untouched = [split_links(links, aligner, gain) for links in cases.untouched]
+    swaps = [(split_links(links, aligner, gain), gold) for links, gold in cases.swaps]
     print("| ratio | ceiling | untouched links flagged | swapped | flagged | left out instead | precision |")
     print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for ratio, ceiling in rules:
@@ -238,8 +206,8 @@ def rewrite_table(aligner, cases: Cases, rule: tuple, rules: list) -> None:
         )
 
 
-def dev_sets(aligner, rules: list) -> None:
-    """Left-out and added sentences on the development sets with deleted lines, for each rule."""
+def dev_sets(aligner, gains: list) -> None:
+    """Left-out and added sentences on the development sets with deleted lines, for each gain."""
     from evalsets import standard_sets
 
     from workbench.align import evaluate as ev
@@ -252,29 +220,25 @@ def dev_sets(aligner, rules: list) -> None:
         print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         docs = s.documents()
         aligned = [(d, aligner.align(d.src, d.tgt)) for d in docs]
-        for rule in rules:
+        for gain in gains:
             left, added = ev.Omissions(), ev.Omissions()
             for d, beads in aligned:
-                split = beads if rule is None else split_unaligned(aligner, d.src, d.tgt, beads, *rule)
+                split = beads if gain is None else split_unaligned(aligner, d.src, d.tgt, beads, gain)
                 a, b = ev.omissions([(x.src, x.tgt) for x in split], d.gold, len(d.src), len(d.tgt))
                 left, added = left + a, added + b
             print(
-                f"| {_label(rule)} | {left.gold} | {left.system} | {left.both} | "
+                f"| {_label(gain)} | {left.gold} | {left.system} | {left.both} | "
                 f"{_pr(left.both, left.system, left.gold)} | {added.gold} | {added.system} | {added.both} |"
             )
 
 
-def _label(rule) -> str:
-    if rule is None:
-        return "aligner's 1-0 beads only"
-    gain, skip = rule
-    split = "no split" if math.isinf(gain) else f"split, gain {gain:g}"
-    return split if skip is None else f"pass, skip {skip:g}; {split}"
+def _label(gain) -> str:
+    return "aligner's 1-0 beads only" if gain is None else f"split, gain {gain:g}"
 
 
 def omissions(folder, args) -> None:
     from workbench.align.factory import make_aligner, resolve_models
-    from workbench.align.omission import GAIN, SKIP
+    from workbench.align.omission import GAIN
     from workbench.corpus.divergence import REWRITE_MAX, REWRITE_RATIO
 
     aligner = make_aligner(*resolve_models(args.preset))
@@ -286,18 +250,12 @@ def omissions(folder, args) -> None:
         f"\nomission detection on {len(pairs)} clean {args.year} pairs ({what}; "
         f"{time.perf_counter() - start:.0f} s to align the cases)"
     )
-    _memo_realigned()
-    rules = _rules(args.choose)
-    start = time.perf_counter()
-    deletion_table(aligner, cases, rules)
-    print(f"\n({len(rules)} rules in {time.perf_counter() - start:.0f} s)")
-    print(
-        f"\nrewritten (one link's Spanish swapped for another pair's), after the left-out rule "
-        f"({_label((GAIN, SKIP))})"
-    )
-    rewrite_table(aligner, cases, (GAIN, SKIP), REWRITES if args.choose else [(REWRITE_RATIO, REWRITE_MAX)])
+    gains = [None, *GAINS] if args.choose else [None, GAIN]
+    deletion_table(aligner, cases, gains)
+    print(f"\nrewritten (one link's Spanish swapped for another pair's), left-out split at gain {GAIN:g}")
+    rewrite_table(aligner, cases, GAIN, REWRITES if args.choose else [(REWRITE_RATIO, REWRITE_MAX)])
     if args.choose:
-        dev_sets(aligner, rules)
+        dev_sets(aligner, gains)
 
 
 def search_time(folder, runs: int) -> None:
@@ -442,7 +400,7 @@ def main() -> None:
     if args.choose and args.year != "2012":
         parser.error("--choose tunes: use it on the development year only (--year 2012)")
 
-    from workbench.align.omission import GAIN, SKIP
+    from workbench.align.omission import GAIN
     from workbench.corpus.divergence import REWRITE_MAX, REWRITE_RATIO
     from workbench.corpus.folder import CorpusFolder
 
@@ -451,9 +409,8 @@ def main() -> None:
     print(
         f"signature: commit {tables.git_commit()}, corpus {folder.name} ({links:,} links, align "
         f"{folder.stage('align').get('fingerprint')}), {args.pairs} pairs of {args.year}, deletions "
-        f"{args.lengths}, preset {args.preset}, seed {args.seed}, gain {GAIN:g}, detection skip {SKIP}, "
-        f"rewritten ratio {REWRITE_RATIO:g} ceiling {REWRITE_MAX:g}, "
-        f"terms {', '.join(p.name for p in args.terms) or 'none'}"
+        f"{args.lengths}, preset {args.preset}, seed {args.seed}, gain {GAIN:g}, rewritten ratio "
+        f"{REWRITE_RATIO:g} ceiling {REWRITE_MAX:g}, terms {', '.join(p.name for p in args.terms) or 'none'}"
     )
     if not args.no_search:
         search_time(folder, args.runs)

@@ -13,18 +13,15 @@ the beads stay in order. The threshold was chosen on development data only (docs
 
 from __future__ import annotations
 
-import copy
-import dataclasses
 from collections.abc import Sequence
 
 import numpy as np
 
 from workbench.align.aligner import _PRIOR_BACKGROUND, Aligner, Bead
 
-__all__ = ["GAIN", "SKIP", "realigned", "split_unaligned"]
+__all__ = ["GAIN", "split_unaligned"]
 
 GAIN = -0.015  # chosen on development data only: docs/methods-divergence.md
-SKIP = None  # the detection pass's skip gain, None: no pass (none was chosen on development data)
 
 
 class _Sims:
@@ -67,12 +64,9 @@ class _Sims:
         return total / len(self.models)
 
 
-def _peel(
-    sims: _Sims, side: int, own: list[int], other: tuple[int, int], gain: float, keep=frozenset()
-) -> tuple[list, list]:
+def _peel(sims: _Sims, side: int, own: list[int], other: tuple[int, int], gain: float) -> tuple[list, list]:
     """Split unaligned sentences off the ends of ``own`` (a side's consecutive sentence indices) against
-    ``other`` (the other side's run), never one in ``keep``: the sentences split off before and after
-    what stays."""
+    ``other`` (the other side's run): the sentences split off before and after what stays."""
 
     def sim(lo: int, hi: int) -> float:
         run = (own[lo], own[hi - 1] + 1)
@@ -81,54 +75,22 @@ def _peel(
     lo, hi = 0, len(own)
     while hi - lo >= 2:
         whole = sim(lo, hi)
-        ends = [(sim(lo + 1, hi) - whole, 1, own[lo]), (sim(lo, hi - 1) - whole, 0, own[hi - 1])]
-        ends = [e for e in ends if e[0] >= gain and e[2] not in keep]
-        if not ends:
+        first, last = sim(lo + 1, hi) - whole, sim(lo, hi - 1) - whole
+        if max(first, last) < gain:
             break
-        if max(ends)[1]:
+        if first >= last:
             lo += 1
         else:
             hi -= 1
     return own[:lo], own[hi:]
 
 
-def realigned(aligner: Aligner, src: Sequence[str], tgt: Sequence[str], skip: float) -> list[Bead]:
-    """The two texts aligned again by ``aligner`` with a 1-0 or 0-1 bead gaining ``skip`` (for every
-    sentence, orphan or not, unless its own orphan gain is higher): a detection pass, the aligner's
-    own settings (and the links it wrote) untouched."""
-    p = aligner.params
-    detector = copy.copy(aligner)
-    detector.params = dataclasses.replace(p, skip=skip, orphan_skip=max(p.orphan_skip, skip))
-    return detector.align(list(src), list(tgt))
-
-
 def split_unaligned(
-    aligner: Aligner,
-    src: Sequence[str],
-    tgt: Sequence[str],
-    beads: list[Bead],
-    gain: float = GAIN,
-    skip: float | None = SKIP,
+    aligner: Aligner, src: Sequence[str], tgt: Sequence[str], beads: list[Bead], gain: float = GAIN
 ) -> list[Bead]:
     """The beads with every sentence that leaving out raises its bead's similarity by ``gain`` or more
     split off as a bead of its own (1-0 on the source side, 0-1 on the target side). A split-off sentence
-    gets confidence 0.5 (evidence of a different kind than the aligner's); what stays keeps its bead's.
-    With ``skip``, the beads are first those of ``realigned`` (a detection pass) instead of ``beads``,
-    through ``_rejoin`` at the same ``gain``."""
-    if skip is not None and src and tgt:
-        plain = split_unaligned(aligner, src, tgt, beads, gain, None)
-        known = (
-            {i for b in plain if not b.tgt for i in b.src},
-            {j for b in plain if not b.src for j in b.tgt},
-        )
-        kept: tuple[set, set] = (set(), set())  # ends of a side of two or more that the split kept
-        for b in plain:
-            for ids, ends in zip((b.src, b.tgt), kept, strict=True):
-                if len(ids) > 1 and b.src and b.tgt:
-                    ends.update((ids[0], ids[-1]))
-        beads = _rejoin(aligner, src, tgt, realigned(aligner, src, tgt, skip), gain, known, kept)
-    else:
-        kept = (frozenset(), frozenset())
+    gets confidence 0.5 (evidence of a different kind than the aligner's); what stays keeps its bead's."""
     tested = [b for b in beads if b.src and b.tgt and (len(b.src) > 1 or len(b.tgt) > 1)]
     if not tested:
         return list(beads)
@@ -139,9 +101,9 @@ def split_unaligned(
             out.append(bead)
             continue
         src_ids, tgt_ids = list(bead.src), list(bead.tgt)
-        before_s, after_s = _peel(sims, 0, src_ids, (tgt_ids[0], tgt_ids[-1] + 1), gain, kept[0])
+        before_s, after_s = _peel(sims, 0, src_ids, (tgt_ids[0], tgt_ids[-1] + 1), gain)
         src_ids = src_ids[len(before_s) : len(src_ids) - len(after_s)]
-        before_t, after_t = _peel(sims, 1, tgt_ids, (src_ids[0], src_ids[-1] + 1), gain, kept[1])
+        before_t, after_t = _peel(sims, 1, tgt_ids, (src_ids[0], src_ids[-1] + 1), gain)
         tgt_ids = tgt_ids[len(before_t) : len(tgt_ids) - len(after_t)]
         out += [Bead((i,), (), 0.5) for i in before_s] + [Bead((), (j,), 0.5) for j in before_t]
         if len(src_ids) == len(bead.src) and len(tgt_ids) == len(bead.tgt):
@@ -149,57 +111,6 @@ def split_unaligned(
         else:
             out.append(Bead(tuple(src_ids), tuple(tgt_ids), bead.score, sims(_run(src_ids), _run(tgt_ids))))
         out += [Bead((i,), (), 0.5) for i in after_s] + [Bead((), (j,), 0.5) for j in after_t]
-    return out
-
-
-def _rejoin(
-    aligner: Aligner, src: Sequence[str], tgt: Sequence[str], beads: list[Bead], gain: float, known, kept
-) -> list[Bead]:
-    """The detection pass's ``beads`` with each sentence it left unaligned that the split of the aligner's
-    beads did not (``known``: source and target indices) joined back to the neighbouring bead it suits
-    best, when the split already tested it and kept it in its bead (``kept``: the ends of sides of two or
-    more sentences) or when joining it makes that bead's sides less alike by less than ``gain`` (the
-    split's own test, read the other way): the pass proposes, the test decides."""
-    wanted = []  # (bead, side, sentence, [(neighbour, joined run, own run, other run)])
-    for k, bead in enumerate(beads):
-        if bool(bead.src) == bool(bead.tgt) or (bead.src or bead.tgt)[0] in known[0 if bead.src else 1]:
-            continue
-        side, i = (0, bead.src[0]) if bead.src else (1, bead.tgt[0])
-        options = []
-        for near in (k - 1, k + 1):
-            if 0 <= near < len(beads) and beads[near].src and beads[near].tgt:
-                own, other = (beads[near].src, beads[near].tgt)[:: 1 - 2 * side]
-                options.append((near, (min(own[0], i), max(own[-1], i) + 1), _run(own), _run(other)))
-        wanted.append((k, side, i, options))
-    if not any(options for *_, options in wanted):
-        return list(beads)
-    runs: tuple[set, set] = (set(), set())
-    for _, side, _, options in wanted:
-        for _, joined, own, other in options:
-            runs[side].update((joined, own))
-            runs[1 - side].add(other)
-    sims = _Sims(aligner, src, tgt, runs)
-
-    def sim(side: int, own: tuple[int, int], other: tuple[int, int]) -> float:
-        return sims(own, other) if side == 0 else sims(other, own)
-
-    joins: dict[int, tuple[list, list]] = {}
-    dropped = set()
-    for k, side, i, options in wanted:
-        if not options:
-            continue
-        change, near = max((sim(side, j, o) - sim(side, own, o), near) for near, j, own, o in options)
-        if change > -gain or i in kept[side]:  # leaving it out would not raise the similarity by gain
-            joins.setdefault(near, ([], []))[side].append(i)
-            dropped.add(k)
-    out = []
-    for k, bead in enumerate(beads):
-        if k in dropped:
-            continue
-        if k in joins:
-            more_s, more_t = joins[k]
-            bead = Bead(tuple(sorted((*bead.src, *more_s))), tuple(sorted((*bead.tgt, *more_t))), bead.score)
-        out.append(bead)
     return out
 
 

@@ -23,7 +23,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workbench.align.omission import GAIN, SKIP, split_unaligned
+from workbench.align.omission import GAIN, split_unaligned
 from workbench.align.params import Bead
 from workbench.corpus.folder import CorpusError, CorpusFolder
 from workbench.store.files import atomic_write_bytes, atomic_write_text
@@ -77,7 +77,7 @@ class PairDivergence:
         return len(self.added) / self.n_tgt if self.n_tgt else 0.0
 
 
-def split_links(links: list[dict], aligner, gain: float = GAIN, skip: float | None = SKIP) -> list[dict]:
+def split_links(links: list[dict], aligner, gain: float = GAIN) -> list[dict]:
     """One pair's links (in link order, with ``src_sents`` and ``tgt_sents``) with the sentences that
     ``split_unaligned`` finds without a counterpart split off into links of their own, numbered again."""
     src, tgt, beads = [], [], []
@@ -88,7 +88,7 @@ def split_links(links: list[dict], aligner, gain: float = GAIN, skip: float | No
         beads.append(Bead(tuple(range(a, a + len(s))), tuple(range(b, b + len(t))), row["score"]))
         src.extend(s)
         tgt.extend(t)
-    split = split_unaligned(aligner, [x for _, x in src], [x for _, x in tgt], beads, gain, skip)
+    split = split_unaligned(aligner, [x for _, x in src], [x for _, x in tgt], beads, gain)
     if [(b.src, b.tgt) for b in split] == [(b.src, b.tgt) for b in beads]:
         return links
     return beads_to_links(split, src, tgt)
