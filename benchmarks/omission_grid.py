@@ -374,7 +374,9 @@ def main() -> None:
     parser.add_argument("--windows", default="", help="the shift test's windows (beads each way); none: off")
     parser.add_argument("--ratios", default="0.3,0.5")
     parser.add_argument("--skips", default="", help="the detection pass's skip gains (with fast); none: off")
-    parser.add_argument("--shift-sims", default="fast", help="the models the shift grid runs with")
+    parser.add_argument(
+        "--shift-sims", default="fast", help="the models the shift grid runs with (comma-separated)"
+    )
     parser.add_argument("--shift-gains", default="-0.015", help="the gains the shift grid runs with")
     parser.add_argument(
         "--timed", type=int, default=20, help="copies to time each set of models on, uncached"
@@ -420,15 +422,15 @@ def main() -> None:
         seconds = cold_time(data, SIMS[sims], params, args.timed)
         print(f"\n{sims}: {seconds:.2f} s per pair to split, uncached ({args.timed} copies)", flush=True)
     windows = [int(w) for w in args.windows.split(",") if w]
-    if windows:
-        models = make_aligner(SIMS[args.shift_sims], params)
+    for sims in args.shift_sims.split(",") if windows else []:
+        models = make_aligner(SIMS[sims], params)
         rules = [
             (float(g), (w, float(r)), None)
             for g in args.shift_gains.split(",")
             for w in windows
             for r in args.ratios.split(",")
         ]
-        measure(data, args.shift_sims, models, rules)
+        measure(data, sims, models, rules)
 
 
 if __name__ == "__main__":
