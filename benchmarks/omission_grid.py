@@ -19,9 +19,10 @@ sentences it finds (right, of the gold) on the development sets ``nk-ko-en-dev``
 - **pass** (``passed``, ``--skips``): the pair aligned again with a cheap skip, its unaligned sentences
   checked by the split's test read the other way, then the split (docs/methods-divergence.md).
 - **shift** (``shifted``, ``--windows``): after the split, a source sentence that is no target sentence's
-  best match among the beads within ``window`` of its own, and whose best similarity there is below
-  ``ratio`` times the pair's median best similarity, is called left out when leaving it out of its bead,
-  joined with a neighbouring bead, makes the sides more alike by at least the gain (the split's test).
+  best match among the beads within ``window`` of its own, and whose best similarity there (on the shared
+  scale, unrelated pairs about 0) is below ``ratio`` times the pair's median best similarity, is called
+  left out when leaving it out of its bead, joined with a neighbouring bead, makes the sides more alike by
+  at least the gain (the split's test).
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def _texts_sim(aligner, a: list[str], b: list[str]) -> float:
 def shifted(aligner, src: list[str], tgt: list[str], beads: list, gain: float, window: int, ratio: float):
     """The beads (already split) with each candidate of the mutual-best test that the gain test confirms
     split off as left out (a 1-1 bead's target joins the neighbour the test read)."""
-    from workbench.align.aligner import Bead
+    from workbench.align.aligner import _PRIOR_BACKGROUND, Bead
     from workbench.align.omission import _Sims
 
     if not src or not tgt:
@@ -106,7 +107,11 @@ def shifted(aligner, src: list[str], tgt: list[str], beads: list, gain: float, w
     sims = _Sims(
         aligner, src, tgt, ({(i, i + 1) for i in range(len(src))}, {(j, j + 1) for j in range(len(tgt))})
     )
-    S = np.array([[sims((i, i + 1), (j, j + 1)) for j in range(len(tgt))] for i in range(len(src))])
+    # on the shared scale, unrelated pairs about 0: each model's background mean taken off
+    offset = statistics.mean(
+        0.1 * m / sd for m, sd in (_PRIOR_BACKGROUND[n.split(":")[0]] for n in aligner._spans)
+    )
+    S = np.array([[sims((i, i + 1), (j, j + 1)) for j in range(len(tgt))] for i in range(len(src))]) - offset
     both = [k for k, b in enumerate(beads) if b.src and b.tgt]
     best, bested = {}, set()
     for n, k in enumerate(both):
