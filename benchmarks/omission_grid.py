@@ -312,8 +312,15 @@ def _left(rule, models, links) -> set:
 
 
 def measure(data: dict, sims: str, models, rules: list) -> None:
+    """One table: each rule with the models ``sims`` on the cases and the development sets."""
     from workbench.align import evaluate as ev
 
+    print(
+        "\n| sims | gain | test | untouched: called left out | new: gold | found | right | precision | "
+        "recall | nk-ko-en-dev left out: found (right of gold) | added | kcna-en-es-dev left out | "
+        "added |"
+    )
+    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for rule in rules:
         new = [0, 0, 0]
         base_n = 0
@@ -409,12 +416,6 @@ def main() -> None:
         f"{folder.stage('align').get('fingerprint')}), {len(data['cases'])} pairs of {args.year} (at least "
         f"{args.least} links), single deletions, alignment preset fast, seed {args.seed}"
     )
-    print(
-        "\n| sims | gain | test | untouched: called left out | new: gold | found | right | precision | "
-        "recall | nk-ko-en-dev left out: found (right of gold) | added | kcna-en-es-dev left out | "
-        "added |"
-    )
-    print("| --- | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     params = resolve_models("fast")[1]
     for sims in [s for s in args.sims.split(",") if s]:
         models = make_aligner(SIMS[sims], params)
