@@ -53,7 +53,7 @@ QUERIES = [
     (r"\b\d{4}\b", {"regex": True}),
     ("ejército", {"side": "tgt"}),
 ]
-GAINS = (-0.04, -0.02, -0.01, 0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
+GAINS = (-0.04, -0.02, -0.015, -0.01, 0.0, 0.01, 0.02, 0.03, 0.05, 0.1)
 REWRITES = [(r, c) for r in (0.3, 0.5, 0.7, 0.9) for c in (0.3, 0.5, 0.7, 1.0)]
 DEV_SETS = ("nk-ko-en-dev", "kcna-en-es-dev")
 

@@ -30,12 +30,8 @@ class _Sims:
     over the aligner's models. Every run is embedded up front, one call per model and side, as the aligner
     embeds windows; a model with no known spread takes the document's, as the aligner does."""
 
-    def __init__(self, aligner: Aligner, src: Sequence[str], tgt: Sequence[str], beads: list[Bead]):
+    def __init__(self, aligner: Aligner, src: Sequence[str], tgt: Sequence[str], runs: tuple[set, set]):
         sides = (list(src), list(tgt))
-        runs: tuple[set, set] = (set(), set())
-        for bead in beads:
-            for ids, found in zip((bead.src, bead.tgt), runs, strict=True):
-                found.update((a, b) for a in ids for b in range(a + 1, ids[-1] + 2))
         spans = aligner._spans  # the aligner's own span encoders (private to the align package)
         document = None
         self.models = []
@@ -53,6 +49,15 @@ class _Sims:
                 vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
                 vectors.append(dict(zip(order, vecs, strict=True)))
             self.models.append((scale, vectors))
+
+    @staticmethod
+    def inside(beads: list[Bead]) -> tuple[set, set]:
+        """Every run of consecutive sentences inside the beads' sides (what ``_peel`` may read)."""
+        runs: tuple[set, set] = (set(), set())
+        for bead in beads:
+            for ids, found in zip((bead.src, bead.tgt), runs, strict=True):
+                found.update((a, b) for a in ids for b in range(a + 1, ids[-1] + 2))
+        return runs
 
     def __call__(self, src: tuple[int, int], tgt: tuple[int, int]) -> float:
         total = sum(scale * float(v[0][src] @ v[1][tgt]) for scale, v in self.models)
@@ -89,7 +94,7 @@ def split_unaligned(
     tested = [b for b in beads if b.src and b.tgt and (len(b.src) > 1 or len(b.tgt) > 1)]
     if not tested:
         return list(beads)
-    sims = _Sims(aligner, src, tgt, tested)
+    sims = _Sims(aligner, src, tgt, _Sims.inside(tested))
     out: list[Bead] = []
     for bead in beads:
         if not bead.src or not bead.tgt or (len(bead.src) < 2 and len(bead.tgt) < 2):

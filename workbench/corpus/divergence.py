@@ -89,7 +89,7 @@ def split_links(links: list[dict], aligner, gain: float = GAIN) -> list[dict]:
         src.extend(s)
         tgt.extend(t)
     split = split_unaligned(aligner, [x for _, x in src], [x for _, x in tgt], beads, gain)
-    if len(split) == len(beads):
+    if [(b.src, b.tgt) for b in split] == [(b.src, b.tgt) for b in beads]:
         return links
     return beads_to_links(split, src, tgt)
 
