@@ -4,7 +4,8 @@ test for shifted runs, and a detection pass (an alignment with a cheap skip).
 
     python benchmarks/omission_grid.py CORPUS_FOLDER [--year 2012] [--pairs 100] [--least 7]
         [--sims fast,accurate,e5] [--gains -0.03,-0.015,0] [--timed 20] [--skips -0.04,-0.02]
-        [--windows 1,2] [--ratios 0.3,0.5] [--shift-sims fast] [--shift-gains -0.015] [--cache PATH]
+        [--windows 1,2] [--ratios 0.3,0.5] [--shift-sims fast] [--shift-gains -0.015]
+        [--middles 0,0.01] [--whole] [--cache PATH]
 
 The cases are ``corpus_tells.py``'s single deletions (the same draw: pairs of ``--year`` whose every link
 has text on both sides and at least ``--least`` links, 7 as ``corpus_tells`` draws them with ``--lengths
@@ -23,6 +24,12 @@ sentences it finds (right, of the gold) on the development sets ``nk-ko-en-dev``
   scale, unrelated pairs about 0) is below ``ratio`` times the pair's median best similarity, is called
   left out when leaving it out of its bead, joined with a neighbouring bead, makes the sides more alike by
   at least the gain (the split's test).
+- **middle** (``middled``, ``--middles``): in a bead with three or more sentences on a side, the middle
+  sentence whose leaving out raises the sides' similarity most (the run without it embedded as use-m3
+  composes any run) is split off when that raises it by the middle gain, the other side divided between
+  the parts before and after it where their similarities sum highest; ``--whole`` also where that side has
+  one sentence (it stays with one part, the other part is left unaligned too). After the split, or before
+  it (``middle first``).
 """
 
 from __future__ import annotations
@@ -162,6 +169,110 @@ def shifted(aligner, src: list[str], tgt: list[str], beads: list, gain: float, w
     return out
 
 
+def _gapped(aligner, sents: list[str], runs: list[tuple[int, ...]]) -> list[dict]:
+    """Similarity vectors of non-contiguous runs of one side's sentences (each a tuple of indices), per
+    model as ``_Sims`` keeps them: the runs laid end to end as one list of sentences and embedded as
+    spans of it, one call per model (use-m3 composes each from its sentences' token features)."""
+    if not runs:
+        return []
+    flat, spans = [], []
+    for run in runs:
+        spans.append((len(flat), len(flat) + len(run)))
+        flat += [sents[i] for i in run]
+    out = []
+    for encode in aligner._spans.values():
+        vecs = np.asarray(encode(flat, spans), dtype=np.float32)
+        vecs /= np.maximum(np.linalg.norm(vecs, axis=1, keepdims=True), 1e-12)
+        out.append(dict(zip(runs, vecs, strict=True)))
+    return out
+
+
+def middled(
+    aligner, src: list[str], tgt: list[str], beads: list, gain: float, middle: float, whole: bool, first=False
+):
+    """The split (``split_unaligned`` at ``gain``), then in each bead with three or more sentences on a
+    side the middle sentence whose leaving out raises the bead's similarity most, split off when that
+    raises it by ``middle`` or more: the bead becomes [before]-[their first part], [middle]-[], [after]-
+    [their second part], the other side divided where the two parts' similarities sum highest. A side of
+    one sentence cannot be divided: with ``whole`` it stays with the part it suits better and the other
+    part is left unaligned too; without, such a bead is not split. With ``first`` the middle test runs on
+    the aligner's beads and the split after it."""
+    from workbench.align.omission import split_unaligned
+
+    if first:
+        return split_unaligned(aligner, src, tgt, _middles(aligner, src, tgt, beads, middle, whole), gain)
+    return _middles(aligner, src, tgt, split_unaligned(aligner, src, tgt, beads, gain), middle, whole)
+
+
+def _middles(aligner, src: list[str], tgt: list[str], out: list, middle: float, whole: bool) -> list:
+    """``middled``'s middle test on the beads ``out``."""
+    from workbench.align.aligner import Bead
+    from workbench.align.omission import _run, _Sims
+
+    tested = [b for b in out if b.src and b.tgt and max(len(b.src), len(b.tgt)) >= 3]
+    if not tested:
+        return out
+    runs = _Sims.inside(tested)
+    sims = _Sims(aligner, src, tgt, runs)
+    holes: tuple[list, list] = ([], [])
+    for b in tested:
+        for side, ids in enumerate((b.src, b.tgt)):
+            if len(ids) >= 3:
+                holes[side].extend(tuple(x for x in ids if x != m) for m in ids[1:-1])
+    gapped = [_gapped(aligner, sents, holes[side]) for side, sents in enumerate((src, tgt))]
+
+    def sim(a, b) -> float:  # a, b: runs (tuples of ids, contiguous or not)
+        total = 0.0
+        for k, (scale, v) in enumerate(sims.models):
+            u = v[0][_run(list(a))] if _contiguous(a) else gapped[0][k][tuple(a)]
+            w = v[1][_run(list(b))] if _contiguous(b) else gapped[1][k][tuple(b)]
+            total += scale * float(u @ w)
+        return total / len(sims.models)
+
+    result = []
+    for b in out:
+        if b not in tested:
+            result.append(b)
+            continue
+        best = None
+        for side, ids in enumerate((b.src, b.tgt)):
+            other = (b.src, b.tgt)[1 - side]
+            if len(ids) < 3 or (len(other) < 2 and not whole):
+                continue
+            base = _pair(sim, side, ids, other)
+            for m in ids[1:-1]:
+                change = _pair(sim, side, tuple(x for x in ids if x != m), other) - base
+                if change >= middle and (best is None or change > best[0]):
+                    best = (change, side, m)
+        if best is None:
+            result.append(b)
+            continue
+        _, side, m = best
+        ids, other = (b.src, b.tgt)[side], (b.src, b.tgt)[1 - side]
+        before, after = tuple(x for x in ids if x < m), tuple(x for x in ids if x > m)
+        cuts = range(1, len(other)) if len(other) >= 2 else range(0, 2)
+        k = max(
+            cuts, key=lambda c, s=side: _pair(sim, s, before, other[:c]) + _pair(sim, s, after, other[c:])
+        )
+        parts = [(before, other[:k]), ((m,), ()), (after, other[k:])]
+        for own, theirs in parts:
+            s, t = (own, theirs) if side == 0 else (theirs, own)
+            if s or t:
+                result.append(Bead(s, t, b.score if s and t else 0.5))
+    return result
+
+
+def _pair(sim, side: int, own: tuple, theirs: tuple) -> float:
+    """``sim`` of a run of side ``side`` and a run of the other side (0 when either is empty)."""
+    if not own or not theirs:
+        return 0.0
+    return sim(own, theirs) if side == 0 else sim(theirs, own)
+
+
+def _contiguous(ids) -> bool:
+    return list(ids) == list(range(ids[0], ids[-1] + 1))
+
+
 def passed(aligner, src: list[str], tgt: list[str], beads: list, gain: float, skip: float) -> list:
     """The detection pass of issue 31 (tried, not chosen): the split of ``beads``, then the pair aligned
     again with a 1-0 or 0-1 bead gaining ``skip`` (``realigned``), each sentence that pass left unaligned
@@ -298,9 +409,11 @@ def _rejoin(aligner, src: list[str], tgt: list[str], beads: list, gain: float, k
 def _rule_beads(rule, models, src, tgt, beads):
     from workbench.align.omission import split_unaligned
 
-    gain, shift, skip = rule
+    gain, shift, skip, *middle = rule
     if skip is not None:
         return passed(models, src, tgt, beads, gain, skip)
+    if middle:
+        return middled(models, src, tgt, beads, gain, *middle[0])
     out = split_unaligned(models, src, tgt, beads, gain)
     return out if shift is None else shifted(models, src, tgt, out, gain, *shift)
 
@@ -340,9 +453,13 @@ def measure(data: dict, sims: str, models, rules: list) -> None:
             cells.append(
                 f"{left.system} ({left.both} of {left.gold}) | {added.system} ({added.both} of {added.gold})"
             )
-        gain, shift, skip = rule
+        gain, shift, skip, *middle = rule
         test = "split" if shift is None else "split, then shift: window {}, ratio {:g}".format(*shift)
         test = test if skip is None else f"pass, skip {skip:g}, then split"
+        if middle:
+            mid, whole, *first = middle[0]
+            test = f"{'middle first, then split' if first and first[0] else 'split'}, middle gain {mid:g}"
+            test += ", a one-sentence side whole" if whole else ""
         print(
             f"| {sims} | {gain:g} | {test} | {base_n} | {new[0]} | {new[1]} | {new[2]} | "
             f"{ct._pr(new[2], new[1], new[0])} | {' | '.join(cells)} |",
@@ -393,6 +510,12 @@ def main() -> None:
     parser.add_argument(
         "--timed", type=int, default=20, help="copies to time each set of models on, uncached"
     )
+    parser.add_argument(
+        "--middles", default="", help="the middle split's gains (with fast, at each --shift-gains); none: off"
+    )
+    parser.add_argument(
+        "--whole", action="store_true", help="the middle split also in beads with one sentence opposite"
+    )
     parser.add_argument("--cache", type=Path, help="a pickle of the aligned cases (made if missing)")
     tables.add_option(parser)
     args = parser.parse_args()
@@ -437,6 +560,18 @@ def main() -> None:
             for r in args.ratios.split(",")
         ]
         measure(data, sims, models, rules)
+    middles = [float(x) for x in args.middles.split(",") if x]
+    if middles:
+        models = make_aligner(SIMS["fast"], params)
+        wholes = (False, True) if args.whole else (False,)
+        rules = [
+            (float(g), None, None, (m, w, f))
+            for f in (False, True)
+            for w in wholes
+            for g in args.shift_gains.split(",")
+            for m in middles
+        ]
+        measure(data, "fast", models, rules)
 
 
 if __name__ == "__main__":
