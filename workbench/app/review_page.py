@@ -381,7 +381,7 @@ def _review_view(
     names_ = [a.source.version, a.target.version, *extra, "confidence"]
     with grid.container(key="bead_head"):
         cells = "".join(f"<div>{head(name)}</div>" for name in names_)
-        st.html(f'<div class="wb-row" style="{grid_cols}">{cells}</div>')
+        st.markdown(f'<div class="wb-row" style="{grid_cols}">{cells}</div>', unsafe_allow_html=True)
     run = st.session_state.get("_runs", 0)
     shown = False
     for k in rows:
@@ -408,7 +408,7 @@ def _review_view(
                 badge(link) + anchor + note_html(link),
             ]
             body = "".join(f"<div>{c}</div>" for c in cells)
-            st.html(f'<div class="wb-row" style="{grid_cols}">{body}</div>')
+            st.markdown(f'<div class="wb-row" style="{grid_cols}">{body}</div>', unsafe_allow_html=True)
         if current:
             shown = True
             with grid.container(key="bead_msg"):  # messages where the reviewer is looking
