@@ -1,6 +1,6 @@
 """How fast the review app reacts on a long article: the time of an edit plus the re-render it causes.
 
-    python benchmarks/app_edit_speed.py [--sentences 500] [--repeat 10] [--browser]
+    python benchmarks/app_edit_speed.py [--sentences 500] [--repeat 10] [--browser | --browser-only]
 
 The article: English KCNA stories of 2011 (``../shared/corpora/kcna-2011-2012/stories.parquet``), one story
 after another until it has ``--sentences`` sentences, and their Spanish translation by Apertium
@@ -16,8 +16,13 @@ a text edit (the text file is put back), finding a word and moving to the next m
 Home/End, and the Statistics view. The core edit alone (``workbench.review.beads``,
 ``workbench.review.textedit``) and
 the save alone are timed too. The last line is the signature: commit, parameters, data. ``--browser``
-also times the round trip in headless chromium: from the key press to the page redrawn around the new
-current bead (server, websocket and browser rendering; Playwright and chromium run on the same machine).
+also times every one of these actions in headless chromium (Playwright drives Debian's chromium; it and
+the server share the machine's cores), from the key press or click to the page redrawn: a run later than
+the one before drawn in full (``#wb-run``, the run's last element), nothing stale, and the action's own
+change (the current bead, the number of beads, the sentence's text, the find box's count, the charts).
+Every edit is undone before the next, so that the article stays the same. No bead of this article is
+below the default threshold (0.5): the low-confidence actions use 0.95 (about 1 bead in 10).
+``--browser-only`` skips the AppTest part.
 """
 
 from __future__ import annotations
