@@ -18,7 +18,7 @@ Home/End, and the Statistics view. The core edit alone (``workbench.review.beads
 the save alone are timed too. The last line is the signature: commit, parameters, data. ``--browser``
 also times every one of these actions in headless chromium (Playwright drives Debian's chromium; it and
 the server share the machine's cores), from the key press or click to the page redrawn: a run later than
-the one before drawn in full (``#wb-run``, the run's last element), nothing stale, and the action's own
+the one before drawn and over (``#wb-run``, the run's last element), nothing stale, and the action's own
 change (the current bead, the number of beads, the sentence's text, the find box's count, the charts).
 Every edit is undone before the next, so that the article stays the same. No bead of this article is
 below the default threshold (0.5): the low-confidence actions use 0.95 (about 1 bead in 10).
@@ -310,8 +310,8 @@ def find_timings(at, doc, click, repeat: int) -> list[str]:
 
 
 # The page's state as the browser timings read it: the current bead's number, the footer's "of N" (the
-# number of beads), the find box's count, the number of the app's last run drawn in full (``wb-run``, the
-# run's last element), and whether anything is still stale (being redrawn).
+# number of beads), the find box's count, the number of the app's last run drawn (``#wb-run``, the run's
+# last element), whether anything is still stale (being redrawn) and whether the app says its run is over.
 STATE = """() => {
   const d = document, q = (s) => d.querySelector(s);
   const cur = q('.st-key-bead_current [data-testid=stBaseButton-primary]');
@@ -319,9 +319,10 @@ STATE = """() => {
     .map((c) => c.innerText).find((t) => /^beads \\d+/.test(t)) || '';
   const found = [...d.querySelectorAll('.st-key-toolbar [data-testid=stCaptionContainer]')]
     .map((c) => c.innerText).join(' ');
-  const run = q('#wb-run');
+  const run = q('#wb-run') ? +q('#wb-run').dataset.run : 0;
   return {cur: cur ? +cur.innerText.trim() : 0, beads: +(foot.match(/of (\\d+)/) || [0, 0])[1],
-          found, run: run ? +run.dataset.run : 0, stale: !!q('[data-stale="true"]'),
+          found, run, stale: !!q('[data-stale="true"]'),
+          idle: !!q('[data-testid=stApp][data-test-script-state=notRunning]'),
           text: (q('.st-key-bead_current') || {}).innerText || '', editor: !!q('.st-key-editor textarea'),
           charts: d.querySelectorAll('[data-testid=stVegaLiteChart] svg.marks').length,
           view: q('.st-key-bead_current') ? q('.st-key-bead_current').getBoundingClientRect().top : -1};
@@ -330,7 +331,7 @@ STATE = """() => {
 
 class Browser:
     """The app in headless chromium: each action timed from the key press (or click) to the page redrawn
-    in the state it must reach: a run later than the one before drawn in full, nothing stale, and the
+    in the state it must reach: a run later than the one before drawn and over, nothing stale, and the
     action's own change (the current bead, the number of beads, the text, the charts)."""
 
     def __init__(self, page):
@@ -345,7 +346,7 @@ class Browser:
         start = time.perf_counter()
         act()
         self.page.wait_for_function(
-            f"([before, arg]) => {{ const s = ({STATE})(); return s.run > before.run && !s.stale"
+            f"([before, arg]) => {{ const s = ({STATE})(); return s.run > before.run && !s.stale && s.idle"
             f" && (({done}))(s, before, arg); }}",
             arg=[before, arg],
             timeout=60_000,
