@@ -1,6 +1,6 @@
 """How fast the review app reacts on a long article: the time of an edit plus the re-render it causes.
 
-    python benchmarks/app_edit_speed.py [--sentences 500] [--repeat 10] [--browser]
+    python benchmarks/app_edit_speed.py [--sentences 500] [--repeat 10] [--browser | --browser-only]
 
 The article: English KCNA stories of 2011 (``../shared/corpora/kcna-2011-2012/stories.parquet``), one story
 after another until it has ``--sentences`` sentences, and their Spanish translation by Apertium
@@ -16,8 +16,13 @@ a text edit (the text file is put back), finding a word and moving to the next m
 Home/End, and the Statistics view. The core edit alone (``workbench.review.beads``,
 ``workbench.review.textedit``) and
 the save alone are timed too. The last line is the signature: commit, parameters, data. ``--browser``
-also times the round trip in headless chromium: from the key press to the page redrawn around the new
-current bead (server, websocket and browser rendering; Playwright and chromium run on the same machine).
+also times every one of these actions in headless chromium (Playwright drives Debian's chromium; it and
+the server share the machine's cores), from the key press or click to the page redrawn: a run later than
+the one before drawn and over (``#wb-run``, the run's last element), nothing stale, and the action's own
+change (the current bead, the number of beads, the sentence's text, the find box's count, the charts).
+Every edit is undone before the next, so that the article stays the same. No bead of this article is
+below the default threshold (0.5): the low-confidence actions use 0.95 (about 1 bead in 10).
+``--browser-only`` skips the AppTest part.
 """
 
 from __future__ import annotations
@@ -185,9 +190,11 @@ def app_timings(root: Path, repeat: int) -> list[str]:
         rows.append(_row(f"merge with next ({label})", merges))
         rows.append(_row(f"split a bead ({label})", splits))
         rows.append(_row(f"undo ({label})", _timed(click("undo"), repeat)))
+    at.slider(key="threshold").set_value(0.95).run()  # (the beads here: about 1 in 10 below 0.95)
     at.toggle(key="only_low").set_value(True).run()
     rows.append(_row("next low-confidence bead, filtered view", _timed(click("next_low"), repeat)))
     at.toggle(key="only_low").set_value(False).run()
+    at.slider(key="threshold").set_value(0.5).run()
     rows += text_timings(at, doc, click, repeat)
     rows += find_timings(at, doc, click, repeat)
     a = doc.history.present
@@ -302,16 +309,170 @@ def find_timings(at, doc, click, repeat: int) -> list[str]:
     return rows
 
 
+# The page's state as the browser timings read it: the current bead's number, the footer's "of N" (the
+# number of beads), the find box's count, the number of the app's last run drawn (``#wb-run``, the run's
+# last element), whether anything is still stale (being redrawn) and whether the app says its run is over.
+STATE = """() => {
+  const d = document, q = (s) => d.querySelector(s);
+  const cur = q('.st-key-bead_current [data-testid=stBaseButton-primary]');
+  const foot = [...d.querySelectorAll('[data-testid=stCaptionContainer]')]
+    .map((c) => c.innerText).find((t) => /^beads \\d+/.test(t)) || '';
+  const found = [...d.querySelectorAll('.st-key-toolbar [data-testid=stCaptionContainer]')]
+    .map((c) => c.innerText).join(' ');
+  const run = q('#wb-run') ? +q('#wb-run').dataset.run : 0;
+  return {cur: cur ? +cur.innerText.trim() : 0, beads: +(foot.match(/of (\\d+)/) || [0, 0])[1],
+          found, run, stale: !!q('[data-stale="true"]'),
+          idle: !!q('[data-testid=stApp][data-test-script-state=notRunning]'),
+          text: (q('.st-key-bead_current') || {}).innerText || '', editor: !!q('.st-key-editor textarea'),
+          charts: d.querySelectorAll('[data-testid=stVegaLiteChart] svg.marks').length,
+          view: q('.st-key-bead_current') ? q('.st-key-bead_current').getBoundingClientRect().top : -1};
+}"""
+
+
+class Browser:
+    """The app in headless chromium: each action timed from the key press (or click) to the page redrawn
+    in the state it must reach: a run later than the one before drawn and over, nothing stale, and the
+    action's own change (the current bead, the number of beads, the text, the charts)."""
+
+    def __init__(self, page):
+        self.page = page
+
+    def state(self) -> dict:
+        return self.page.evaluate(STATE)
+
+    def timed(self, act, done: str, arg=None) -> float:
+        """Seconds from ``act()`` to the page redrawn with ``done(state, before, arg)`` true (JS)."""
+        before = self.state()
+        start = time.perf_counter()
+        act()
+        self.page.wait_for_function(
+            f"([before, arg]) => {{ const s = ({STATE})(); return s.run > before.run && !s.stale && s.idle"
+            f" && (({done}))(s, before, arg); }}",
+            arg=[before, arg],
+            timeout=60_000,
+        )
+        took = time.perf_counter() - start
+        self.idle()  # (not timed: the next action starts on a page at rest)
+        return took
+
+    def key(self, key: str, done: str, arg=None) -> float:
+        return self.timed(lambda: self.page.keyboard.press(key), done, arg)
+
+    def idle(self) -> None:
+        """Let the page settle (no run, nothing stale) before the next action."""
+        self.page.wait_for_function(
+            "!!document.querySelector('[data-testid=stApp][data-test-script-state=notRunning]')"
+            " && !document.querySelector('[data-stale=\"true\"]')",
+            timeout=60_000,
+        )
+        self.page.wait_for_timeout(150)
+
+    def focus_page(self) -> None:
+        self.page.locator("[data-testid=stHeading]").first.click()
+
+    def menu(self, name: str) -> None:
+        bar = self.page.locator(".st-key-toolbar [data-testid=stPopoverButton]")
+        bar.filter(has_text=re.compile(name)).first.click()
+        self.page.locator("[data-testid=stPopoverBody]").first.wait_for()
+
+
+MOVED = "(s, b) => s.cur !== b.cur"
+TO = "(s, b, k) => s.cur === k"
+FEWER = "(s, b) => s.beads === b.beads - 1"
+MORE = "(s, b) => s.beads === b.beads + 1"
+IN_VIEW = "(s, b, k) => s.cur === k && s.view >= 0 && s.view < innerHeight"
+
+
+def _edits(b: Browser, repeat: int, label: str) -> list[str]:
+    """Confirm & next, merge with next, split, undo: each edit undone, so that the article stays the same."""
+    enter = [b.key("Enter", MOVED) for _ in range(repeat)]
+    merges, splits, undos = [], [], []
+    for _ in range(repeat):
+        merges.append(b.key("m", FEWER))
+        splits.append(b.key("s", MORE))
+        undos.append(b.key("Control+z", FEWER))  # the split undone
+        b.key("Control+z", MORE)  # and the merge
+    return [
+        _row(f"browser: confirm & next (Enter, {label})", enter),
+        _row(f"browser: merge with next (M, {label})", merges),
+        _row(f"browser: split a bead (S, {label})", splits),
+        _row(f"browser: undo (Ctrl+Z, {label})", undos),
+    ]
+
+
+def _text_edits(b: Browser, repeat: int) -> list[str]:
+    """A sentence's text edited (E, the text, Ctrl+Enter) and the edit undone (Ctrl+Z)."""
+    page, saves, undos = b.page, [], []
+    for i in range(repeat):
+        b.focus_page()
+        b.key("e", "(s) => s.editor")
+        page.wait_for_function("document.activeElement && document.activeElement.tagName === 'TEXTAREA'")
+        area = page.locator(".st-key-editor textarea")
+        mark = f"(r{i})"
+        area.fill(area.input_value() + " " + mark)
+        saves.append(b.key("Control+Enter", "(s, b, m) => !s.editor && s.text.includes(m)", mark))
+        undos.append(b.key("Control+z", "(s, b, m) => !s.text.includes(m)", mark))
+    return [
+        _row("browser: edit a sentence's text (Ctrl+Enter in the editor)", saves),
+        _row("browser: undo a text edit (Ctrl+Z)", undos),
+    ]
+
+
+def _finds(b: Browser, repeat: int, beads: int) -> list[str]:
+    """Find a word (/, the word, Enter), the next match (N), go to a bead number (the More menu)."""
+    page = b.page
+    words = ["Korea", "people", "the", "Kim", "DPRK", "meeting", "said", "army", "Pyongyang", "party"]
+    finds, nexts, gotos = [], [], []
+    for i in range(repeat):
+        b.focus_page()
+        page.keyboard.press("/")
+        page.keyboard.type(words[i % len(words)])
+        finds.append(b.key("Enter", "(s, b) => s.found !== b.found && /match/.test(s.found)"))
+    for _ in range(repeat):
+        nexts.append(b.key("n", MOVED))
+    b.focus_page()
+    page.keyboard.press("/")
+    page.keyboard.press("Control+a")
+    page.keyboard.press("Backspace")
+    b.key("Enter", "(s) => !/match/.test(s.found)")
+    for i in range(repeat):
+        k = (i * 37) % beads + 1
+        if not page.locator(".st-key-goto input").is_visible():
+            b.menu("More")
+        page.locator(".st-key-goto input").fill(str(k))
+        gotos.append(b.key("Enter", TO, k))
+    page.keyboard.press("Escape")
+    return [
+        _row("browser: find a word (/, the word, Enter; matches highlighted)", finds),
+        _row("browser: next match (N)", nexts),
+        _row("browser: go to a bead number (Enter in the More menu's box)", gotos),
+    ]
+
+
+def _statistics(b: Browser, repeat: int) -> list[str]:
+    """The Statistics view (three charts drawn), and back to the Review view."""
+    page, stats, back = b.page, [], []
+    for _ in range(repeat):
+        stats.append(b.timed(page.get_by_text("Statistics", exact=True).click, "(s) => s.charts >= 3"))
+        back.append(b.timed(page.get_by_text("Review", exact=True).first.click, "(s) => s.cur > 0"))
+    return [
+        _row("browser: the Statistics view (three charts), click to drawn charts", stats),
+        _row("browser: back to the Review view, click to the grid", back),
+    ]
+
+
 def browser_timings(root: Path, repeat: int) -> list[str]:
     from playwright.sync_api import sync_playwright
 
     from workbench.cli import app_command
+    from workbench.store.alignments import load_alignment
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = dict(os.environ, WORKBENCH_ROOT=str(root))
     proc = subprocess.Popen(app_command(port), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    beads = len(load_alignment(root / "alignments" / ARTICLE / "es.apertium.json").links)
     rows = []
     try:
         time.sleep(5)
@@ -320,43 +481,29 @@ def browser_timings(root: Path, repeat: int) -> list[str]:
             page = browser.new_page(viewport={"width": 1500, "height": 1000})
             page.goto(f"http://127.0.0.1:{port}/")
             page.get_by_text("beads reviewed").wait_for(timeout=120_000)
+            b = Browser(page)
             page.wait_for_timeout(1000)
-
-            def press(key: str, beads: range) -> list[float]:
-                """Seconds from each key press to the page redrawn with bead k current."""
-                times = []
-                for k in beads:
-                    start = time.perf_counter()
-                    page.keyboard.press(key)
-                    page.wait_for_function(
-                        f"document.querySelector('.st-key-row_{k} [data-testid=stBaseButton-primary]')"
-                        " && !document.querySelector('[data-stale=\"true\"]')"
-                    )
-                    times.append(time.perf_counter() - start)
-                return times
-
-            times = press("j", range(1, repeat + 1))
-            rows.append(_row("browser: next bead (J), click to redrawn page", times))
-            times = press("Enter", range(repeat + 1, 2 * repeat + 1))
-            rows.append(_row("browser: confirm & next (Enter, autosave), click to redrawn page", times))
-            from workbench.store.alignments import load_alignment
-
-            beads = len(load_alignment(root / "alignments" / ARTICLE / "es.apertium.json").links)
-            times = []
+            times = [b.key("j", TO, k + 1) for k in range(1, repeat + 1)]
+            rows.append(_row("browser: next bead (J)", times))
+            rows += _edits(b, repeat, "autosave on")
+            b.timed(page.locator(".st-key-autosave label").click, "(s) => true")
+            b.focus_page()
+            rows += _edits(b, repeat, "autosave off")
+            b.focus_page()
+            b.key("Control+s", "(s) => true")  # saved: the text edits below save the alignment too
+            thumb = page.locator(".st-key-threshold input").first
+            b.timed(lambda: (thumb.focus(), page.keyboard.press("End")), "(s) => true")  # below 0.95
+            b.focus_page()
+            lows = [b.key("l", MOVED) for _ in range(repeat)]
+            rows.append(_row("browser: next low-confidence bead (L)", lows))
+            rows += _text_edits(b, repeat)
+            rows += _finds(b, repeat, beads)
+            b.focus_page()
+            ends = []
             for i in range(repeat):  # End / Home: the current bead jumps ~500 beads and is drawn in view
-                label = str(beads) if i % 2 == 0 else "1"
-                start = time.perf_counter()
-                page.keyboard.press("End" if i % 2 == 0 else "Home")
-                page.wait_for_function(
-                    "label => { const b = document.querySelector('.st-key-bead_current');"
-                    " if (!b || document.querySelector('[data-stale=\"true\"]')) return false;"
-                    " const top = b.getBoundingClientRect().top;"
-                    " return b.querySelector('button').innerText.trim() === label && top >= 0"
-                    " && top < innerHeight; }",
-                    arg=label,
-                )
-                times.append(time.perf_counter() - start)
-            rows.append(_row("browser: End / Home (the bead in view), key to redrawn page", times))
+                ends.append(b.key("End" if i % 2 == 0 else "Home", IN_VIEW, beads if i % 2 == 0 else 1))
+            rows.append(_row("browser: End / Home (the bead drawn in view)", ends))
+            rows += _statistics(b, repeat)
             browser.close()
     finally:
         proc.terminate()
@@ -371,13 +518,14 @@ def main() -> None:
     parser.add_argument(
         "--browser", action="store_true", help="also time the round trip in headless chromium"
     )
+    parser.add_argument("--browser-only", action="store_true", help="only the browser's timings")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         os.environ.setdefault("WORKBENCH_CACHE", str(root / "cache"))
         data = build_workspace(root, args.sentences)
-        rows = app_timings(root, args.repeat)
-        if args.browser and Path("/usr/bin/chromium").exists():
+        rows = [] if args.browser_only else app_timings(root, args.repeat)
+        if (args.browser or args.browser_only) and Path("/usr/bin/chromium").exists():
             rows += browser_timings(root, args.repeat)
     print("| action | median ms | max ms |")
     print("| --- | ---: | ---: |")

@@ -279,6 +279,7 @@ def test_history_snapshots_are_immutable_and_bounded():
     h.redo()
     h.push(review.merge_next(h.present, 2))  # a new edit drops the redo stack
     assert not h.can_redo
+    assert h.size == len(h.present.links) == 3  # the size without a copy
     with pytest.raises(ReviewError, match="nothing to redo"):
         h.redo()
 

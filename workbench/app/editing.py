@@ -69,7 +69,7 @@ class Doc:
     @property
     def size(self) -> int:
         """The number of beads now."""
-        return len(self.history.present.links)
+        return self.history.size
 
     def go(self, k: int) -> None:
         """Make bead ``k`` current (the nearest bead there is)."""

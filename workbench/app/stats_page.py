@@ -20,12 +20,25 @@ def show(ws: Workspace, title) -> None:
         _stats_view(a)
 
 
+# The charts as Vega-Lite specs, as Altair would write them, without Altair (which spends most of the
+# view's run building and validating them).
+COUNTS = {"format": "d", "tickMinStep": 1}  # counts: whole ticks only
+VIEW = {"config": {"view": {"continuousWidth": 300, "continuousHeight": 300}}}
+
+
+def _legend(field: str, domain: list[str], colours: list[str]) -> dict:
+    return {
+        "field": field,
+        "type": "nominal",
+        "scale": {"domain": domain, "range": colours},
+        "legend": {"orient": "bottom", "title": None},
+    }
+
+
 def _stats_view(a: store.Alignment) -> None:
     """The alignment in pictures: beads of each shape, the confidence histogram, reviewed against total."""
-    import altair as alt
     import pandas as pd
 
-    counts = alt.Axis(tickMinStep=1, format="d")  # counts: whole ticks only
     stats = review.statistics(a)
     cols = st.columns(4)
     cols[0].metric("beads", stats.total)
@@ -44,67 +57,63 @@ def _stats_view(a: store.Alignment) -> None:
     shapes["kind"] = [
         "unaligned" if "0" in s.split("-") else "1-1" if s == "1-1" else "merged" for s in shapes["shape"]
     ]
-    colours = alt.Scale(domain=["1-1", "merged", "unaligned"], range=["#2f9d5a", "#d99400", "#8a8f98"])
     with left:
         st.markdown("**Beads of each shape** (source-target sentences)")
-        st.altair_chart(
-            alt.Chart(shapes)
-            .mark_bar()
-            .encode(
-                x=alt.X("shape:N", sort=list(stats.shapes), title=None, axis=alt.Axis(labelAngle=0)),
-                y=alt.Y("beads:Q", title="beads", axis=counts),
-                color=alt.Color("kind:N", scale=colours, legend=alt.Legend(orient="bottom", title=None)),
-                tooltip=["shape:N", "beads:Q"],
-            )
-            .properties(height=260),
-            key="stat_shapes",
-        )
+        encoding = {
+            "x": {
+                "field": "shape",
+                "type": "nominal",
+                "sort": list(stats.shapes),
+                "title": None,
+                "axis": {"labelAngle": 0},
+            },
+            "y": {"field": "beads", "type": "quantitative", "title": "beads", "axis": COUNTS},
+            "color": _legend("kind", ["1-1", "merged", "unaligned"], ["#2f9d5a", "#d99400", "#8a8f98"]),
+            "tooltip": [{"field": "shape", "type": "nominal"}, {"field": "beads", "type": "quantitative"}],
+        }
+        spec = {**VIEW, "mark": {"type": "bar"}, "encoding": encoding, "height": 260}
+        st.vega_lite_chart(shapes, spec, key="stat_shapes")
     hist = pd.DataFrame(
         [
             {"from": lo, "to": hi, "beads": n, "level": store.confidence_level((lo + hi) / 2)}
             for lo, hi, n in stats.histogram
         ]
     )
-    levels = alt.Scale(domain=["low", "medium", "high"], range=["#d64541", "#d99400", "#2f9d5a"])
     with right:
         st.markdown("**Confidence** (beads per band of 0.1)")
-        st.altair_chart(
-            alt.Chart(hist)
-            .mark_bar(stroke="#fff")
-            .encode(
-                x=alt.X("from:Q", bin="binned", scale=alt.Scale(domain=[0, 1]), title="confidence"),
-                x2="to:Q",
-                y=alt.Y("beads:Q", title="beads", axis=counts),
-                color=alt.Color("level:N", scale=levels, legend=alt.Legend(orient="bottom", title=None)),
-                tooltip=["from:Q", "to:Q", "beads:Q"],
-            )
-            .properties(height=260),
-            key="stat_hist",
-        )
+        encoding = {
+            "x": {
+                "field": "from",
+                "type": "quantitative",
+                "bin": "binned",
+                "scale": {"domain": [0, 1]},
+                "title": "confidence",
+            },
+            "x2": {"field": "to"},
+            "y": {"field": "beads", "type": "quantitative", "title": "beads", "axis": COUNTS},
+            "color": _legend("level", ["low", "medium", "high"], ["#d64541", "#d99400", "#2f9d5a"]),
+            "tooltip": [{"field": f, "type": "quantitative"} for f in ("from", "to", "beads")],
+        }
+        spec = {**VIEW, "mark": {"type": "bar", "stroke": "#fff"}, "encoding": encoding, "height": 260}
+        st.vega_lite_chart(hist, spec, key="stat_hist")
     order = {"confirmed": 0, "edited": 1, "auto": 2}
     status = pd.DataFrame(
         {"status": list(order), "beads": [stats.by_status[k] for k in order], "order": list(order.values())}
     )
     st.markdown(f"**Reviewed against total**: {stats.reviewed} of {stats.total} beads confirmed or edited")
-    st.altair_chart(
-        alt.Chart(status)
-        .mark_bar(size=34)
-        .encode(
-            x=alt.X(
-                "sum(beads):Q",
-                stack="zero",
-                title="beads",
-                scale=alt.Scale(domain=[0, max(stats.total, 1)]),
-                axis=counts,
-            ),
-            color=alt.Color(
-                "status:N",
-                scale=alt.Scale(domain=list(order), range=["#2f9d5a", "#1f6feb", "#d0d4da"]),
-                legend=alt.Legend(orient="bottom", title=None),
-            ),
-            order=alt.Order("order:Q"),
-            tooltip=["status:N", "beads:Q"],
-        )
-        .properties(height=60),
-        key="stat_status",
-    )
+    encoding = {
+        "x": {
+            "field": "beads",
+            "type": "quantitative",
+            "aggregate": "sum",
+            "stack": "zero",
+            "title": "beads",
+            "scale": {"domain": [0, max(stats.total, 1)]},
+            "axis": COUNTS,
+        },
+        "color": _legend("status", list(order), ["#2f9d5a", "#1f6feb", "#d0d4da"]),
+        "order": {"field": "order", "type": "quantitative"},
+        "tooltip": [{"field": "status", "type": "nominal"}, {"field": "beads", "type": "quantitative"}],
+    }
+    spec = {**VIEW, "mark": {"type": "bar", "size": 34}, "encoding": encoding, "height": 60}
+    st.vega_lite_chart(status, spec, key="stat_status")

@@ -294,6 +294,11 @@ class History:
         return _thaw(self._present)
 
     @property
+    def size(self) -> int:
+        """The number of beads now (without copying the alignment, as ``present`` does)."""
+        return len(self._present[1])
+
+    @property
     def can_undo(self) -> bool:
         return bool(self._past)
 
