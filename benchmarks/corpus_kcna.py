@@ -1,6 +1,6 @@
-"""The whole KCNA archive through `workbench corpus`, cold: seconds, CPU seconds and peak memory per stage, pairing
-precision and recall against the 2012 development gold, counts by decision, and a histogram of pair scores
-(docs/corpus-pair-scores.png).
+"""The whole KCNA archive through `workbench corpus`, cold: seconds, CPU seconds (user + sys of a stage's
+process and its workers) and peak memory per stage, pairing precision and recall against the 2012
+development gold, counts by decision, and a histogram of pair scores (docs/corpus-pair-scores.png).
 
     python benchmarks/corpus_kcna.py                    # the archive in ../shared (22,337 stories)
     python benchmarks/corpus_kcna.py --scale 4 --no-plot   # a synthetic archive 4 times larger
