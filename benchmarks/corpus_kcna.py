@@ -1,6 +1,6 @@
-"""The whole KCNA archive through `workbench corpus`, cold: seconds and peak memory per stage, pairing
-precision and recall against the 2012 development gold, counts by decision, and a histogram of pair scores
-(docs/corpus-pair-scores.png).
+"""The whole KCNA archive through `workbench corpus`, cold: seconds, CPU seconds (user + sys of a stage's
+process and its workers) and peak memory per stage, pairing precision and recall against the 2012
+development gold, counts by decision, and a histogram of pair scores (docs/corpus-pair-scores.png).
 
     python benchmarks/corpus_kcna.py                    # the archive in ../shared (22,337 stories)
     python benchmarks/corpus_kcna.py --scale 4 --no-plot   # a synthetic archive 4 times larger
@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -76,11 +77,16 @@ def synthetic(archive: Path, scale: int, out: Path) -> Path:
     return path
 
 
+CPU: dict[str, float] = {}  # user + sys seconds of each stage: its process and its workers
+
+
 def stage(cmd: list[str], env: dict) -> float:
-    start = time.perf_counter()
+    start, used = time.perf_counter(), resource.getrusage(resource.RUSAGE_CHILDREN)
     done = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if done.returncode:
         sys.exit(f"{' '.join(cmd)} failed:\n{done.stderr[-3000:]}")
+    now = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU[cmd[4]] = now.ru_utime + now.ru_stime - used.ru_utime - used.ru_stime
     return time.perf_counter() - start
 
 
@@ -133,8 +139,8 @@ def main() -> None:
         f"\n{len(docs):,} stories ({', '.join(f'{k} {v:,}' for k, v in imported['languages'].items())}), "
         f"{sentences:,} sentences; relabelled {imported['relabelled']}; flags {imported['flags']}"
     )
-    print("\n| stage | wall s | stage s | rate | peak MB (process) | peak MB (a worker) |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("\n| stage | wall s | stage s | CPU s | rate | peak MB (process) | peak MB (a worker) |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     rates = {
         "import": f"{len(docs) / manifest['stages']['import']['seconds']:,.0f} stories/s",
         "pair": f"{len(pairs) / manifest['stages']['pair']['seconds']:,.1f} target stories/s",
@@ -144,10 +150,11 @@ def main() -> None:
     for name in ("import", "pair", "align", "export"):
         info = manifest["stages"].get(name, {})
         print(
-            f"| {name} | {wall[name]:.1f} | {info.get('seconds', wall[name]):.1f} | {rates[name]} | "
+            f"| {name} | {wall[name]:.1f} | {info.get('seconds', wall[name]):.1f} | {CPU[name]:.1f} | "
+            f"{rates[name]} | "
             f"{info.get('peak_mb', 0):,.0f} | {info.get('worker_peak_mb', 0):,.0f} |"
         )
-    print(f"| total | {sum(wall.values()):.1f} | | | | |")
+    print(f"| total | {sum(wall.values()):.1f} | | {sum(CPU.values()):.1f} | | | |")
     counts = pairs["decision"].value_counts().to_dict()
     print(
         f"\ndecisions: {counts}; {links:,} sentence links; export {out_file.stat().st_size / 1e6:.1f} MB TMX"

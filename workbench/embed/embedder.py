@@ -42,7 +42,7 @@ class Embedder:
     def encode(self, texts: list[str], progress=None) -> np.ndarray:
         """Vectors for ``texts`` (n x dim). ``progress(done, total)`` is called after each batch."""
         unique = list(dict.fromkeys(texts))
-        keys = [EmbeddingCache.key(t) for t in unique]
+        keys = [EmbeddingCache.key(t) for t in unique] if self.cache else unique  # no cache: no hashing
         vectors: dict[bytes, np.ndarray] = self.cache.get(self.backend.cache_name, keys) if self.cache else {}
         todo = [(k, t) for k, t in zip(keys, unique, strict=True) if k not in vectors]
 
@@ -66,7 +66,7 @@ class Embedder:
         first = {}
         for text, span in zip(texts, spans, strict=True):
             first.setdefault(text, span)
-        keys = {t: EmbeddingCache.key(t) for t in first}
+        keys = {t: EmbeddingCache.key(t) if self.cache else t for t in first}
         vectors = self.cache.get(self.backend.cache_name, list(keys.values())) if self.cache else {}
         todo = [(k, t) for t, k in keys.items() if k not in vectors]
 
