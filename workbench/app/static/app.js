@@ -99,8 +99,12 @@
   // Scroll the bead just made current into view if it is out of it, for a few seconds (the page may still
   // be growing above it), unless the reviewer scrolls the page.
   const keep = () => {
+    if (s.hold && !s.hold.isConnected) {  // drawn again (the same bead in a new element): follow it
+      const mark = d.querySelector(".st-key-bead_current .wb-cur");
+      s.hold = mark && mark.dataset.key === s.lastKey ? mark.closest(".st-key-bead_current") : null;
+    }
     const bead = s.hold;
-    if (!bead || !bead.isConnected || s.touched || Date.now() > s.holdUntil) return;
+    if (!bead || s.touched || Date.now() > s.holdUntil) return;
     const tools = d.querySelector(".st-key-bead_msg");
     const box = bead.getBoundingClientRect();
     const bottom = Math.max(box.bottom, tools ? tools.getBoundingClientRect().bottom : 0);
@@ -113,5 +117,11 @@
   new MutationObserver(() => { clearTimeout(timer); timer = setTimeout(settle, 60); })
     .observe(d.body, {subtree: true, childList: true, attributes: true,
               attributeFilter: ["data-stale", "data-test-script-state"]});
+  // On a fresh load the last change may come before this script is there to see it: look until the
+  // first bead is seen (a page without beads stops looking after a minute).
+  const since = Date.now();
+  const poll = setInterval(() => {
+    if (s.lastRun !== undefined || Date.now() - since > 60000) clearInterval(poll); else settle();
+  }, 300);
   hint();
 })();
