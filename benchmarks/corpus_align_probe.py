@@ -31,13 +31,14 @@ def main() -> None:
     ap.add_argument("--pairs", type=int, default=150)
     tables.add_option(ap)
     args = ap.parse_args()
-    from corpus_kcna import commit
-
     from workbench.corpus import CorpusFolder, pipeline
 
     fn = pipeline._AlignPairs(pipeline.AlignSettings("fast"), ("en", "es"))
     base = None
-    print(f"signature: commit {commit()}, preset fast, {args.pairs} pairs (seed 0), one process, 1 thread\n")
+    print(
+        f"signature: commit {tables.git_commit()}, preset fast, {args.pairs} pairs (seed 0), one process, "
+        "1 thread\n"
+    )
     print("| corpus | pairs | sentences | links | seconds | links/s |")
     print("| --- | ---: | ---: | ---: | ---: | ---: |")
     for label, path, suffix in (

@@ -38,21 +38,6 @@ sys.path.insert(0, str(ROOT))
 import tables  # noqa: E402
 
 
-def commit() -> str:
-    try:
-        out = subprocess.run(
-            ["git", "-C", str(ROOT), "rev-parse", "--short=10", "HEAD"], capture_output=True, text=True
-        )
-        dirty = subprocess.run(
-            ["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-            capture_output=True,
-            text=True,
-        )
-        return out.stdout.strip() + ("+dirty" if dirty.stdout.strip() else "")
-    except OSError:
-        return "unknown"
-
-
 def synthetic(archive: Path, scale: int, out: Path) -> Path:
     """The archive ``scale`` times: copy k has ids ``<id>~k``, dates k x 800 days later, a mark in its
     text."""
@@ -131,7 +116,8 @@ def main() -> None:
     links = corpus.read("links", columns=["tgt_id"]).num_rows
     imported = manifest["import"]
     print(
-        f"signature: commit {commit()}, engine {args.engine}, workers {args.workers or os.cpu_count()}, "
+        f"signature: commit {tables.git_commit()}, engine {args.engine}, "
+        f"workers {args.workers or os.cpu_count()}, "
         f"archive {archive.name} ({manifest['source']['sha256'][:19]}…, x{args.scale}), "
         f"pair {json.dumps(manifest['params']['pair'], sort_keys=True)}, align {manifest['params']['align']}"
     )

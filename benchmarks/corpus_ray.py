@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 import tables  # noqa: E402
-from corpus_kcna import ARCHIVE, commit, stage, synthetic  # noqa: E402
+from corpus_kcna import ARCHIVE, stage, synthetic  # noqa: E402
 
 TABLES = ("documents", "sentences", "candidates", "pairs", "links")
 STAGES = ("import", "pair", "align")
@@ -92,8 +92,8 @@ def main() -> None:
     engines = {"local": [], "ray": ["--engine", "ray"]}
     chosen = [e for e in args.engines.split(",") if e]
     print(
-        f"signature: commit {commit()}, archive {args.archive.name}, {os.cpu_count()} cores, engines {chosen}"
-        + (", plus a two-node cluster (1 CPU each) on loopback" if args.cluster else "")
+        f"signature: commit {tables.git_commit()}, archive {args.archive.name}, {os.cpu_count()} cores, "
+        f"engines {chosen}" + (", plus a two-node cluster (1 CPU each) on loopback" if args.cluster else "")
     )
     print(
         "\n| archive | stories | engine | import s | pair s | align s | export s | total s | vs local | "
