@@ -816,39 +816,39 @@ print(json.dumps({"lost_trials": lost_trials, "failed": failed}))
 """
 
 
+def _race_outcome(result, fallback: dict) -> dict:
+    """The JSON object a race script printed last; ``fallback`` (everything lost) when it printed none."""
+    try:
+        return json.loads(result.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        print(result.stderr[-2000:], file=sys.stderr)
+        return fallback
+
+
+def _record_race(c: Campaign, name: str, what: str, trials: int, lost: int, bad: int) -> None:
+    """A race's trials: ``bad`` of ``trials`` went wrong, ``lost`` of them by losing a writer's work."""
+    c.record("two writers", name, "ok", trials - bad)
+    if lost:
+        c.record("two writers", name, "data loss", lost)
+    if bad > lost:
+        c.record("two writers", f"{name}: a {what} failed", "traceback", bad - lost)
+
+
 def marks_race(c: Campaign, corpora: Corpora, trials: int) -> None:
     """Two QA marks at the same instant, ``trials`` times: both must be kept."""
     root, folder = corpora.copy()
-    result = c.python(MARKS, folder, trials)
-    try:
-        outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        outcome = {"lost_trials": trials, "failed": trials}
-        print(result.stderr[-2000:], file=sys.stderr)
-    name = f"two QA marks at once ({trials} trials)"
+    outcome = _race_outcome(c.python(MARKS, folder, trials), {"lost_trials": trials, "failed": trials})
     bad = max(outcome["lost_trials"], outcome["failed"])
-    c.record("two writers", name, "ok", trials - bad)
-    if outcome["lost_trials"]:
-        c.record("two writers", name, "data loss", outcome["lost_trials"])
-    if bad > outcome["lost_trials"]:
-        c.record("two writers", name + ": a mark failed", "traceback", bad - outcome["lost_trials"])
+    _record_race(c, f"two QA marks at once ({trials} trials)", "mark", trials, outcome["lost_trials"], bad)
 
 
 def decide_race(c: Campaign, corpora: Corpora, trials: int) -> dict:
     root, folder = corpora.copy()
-    result = c.python(DECIDES, folder, trials)
-    try:
-        outcome = json.loads(result.stdout.strip().splitlines()[-1])
-    except (IndexError, ValueError):
-        outcome = {"lost": trials * 2, "failed": trials * 2, "lost_trials": trials}
-        print(result.stderr[-2000:], file=sys.stderr)
+    fallback = {"lost": trials * 2, "failed": trials * 2, "lost_trials": trials}
+    outcome = _race_outcome(c.python(DECIDES, folder, trials), fallback)
     name = f"two corpus decide at once ({trials} trials; {outcome['lost']} decisions lost)"
     bad = max(outcome["lost_trials"], min(outcome["failed"], trials))
-    c.record("two writers", name, "ok", trials - bad)
-    if outcome["lost_trials"]:
-        c.record("two writers", name, "data loss", outcome["lost_trials"])
-    if bad > outcome["lost_trials"]:
-        c.record("two writers", name + ": a decide failed", "traceback", bad - outcome["lost_trials"])
+    _record_race(c, name, "decide", trials, outcome["lost_trials"], bad)
     return outcome
 
 
