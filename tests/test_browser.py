@@ -182,6 +182,16 @@ def _open(page, url: str, query: str = "") -> None:
     _idle(page, 0)
 
 
+def _in_view(page, selector: str) -> None:
+    """Wait until the first element ``selector`` finds lies wholly inside the window."""
+    page.wait_for_function(
+        "s => { const e = document.querySelector(s); if (!e) return false;"
+        " const r = e.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }",
+        arg=selector,
+        timeout=30_000,
+    )
+
+
 def _current(page, k: int) -> None:
     """Wait until bead ``k`` (0-based) is the current one and the page is redrawn."""
     page.locator(f".st-key-row_{k} [data-testid=stBaseButton-primary]").first.wait_for()
@@ -806,12 +816,7 @@ def test_the_current_bead_stays_in_view_and_messages_show_there(server, _browser
     _press(page, "l")
     message = page.get_by_text("No unconfirmed bead has a confidence below")
     message.wait_for()
-    page.wait_for_function(
-        "(() => { const m = [...document.querySelectorAll('.st-key-bead_msg [data-testid=stAlert]')][0];"
-        " if (!m) return false; const r = m.getBoundingClientRect();"
-        " return r.top >= 0 && r.bottom <= innerHeight; })()",
-        timeout=30_000,
-    )
+    _in_view(page, ".st-key-bead_msg [data-testid=stAlert]")
     page.close()
 
 
@@ -855,11 +860,7 @@ def test_a_deep_link_scrolls_to_its_bead(server, _browser):
         page = _new_page(_browser, 1400, 700)
         _rodong(page, url, "es.team", bead=11)
         _current(page, 10)
-        page.wait_for_function(
-            "(() => { const b = document.querySelector('.st-key-bead_current').getBoundingClientRect();"
-            " return b.top >= 0 && b.bottom <= innerHeight; })()",
-            timeout=30_000,
-        )
+        _in_view(page, ".st-key-bead_current")
         page.close()
 
 
